@@ -1,0 +1,198 @@
+"""The answerer: a question in, ranked verbatim passages (or a plain "nothing found") out.
+
+Returns data only; wording and markup belong to the front ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from bot import text
+from bot.config import Settings
+from bot.corpus import Source
+from bot.index import SentenceIndex
+from bot.ranking import Ranker, QueryTerm
+
+# Questions are cut to this many characters and distinct terms before searching: a 100 KB paste
+# must be answered in normal time, and nobody asks about forty things at once.
+MAX_QUESTION_CHARS = 2000
+MAX_QUERY_TERMS = 32
+# How many passages one question keeps ready (the first page plus what "more" pages through).
+MAX_PASSAGES = 30
+# A passage never grows past this many sentences when neighbouring hits are merged.
+MAX_PASSAGE_SENTENCES = 6
+CORRECTED_WEIGHT = 0.6
+
+
+@dataclass(frozen=True)
+class Passage:
+    quote: str  # the hit sentence with its neighbours, exactly as written in the article
+    sentence: str  # the hit sentence, a substring of quote
+    start: int  # the sentence's character offsets in the article's text
+    end: int
+    quote_start: int
+    quote_end: int
+    terms: tuple[str, ...]  # words of the sentence (as written) that match the question
+    score: float  # final ranking score
+    bm25: float  # the sentence's raw BM25 score
+    source: Source
+    also: tuple[Source, ...] = ()  # the same story in other files
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    found: bool
+    searched_for: tuple[str, ...]  # words searched, after typo correction, as a person reads them
+    corrections: tuple[tuple[str, str], ...] = ()  # (typed, searched instead)
+    passages: tuple[Passage, ...] = ()
+    remaining: tuple[Passage, ...] = field(default=(), repr=False)  # ready for "more"
+    context: tuple[str, ...] = ()  # words carried over from the previous question
+    terms: tuple[QueryTerm, ...] = field(default=(), repr=False)
+
+    @property
+    def has_more(self) -> bool:
+        return bool(self.remaining)
+
+    def next_page(self, k: int) -> "Answer":
+        """The following k passages of the same answer."""
+        return replace(self, passages=self.remaining[:k], remaining=self.remaining[k:])
+
+
+class Answerer:
+    """Ranks an index's sentences for questions; one per loaded index, shared by every session."""
+
+    def __init__(self, index: SentenceIndex, settings: Settings):
+        self.index = index
+        self.settings = settings
+        self.ranker = Ranker(index)
+
+    # -- what front ends may ask about the corpus --------------------------------------------------
+    @property
+    def article_count(self) -> int:
+        return self.index.article_count
+
+    @property
+    def sentence_count(self) -> int:
+        return self.index.sentence_count
+
+    def sources(self) -> list[Source]:
+        return self.index.sources()
+
+    def example_questions(self, n: int = 3) -> list[str]:
+        from bot.examples import example_questions
+
+        return example_questions(self.index, n)
+
+    # -- answering ---------------------------------------------------------------------------------
+    def analyze(self, question: str, carried: tuple[QueryTerm, ...] = ()) -> tuple[list[QueryTerm], list[tuple[str, str]]]:
+        """Question words -> weighted index terms, with typos corrected against the vocabulary."""
+        vocab = self.index.sentences.vocab
+        seen: set[str] = set()
+        out: list[QueryTerm] = []
+        corrections: list[tuple[str, str]] = []
+        for word in text.query_words(question[:MAX_QUESTION_CHARS]):
+            if word.term in seen:
+                continue
+            if word.term in vocab:
+                term = QueryTerm(word.surface, word.term, 1.0)
+            else:
+                fix = self.index.speller.correct(word.surface)
+                fixed_term = self.index.surface_terms.get(fix.word) if fix else None
+                if fix and fixed_term in vocab and fixed_term not in seen:
+                    term = QueryTerm(fix.word, fixed_term, CORRECTED_WEIGHT, typed=word.surface)
+                    corrections.append((word.surface, fix.word))
+                else:
+                    term = QueryTerm(word.surface, word.term, 1.0)
+            seen.add(term.term)
+            out.append(term)
+            if len(out) >= MAX_QUERY_TERMS:
+                break
+        out.extend(t for t in carried if t.term not in seen)
+        return out, corrections
+
+    def answer(self, question: str, carried: tuple[QueryTerm, ...] = ()) -> Answer:
+        """All passages for a question, best first; `passages` holds the first page."""
+        terms, corrections = self.analyze(question, carried)
+        searched = tuple(t.surface for t in terms if not t.carried)
+        context = tuple(t.surface for t in terms if t.carried)
+        ranking = self.ranker.rank(terms, question)
+        if not ranking.found:
+            return Answer(question, False, searched, tuple(corrections), context=context, terms=tuple(terms))
+        passages = self._passages(ranking.sentences, ranking.scores, ranking.bm25, terms)
+        k = self.settings.top_k
+        return Answer(question, True, searched, tuple(corrections), tuple(passages[:k]),
+                      tuple(passages[k:]), context, tuple(terms))
+
+    def _passages(self, sentences: np.ndarray, scores: np.ndarray, bm25: np.ndarray,
+                  terms: list[QueryTerm]) -> list[Passage]:
+        index = self.index
+        ranges: list[list[int]] = []  # [first, last, hit, order] per passage
+        by_paragraph: dict[int, list[int]] = {}
+        seen_text: set[str] = set()
+        for order, s in enumerate(int(x) for x in sentences):
+            key = _normal(index.sentence_text(s))
+            if key in seen_text:
+                continue  # a caption repeated in the body, the same line twice: one passage
+            seen_text.add(key)
+            span = index.span(s)
+            para = index.paragraph_sentences(span.paragraph)
+            first = max(para.start, s - self.settings.context_before)
+            last = min(para.stop - 1, s + self.settings.context_after)
+            merged = False
+            for r in by_paragraph.get(span.paragraph, []):
+                cand = ranges[r]
+                if first <= cand[1] + 1 and last >= cand[0] - 1:
+                    new_first, new_last = min(first, cand[0]), max(last, cand[1])
+                    if new_last - new_first + 1 <= MAX_PASSAGE_SENTENCES:
+                        cand[0], cand[1] = new_first, new_last
+                    merged = True
+                    break
+            if merged:
+                continue
+            by_paragraph.setdefault(span.paragraph, []).append(len(ranges))
+            ranges.append([first, last, s, order])
+            if len(ranges) >= MAX_PASSAGES:
+                break
+        passages = []
+        seen_quotes: set[str] = set()
+        for first, last, hit, order in ranges:
+            quote = index.text_between(first, last)
+            key = _normal(quote)
+            if key in seen_quotes:
+                continue
+            seen_quotes.add(key)
+            span = index.span(hit)
+            sentence = index.sentence_text(hit)
+            passages.append(Passage(
+                quote=quote,
+                sentence=sentence,
+                start=span.start,
+                end=span.end,
+                quote_start=int(index.sent_start[first]),
+                quote_end=int(index.sent_end[last]),
+                terms=matched_words(sentence, terms),
+                score=round(float(scores[order]), 6),
+                bm25=round(float(bm25[order]), 6),
+                source=index.source(span.article),
+                also=index.also(span.article),
+            ))
+        return passages
+
+
+def _normal(s: str) -> str:
+    return " ".join(text.fold(s).split())
+
+
+def matched_words(sentence: str, terms: list[QueryTerm]) -> tuple[str, ...]:
+    """The sentence's own words (as written) whose index terms the question asked for."""
+    wanted = {t.term for t in terms}
+    found: list[str] = []
+    for m in text.TOKEN_RE.finditer(sentence):
+        token = m.group(0)
+        if any(w.term in wanted for w in text.words_of_token(text.fold(token))) and token not in found:
+            found.append(token)
+    return tuple(found)
+

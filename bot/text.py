@@ -1,0 +1,162 @@
+"""Sentences and terms: the only module that imports nltk, and it needs no nltk data download."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from nltk.stem.snowball import SnowballStemmer
+from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+# Punkt's English model is an nltk data package we may not download, so the project carries the
+# abbreviations that matter in news text.  Single letters cover initials ("J. Smith", "U.S.").
+ABBREVIATIONS = frozenset(
+    """
+    mr mrs ms dr prof sen rep gov gen col lt sgt capt cmdr adm maj st jr sr rev hon pres supt insp
+    inc corp co ltd llc plc bros dept univ assn est approx vs etc al cf ca fig vol pp ed eds
+    jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thurs fri sat sun
+    no nos op art sec ch ave blvd rd mt ft hwy
+    u.s u.n u.k e.u e.g i.e a.m p.m d.c u.s.a n.y l.a
+    """.split()
+) | frozenset("abcdefghijklmnopqrstuvwxyz")
+
+# Longest sentence we index: text with no sentence punctuation (a 50 MB one-liner) is cut into
+# chunks at whitespace so every piece stays quotable and no single "sentence" swamps a passage.
+MAX_SENTENCE_CHARS = 1000
+
+
+@lru_cache(maxsize=1)
+def _splitter() -> PunktSentenceTokenizer:
+    params = PunktParameters()
+    params.abbrev_types = set(ABBREVIATIONS)
+    return PunktSentenceTokenizer(params)
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans (absolute offsets into `text`) within text[start:end], whitespace trimmed."""
+    end = len(text) if end is None else end
+    chunk = text[start:end]
+    spans: list[tuple[int, int]] = []
+    for a, b in _splitter().span_tokenize(chunk):
+        spans.extend(_cap_length(chunk, a, b))
+    return [(start + a, start + b) for a, b in spans]
+
+
+def _cap_length(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    pieces = []
+    while b - a > MAX_SENTENCE_CHARS:
+        cut = text.rfind(" ", a + 1, a + MAX_SENTENCE_CHARS)
+        if cut <= a:
+            cut = a + MAX_SENTENCE_CHARS
+        pieces.append((a, cut))
+        a = cut
+        while a < b and text[a].isspace():
+            a += 1
+    if a < b:
+        pieces.append((a, b))
+    return pieces
+
+
+def _load_stopwords() -> frozenset[str]:
+    raw = resources.files("bot").joinpath("data/stopwords_en.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in raw.splitlines() if line.strip() and not line.startswith("#"))
+
+
+STOPWORDS = _load_stopwords()
+# Words that say what kind of answer is wanted, never what it is about.
+QUESTION_WORDS = frozenset({"who", "whom", "whose", "what", "when", "where", "why", "how", "which", "many", "much"})
+
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'", "`": "'",
+                         "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2212": "-"})
+
+# Alternatives in order: dotted acronyms (u.s.), numbers (2014, 1,000, 3.5, 27-28), words with
+# inner apostrophes and hyphens (kim's, song-thaek).
+TOKEN_RE = re.compile(
+    r"(?:[^\W\d_]\.){2,}"
+    r"|\d+(?:[.,:]\d+)*(?:-\d+(?:[.,:]\d+)*)*"
+    r"|[^\W_]+(?:'[^\W_]+)*(?:-[^\W_]+(?:'[^\W_]+)*)*"
+)
+
+_stemmer = SnowballStemmer("english")
+
+
+def fold(text: str) -> str:
+    """Case and Unicode folding: accents dropped, curly quotes and dashes made plain."""
+    if text.isascii():
+        return text.lower()
+    text = text.translate(_QUOTES)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word as written (folded) and the index term it becomes."""
+
+    surface: str
+    term: str
+
+
+@lru_cache(maxsize=1_000_000)
+def _stem(word: str) -> str:
+    return _stemmer.stem(word)
+
+
+@lru_cache(maxsize=1_000_000)
+def words_of_token(token: str) -> tuple[Word, ...]:
+    """One raw token -> its index words; cached because stemming is the hot spot of indexing."""
+    if token[0].isdigit():
+        number = re.sub(r"(?<=\d),(?=\d{3}\b)", "", token)
+        parts = number.split("-")
+        words = [Word(number, number)]
+        if len(parts) > 1:
+            words.extend(Word(p, p) for p in parts if p)
+        return tuple(words)
+    if "." in token:  # dotted acronym: u.s. -> us, kept even where "us" would be a stopword
+        letters = token.replace(".", "")
+        return (Word(token.rstrip("."), letters),)
+    if token.endswith("'s"):
+        token = token[:-2]
+    token = token.strip("'")
+    if not token or token in STOPWORDS:
+        return ()
+    parts = [p for p in token.split("-") if p]
+    if len(parts) == 1:
+        return (Word(token, _stem(token)),)
+    stems = [_stem(p) for p in parts]
+    words = [Word(token, "-".join(stems))]
+    words.extend(Word(p, s) for p, s in zip(parts, stems) if p not in STOPWORDS)
+    return tuple(words)
+
+
+def words(text: str) -> list[Word]:
+    """Index words of a text, in order (hyphenated names give the whole and each part)."""
+    out: list[Word] = []
+    for token in TOKEN_RE.findall(fold(text)):
+        out.extend(words_of_token(token))
+    return out
+
+
+def terms(text: str) -> list[str]:
+    """The token list BM25 sees for a text."""
+    return terms_of_tokens(TOKEN_RE.findall(fold(text)))
+
+
+def terms_of_tokens(tokens: list[str]) -> list[str]:
+    out: list[str] = []
+    for token in tokens:
+        out.extend(w.term for w in words_of_token(token))
+    return out
+
+
+def query_words(question: str) -> list[Word]:
+    """Index words of a question, question words dropped: they never decide a match."""
+    return [w for w in words(question) if w.surface not in QUESTION_WORDS]
+
+
+def plain_terms(text: str) -> list[str]:
+    """Baseline tokens: lowercase words, no stemming, no stopwords (the plain-BM25 yardstick)."""
+    return re.findall(r"[^\W_]+", text.lower())
