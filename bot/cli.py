@@ -192,6 +192,36 @@ def repl(settings: Settings) -> None:
     run_repl(open_answerer(settings))
 
 
+@cli.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--off-corpus", type=click.FloatRange(0.0, 0.95), default=0.0, show_default=True,
+              help="SQuAD: share of articles left out of the corpus; their questions should get no answer.")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Ask only this many questions (seeded sample).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for --limit and --off-corpus.")
+@click.option("--misses", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the questions answered wrongly to this JSON-lines file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@settings_options
+def evaluate(settings: Settings, file: Path, off_corpus: float, limit: int | None, seed: int,
+             misses: Path | None, as_json: bool) -> None:
+    """Measure the answerer on SQuAD v1.1 JSON or on a canned-question file.
+
+    SQuAD articles are written into a temporary corpus and indexed the normal way; every question
+    goes through the same answerer as `ask`, with plain BM25 measured alongside.
+
+    \b
+    Example:
+        quotebot eval tests/data/canned.json
+        quotebot eval dev-v1.1.json --off-corpus 0.5 --json
+    """
+    from bot import evaluate as ev
+
+    progress = sys.stderr.isatty() and not as_json
+    report = ev.evaluate(file, settings, off_corpus=off_corpus, limit=limit, seed=seed,
+                         misses_path=misses, progress=progress)
+    click.echo(json.dumps(report.to_json()) if as_json else ev.format_report(report))
+
+
 @cli.command()
 @click.option("--webhook", metavar="URL", default=None,
               help="Run as a webhook server for this public HTTPS URL instead of long polling.")

@@ -14,6 +14,8 @@ from bot.index import SentenceIndex
 CANDIDATES = 200
 # Context: the sentence's paragraph's BM25 for the same terms, added with this weight.
 PARAGRAPH_WEIGHT = 0.8
+# Passages after the first must score at least this share of the best one ("more" stays relevant).
+MIN_RELATIVE_SCORE = 0.3
 # The best sentence must hold at least this share of the question's idf mass to be an answer.
 MIN_COVERAGE = 0.4
 
@@ -64,7 +66,8 @@ class Ranker:
         coverage = self.coverage(int(sentences[0]), terms)
         if not self.is_answer(int(sentences[0]), terms, coverage):
             return Ranking(False, sentences, scores, bm25, coverage)
-        return Ranking(True, sentences, scores, bm25, coverage)
+        keep = scores >= MIN_RELATIVE_SCORE * scores[0]
+        return Ranking(True, sentences[keep], scores[keep], bm25[keep], coverage)
 
     def coverage(self, sentence: int, terms: list[QueryTerm]) -> float:
         """Share of the question's idf mass found in the sentence (corrected words count less)."""

@@ -1,0 +1,285 @@
+"""Line rules: split scraped text into paragraphs and recognise page furniture.
+
+Every rule here is about the *shape* of page furniture (ad markers, glued icon
+labels, menus, paywall pitches, photo credits), never about one site's lines,
+because users drop in articles from publishers we have never seen.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_LINE = re.compile(r"([^\r\n]*)(\r\n|\r|\n|$)")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
+_PUNCT_START = set(".,;:)]!?…")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+def norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def split_paragraphs(text: str) -> list[Span]:
+    """Blank lines end a block; inside a block each line is its own paragraph
+    unless it is plainly the wrapped tail of the line before."""
+    spans: list[Span] = []
+    cur: list[int] | None = None  # [start, end] of the paragraph being built
+    prev = ""
+    for m in _LINE.finditer(text):
+        if m.start() == len(text) and not m.group(0):
+            break
+        line = m.group(1)
+        stripped = line.strip()
+        if not stripped:
+            if cur:
+                spans.append(Span(*cur))
+            cur, prev = None, ""
+            continue
+        s = m.start(1) + (len(line) - len(line.lstrip()))
+        e = m.start(1) + len(line.rstrip())
+        if cur and _continues(prev, stripped):
+            cur[1] = e
+        else:
+            if cur:
+                spans.append(Span(*cur))
+            cur = [s, e]
+        prev = stripped
+    if cur:
+        spans.append(Span(*cur))
+    return spans
+
+
+def _continues(prev: str, nxt: str) -> bool:
+    if prev[-1] in ";,-–—":
+        return True
+    if _SENTENCE_END.search(prev) or prev.endswith(":"):
+        return False
+    return nxt[0].islower() or nxt[0] in _PUNCT_START
+
+
+# --- things that are never article text -------------------------------------
+
+_AD = re.compile(
+    r"^(?:advertisements?|advert|ads?|sponsored|paid (?:content|post)|promoted(?: content| stories)?"
+    r"|(?:story|article|content) continues (?:below|after)(?: this)? (?:advertisement|ad)"
+    r"|(?:story|article) continues below|continue reading(?: below| the main story)?"
+    r"|scroll (?:down )?to continue(?: with content)?|skip (?:this )?(?:ad|advertisement)"
+    r"|ad feedback|advertisement\W+scroll to continue)$"
+)
+# Headings that open a block of teasers/links that runs on until prose resumes.
+_ZONE = re.compile(
+    r"^(?:sponsored (?:content|stories|links|posts)|paid (?:partner|post)s?"
+    r"|(?:latest|top|more|related|recommended|trending|popular|featured|further)"
+    r"(?: (?:headlines|news|stories|articles|videos|content|coverage|links|reading|posts|topics|now))?"
+    r"|most (?:read|popular|viewed|shared|watched|emailed)(?: (?:stories|articles|now|today))?"
+    r"|editor'?s'? picks|(?:you|we think you) (?:may|might|will) (?:also )?(?:like|enjoy)(?: this)?"
+    r"|read (?:next|this next)|what to read next|up next|watch next|around the web"
+    r"|from (?:our|the) partners?|in other news|(?:also|see) (?:read|see|also)"
+    r"|more (?:from|on|in|about) [\w' -]{1,40})$"
+)
+# Reader comments: everything after them is other people's words.
+_COMMENTS = re.compile(
+    r"^(?:\d+\s+)?(?:comments?|responses?|replies|reader comments|join the (?:conversation|discussion)"
+    r"|leave a (?:comment|reply)|add (?:a|your) comment|what do you think)(?:\s*\(\d+\))?$"
+)
+_NAV = re.compile(
+    r"^(?:share(?: this| on \w+)?(?: article| story| page| post)?|tweet|e-?mail|print|pin|save|copy link|link copied"
+    r"|\d+ comments?|(?:view|show|hide|load) (?:comments|more|caption)|toggle caption|expand|close|menu"
+    r"|home|search|sign (?:in|up|out)|log (?:in|out)|register|subscribe(?: now| today| here)?"
+    r"|newsletters?|back to top|skip to (?:main )?content|skip navigation|read (?:more|full (?:story|article))"
+    r"|click here.*|follow us.*|listen(?: to this (?:article|story))?|\d+ min(?:ute)?s? read"
+    r"|(?:next|previous) (?:article|story|post)|image \d+ of \d+|(?:play|watch) video|gift (?:this )?article"
+    r"|font size|text size|weather|forecast|obituaries|tags?:.*|filed under:?.*|categor(?:y|ies):.*"
+    r"|posted in .*|topics?:.*|all rights reserved\.?|copyright .*|© .*|published|updated"
+    r"|\d+ (?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?) ago|(?:additional )?(?:reporting|writing|editing) by .*)$"
+)
+_UI_WORDS = set(
+    """share tweet email e-mail print pin save copy link menu search home close open icon arrow chevron
+    logo video audio play pause next previous prev more less show hide expand collapse sign in log out
+    up subscribe login logout register account profile settings newsletter newsletters alerts feedback
+    top back to skip content navigation main site title burger artboard sketch created with layer path
+    mail contact positive negative eye grid list facebook twitter linkedin whatsapp reddit pinterest
+    instagram youtube flipboard messenger comment comments bookmark gift svg button toggle caption
+    font size text weather forecast obituaries opinion sports news""".split()
+)
+_CAMEL = re.compile(r"[a-z][A-Z]")
+_PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\$\{\w+\}|%%\w+%%")
+_STRONG_PROMO = re.compile(
+    r"\b(?:subscri\w*|unlimited|free (?:articles?|stor(?:y|ies)|trial)|trial|offers?|premium|paywall"
+    r"|membership|members? only|sign(?:ed)? (?:in|up)|log(?:ged)? in|register(?:ed)?|registration"
+    r"|newsletters?|inbox|(?:digital|full|unlimited) access|per (?:month|week|year)|a (?:month|week)"
+    r"|cancel (?:any ?time|at any time)|billed|discount|click here|tap here|follow us)\b"
+    r"|[$€£]\s?\d|\b\d+% off\b"
+)
+_WEAK_PROMO = re.compile(
+    r"\b(?:access|apps?|account|exclusives?|insights|device|tablet|mobile|download|article|coverage|journalism|plans?)\b"
+)
+_IMPERATIVE = set(
+    """get try subscribe join sign start read use see stay unlock download register log claim save enjoy
+    become support give upgrade continue click tap follow listen watch don't dont already learn discover
+    explore create choose access renew activate""".split()
+)
+_SECOND_PERSON = re.compile(r"\b(?:you|your|you're|yours|you've|you'll)\b")
+_DEVICE_NOTICE = re.compile(r"\b(?:browser|device|javascript|cookies?|ad ?blocker)\b")
+_DEVICE_VERB = re.compile(r"\b(?:your|you|enable|unsupported|not supported|we use|update|disable)\b")
+_ATTRIBUTION = re.compile(r"\b(?:said|says|told|tells|according to|added|asked|explained|wrote)\b")
+_QUOTES = re.compile(r"[\"“”«»„]")
+_TEMPERATURE = re.compile(r"\d+\s*°")
+_MENU_SEP = re.compile(r"\s+[|•·]\s+|\s*\|\s*")
+
+
+def protected(t: str) -> bool:
+    """Quoted or attributed speech is the article's own words even when it
+    talks about subscriptions or apps."""
+    return bool(_QUOTES.search(t) or _ATTRIBUTION.search(t.lower()))
+
+
+def _bare(t: str) -> str:
+    return re.sub(r"^[\s•·*>#-]+|[\s:.\-–—|»›>]+$", "", t.lower())
+
+
+def is_zone_marker(t: str) -> bool:
+    return len(t.split()) <= 6 and bool(_ZONE.match(_bare(t)))
+
+
+def is_comments_marker(t: str) -> bool:
+    return len(t.split()) <= 6 and bool(_COMMENTS.match(_bare(t)))
+
+
+def sentence_like(t: str) -> bool:
+    return bool(_SENTENCE_END.search(t))
+
+
+def ui_glue(t: str) -> bool:
+    """Icon labels scraped from SVG titles arrive glued: 'ChevronEye IconIcon Facebook'."""
+    words = t.split()
+    glued = len(_CAMEL.findall(t))
+    if glued < 3 or glued < 0.25 * len(words):
+        return False
+    parts = re.findall(r"[A-Za-z]+?(?=[A-Z]|\b)|[A-Za-z]+", t)
+    ui = sum(p.lower() in _UI_WORDS for p in parts)
+    return not sentence_like(t) or ui >= 0.3 * max(1, len(parts))
+
+
+def boilerplate_reason(t: str) -> str | None:
+    """Why a paragraph (whitespace-normalised) is page furniture, or None."""
+    bare = _bare(t)
+    words = t.split()
+    if not bare:
+        return "punctuation"
+    if _AD.match(bare):
+        return "ad marker"
+    if _PLACEHOLDER.search(t):
+        return "template placeholder"
+    if ui_glue(t):
+        return "icon labels"
+    if is_zone_marker(t) or is_comments_marker(t):
+        return "section heading"
+    prot = protected(t)
+    if not prot and len(words) <= 12 and _NAV.match(bare):
+        return "navigation"
+    if not sentence_like(t) and len(words) <= 6:
+        tokens = re.findall(r"[a-z'-]+", bare)
+        if tokens and sum(w in _UI_WORDS for w in tokens) >= 0.7 * len(tokens):
+            return "navigation"
+        if _TEMPERATURE.search(t):
+            return "weather widget"
+    if not prot and _menu_row(t):
+        return "menu"
+    if prot:
+        return None
+    low = t.lower()
+    if len(words) <= 25 and _DEVICE_NOTICE.search(low) and _DEVICE_VERB.search(low):
+        return "browser notice"
+    strong = len(_STRONG_PROMO.findall(low))
+    weak = len(_WEAK_PROMO.findall(low))
+    if strong or weak >= 2:
+        if pitch(t) or (strong and len(words) <= 8):
+            return "promotion"
+    return None
+
+
+def pitch(t: str) -> bool:
+    """Talks to the reader: second person, 'we/our', or starts with an imperative."""
+    low = t.lower()
+    first = re.sub(r"[^a-z']", "", low.split()[0]) if low.split() else ""
+    return bool(_SECOND_PERSON.search(low) or first in _IMPERATIVE or re.search(r"\b(?:our|we)\b", low))
+
+
+def _menu_row(t: str) -> bool:
+    parts = [p for p in _MENU_SEP.split(t) if p.strip()]
+    return len(parts) >= 3 and all(len(p.split()) <= 3 and not sentence_like(p) for p in parts)
+
+
+def short_label(t: str) -> bool:
+    t = re.sub(r"(?:\.\.\.|…)$", "", t)  # "Loading..." is a widget label, not a sentence
+    return len(t.split()) <= 3 and not sentence_like(t) and not protected(t)
+
+
+# --- photo credits and captions --------------------------------------------
+
+_CREDIT = re.compile(
+    r"(?:^|(?<=[.!?\"”’)])\s+|\s{2,}|\s+[|/–—-]\s+)"
+    r"(?P<credit>"
+    r"(?:file |staff |handout |pool )?(?:photo|photograph|picture|image|video|illustration|graphic)s?"
+    r"(?: by|:| courtesy(?: of)?| credit:?| source:?| copyright)\s+[^!?]{1,80}"
+    r"|©\s*[^!?]{1,60}"
+    r"|\((?:[A-Z][\w.&-]*\s?){1,4}(?:Photo|Images?|Pool)(?:/[^)]{1,60})?\)"
+    r"|(?:[\w.&-]+\s?/\s?)?Getty Images(?: for [^.]{1,40})?"
+    r"|(?:Reuters|AFP|AP|EPA|EPA-EFE|Xinhua|Bloomberg|Yonhap|Shutterstock|Alamy)\s?/\s?[A-Z][\w .'’-]{1,50}"
+    r"|(?:credit|source):\s*[^!?]{1,60}"
+    r")\s*$",
+    re.IGNORECASE,
+)
+_CAPTION_PREFIX = re.compile(r"^(?:image|photo|picture|video|media) caption[:\s]+", re.IGNORECASE)
+_CREDIT_ONLY = re.compile(
+    r"^(?:(?:image|photo|picture|media) (?:copyright|source|credit)s?\b.*|getty images|(?:photo|image) credit.*)$",
+    re.IGNORECASE,
+)
+
+
+def caption_parts(raw: str) -> tuple[int, int] | None:
+    """If the paragraph is a captioned photo, the (start, end) of the caption
+    text inside `raw` without prefix or credit; (0, 0) for a bare credit."""
+    t = raw
+    if _CREDIT_ONLY.match(norm(t)):
+        return (0, 0)
+    start, end = 0, len(t)
+    found = False
+    m = _CAPTION_PREFIX.match(t)
+    if m:
+        start, found = m.end(), True
+    c = _CREDIT.search(t, start)
+    if c and len(c.group("credit").split()) <= 10:
+        end, found = c.start(), True
+    if not found:
+        return None
+    while end > start and t[end - 1].isspace():
+        end -= 1
+    while start < end and t[start].isspace():
+        start += 1
+    return (start, end) if end > start else (0, 0)
+
+
+_STOP = set(
+    """a an the and or but of in on at to for from by with as is are was were be been has have had it its
+    this that these those his her their he she they them who which what when where not no than then there
+    into over about after before also said says""".split()
+)
+
+
+def content_words(t: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9][a-z0-9'’-]*", t.lower()) if w not in _STOP and len(w) > 1}
+
+
+_SENT_SPLIT = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"“‘(]?[A-Z0-9])")
+
+
+def sentences(t: str) -> list[str]:
+    return [s for s in _SENT_SPLIT.split(norm(t)) if s]

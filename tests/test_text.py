@@ -1,0 +1,83 @@
+from bot import text
+
+
+def sentences(s: str) -> list[str]:
+    return [s[a:b] for a, b in text.split_sentences(s)]
+
+
+def test_titles_and_abbreviations_do_not_end_a_sentence():
+    s = "Mr. Smith met Dr. Jones and Mrs. Park. They talked."
+    assert sentences(s) == ["Mr. Smith met Dr. Jones and Mrs. Park.", "They talked."]
+
+
+def test_us_and_un_do_not_end_a_sentence():
+    s = "The U.S. envoy met U.N. officials in Geneva. Talks went on."
+    assert sentences(s) == ["The U.S. envoy met U.N. officials in Geneva.", "Talks went on."]
+
+
+def test_month_abbreviation_and_number_range():
+    s = "Kim meets Trump ahead of the Feb. 27-28 summit. It is in Hanoi."
+    assert sentences(s) == ["Kim meets Trump ahead of the Feb. 27-28 summit.", "It is in Hanoi."]
+
+
+def test_no_abbreviation():
+    assert sentences("He was No. 2 in the party. He fell.") == ["He was No. 2 in the party.", "He fell."]
+
+
+def test_initials_and_decimals():
+    s = "The report by J. R. Smith found growth of 3.5 percent. Prices rose."
+    assert sentences(s) == ["The report by J. R. Smith found growth of 3.5 percent.", "Prices rose."]
+
+
+def test_dateline_stays_with_its_sentence():
+    s = "SEOUL, July 2 (UPI) -- North Korean leader Kim Jong Un is driving officials to defect. Pyongyang responded."
+    assert sentences(s)[0].startswith("SEOUL, July 2 (UPI) -- North Korean leader")
+    assert len(sentences(s)) == 2
+
+
+def test_spans_are_offsets_into_the_text_with_a_start():
+    s = "Title line\n\nFirst sentence here. Second one."
+    spans = text.split_sentences(s, 12, len(s))
+    assert [s[a:b] for a, b in spans] == ["First sentence here.", "Second one."]
+
+
+def test_very_long_text_without_punctuation_is_cut_into_quotable_pieces():
+    s = "word " * 3000
+    spans = text.split_sentences(s)
+    assert len(spans) > 1
+    assert all(b - a <= text.MAX_SENTENCE_CHARS for a, b in spans)
+
+
+def test_terms_fold_case_unicode_and_possessives():
+    assert text.terms("Kim's") == ["kim"]
+    assert text.terms("Pyongyang’s") == text.terms("Pyongyang's") == ["pyongyang"]
+    assert text.terms("CAFÉ") == text.terms("cafe")
+
+
+def test_numbers_are_kept():
+    assert "2014" in text.terms("in 2014")
+    assert {"27-28", "27", "28"} <= set(text.terms("Feb. 27-28"))
+    assert "1000" in text.terms("1,000 people")
+    assert "3.5" in text.terms("3.5 percent")
+
+
+def test_hyphenated_names_findable_whole_and_by_parts():
+    got = text.terms("Jang Song-thaek")
+    assert "song-thaek" in got and "song" in got and "thaek" in got
+
+
+def test_stopwords_removed_and_stemming_applied():
+    assert text.terms("The officials were executed") == ["offici", "execut"]
+
+
+def test_question_words_never_decide_a_match():
+    words = [w.surface for w in text.query_words("How many officials? Who? Why? What about it? Which one, how much?")]
+    assert words == ["officials", "one"]
+
+
+def test_acronyms_survive_stopword_removal():
+    assert text.terms("the U.S. said") == ["us", "said"]
+
+
+def test_plain_terms_are_lowercase_words_without_stemming():
+    assert text.plain_terms("The Officials were EXECUTED.") == ["the", "officials", "were", "executed"]
