@@ -51,14 +51,21 @@ class Answer:
     remaining: tuple[Passage, ...] = field(default=(), repr=False)  # ready for "more"
     context: tuple[str, ...] = ()  # words carried over from the previous question
     terms: tuple[QueryTerm, ...] = field(default=(), repr=False)
+    shown_before: int = 0  # passages of this answer already shown on earlier pages
 
     @property
     def has_more(self) -> bool:
         return bool(self.remaining)
 
+    def first_page(self, k: int) -> "Answer":
+        """The same answer with its first k passages shown and the rest kept for "more"."""
+        every = self.passages + self.remaining
+        return replace(self, passages=every[:k], remaining=every[k:], shown_before=0)
+
     def next_page(self, k: int) -> "Answer":
         """The following k passages of the same answer."""
-        return replace(self, passages=self.remaining[:k], remaining=self.remaining[k:])
+        return replace(self, passages=self.remaining[:k], remaining=self.remaining[k:],
+                       shown_before=self.shown_before + len(self.passages))
 
 
 class Answerer:
@@ -97,15 +104,15 @@ class Answerer:
             if word.term in seen:
                 continue
             if word.term in vocab:
-                term = QueryTerm(word.surface, word.term, 1.0)
+                term = QueryTerm(word.display or word.surface, word.term, 1.0)
             else:
                 fix = self.index.speller.correct(word.surface)
                 fixed_term = self.index.surface_terms.get(fix.word) if fix else None
                 if fix and fixed_term in vocab and fixed_term not in seen:
-                    term = QueryTerm(fix.word, fixed_term, CORRECTED_WEIGHT, typed=word.surface)
-                    corrections.append((word.surface, fix.word))
+                    term = QueryTerm(fix.word, fixed_term, CORRECTED_WEIGHT, typed=word.display or word.surface)
+                    corrections.append((word.display or word.surface, fix.word))
                 else:
-                    term = QueryTerm(word.surface, word.term, 1.0)
+                    term = QueryTerm(word.display or word.surface, word.term, 1.0)
             seen.add(term.term)
             out.append(term)
             if len(out) >= MAX_QUERY_TERMS:

@@ -80,6 +80,7 @@ class ChatSession:
             combined = self.answerer.answer(question, carried)
             if combined.found:
                 answer = combined
+        answer = answer.first_page(self.page_size)
         if answer.searched_for:
             self.last = answer
             if not answer.context:  # a follow-up keeps leaning on the question it followed

@@ -237,9 +237,9 @@ def telegram(settings: Settings, webhook: str | None, listen: str, port: int, se
         TELEGRAM_BOT_TOKEN=123:abc quotebot telegram
         quotebot telegram --webhook https://bot.example.org/tg --port 8443 --secret-token s3cret
     """
+    settings.checked_token()
     from bot.telegram import run
 
-    settings.checked_token()
     run(settings, open_answerer(settings), webhook=webhook, listen=listen, port=port, secret_token=secret_token)
 
 

@@ -45,7 +45,6 @@ def run_repl(answerer: Answerer, stdin=None, stdout=None) -> None:
     session = ChatSession(answerer)
     example = (answerer.example_questions(1) or ["What happened?"])[0]
     print(f"quotebot: {answerer.article_count} articles, {answerer.sentence_count} sentences. {EXIT_HINT}", file=stdout)
-    shown = 0
     while True:
         try:
             line = input(PROMPT) if interactive else _read_line(stdin, stdout)
@@ -66,12 +65,7 @@ def run_repl(answerer: Answerer, stdin=None, stdout=None) -> None:
         if command.startswith(":") and command != ":more":
             print(f"Unknown command {command}. {EXIT_HINT}", file=stdout)
             continue
-        reply = session.handle(line)
-        is_more = reply.answer is not None and session.last is reply.answer and command in (":more", "more")
-        first = shown + 1 if is_more else 1
-        print(terminal.reply_text(reply, colour, example, first_number=first), file=stdout)
-        if reply.answer is not None:
-            shown = (first - 1) + len(reply.answer.passages)
+        print(terminal.reply_text(session.handle(line), colour, example), file=stdout)
     print("Bye.", file=stdout)
 
 

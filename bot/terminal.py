@@ -49,7 +49,7 @@ def passage_text(p: Passage, number: int, colour: bool) -> str:
     return f"[{number}]\n{quote}\n{DIM + src + RESET if colour else src}"
 
 
-def answer_text(answer: Answer, colour: bool, first_number: int = 1) -> str:
+def answer_text(answer: Answer, colour: bool) -> str:
     lines = []
     if answer.corrections:
         lines.append("Searched for: " + " ".join(answer.searched_for))
@@ -58,15 +58,15 @@ def answer_text(answer: Answer, colour: bool, first_number: int = 1) -> str:
         lines.append(Notice.NO_ANSWER_HINT.format(sources=":sources"))
         return "\n".join(lines)
     for i, p in enumerate(answer.passages):
-        lines.append(passage_text(p, first_number + i, colour))
+        lines.append(passage_text(p, answer.shown_before + 1 + i, colour))
     if answer.has_more:
         lines.append(f"({len(answer.remaining)} more: type :more)")
     return "\n\n".join(lines)
 
 
-def reply_text(reply: Reply, colour: bool, example: str = "", first_number: int = 1) -> str:
+def reply_text(reply: Reply, colour: bool, example: str = "") -> str:
     if reply.answer is not None:
-        return answer_text(reply.answer, colour, first_number)
+        return answer_text(reply.answer, colour)
     assert reply.notice is not None
     return reply.notice.format(example=example) if reply.notice is Notice.EMPTY else reply.notice.format()
 

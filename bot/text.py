@@ -98,6 +98,7 @@ class Word:
 
     surface: str
     term: str
+    display: str = ""  # as the user wrote it (case kept), for "searched for" lines
 
 
 @lru_cache(maxsize=1_000_000)
@@ -154,7 +155,18 @@ def terms_of_tokens(tokens: list[str]) -> list[str]:
 
 def query_words(question: str) -> list[Word]:
     """Index words of a question, question words dropped: they never decide a match."""
-    return [w for w in words(question) if w.surface not in QUESTION_WORDS]
+    folded = fold(question)
+    aligned = len(folded) == len(question)  # folding kept every offset, so case can be recovered
+    out: list[Word] = []
+    for m in TOKEN_RE.finditer(folded):
+        original = question[m.start():m.end()] if aligned else m.group(0)
+        for w in words_of_token(m.group(0)):
+            if w.surface in QUESTION_WORDS:
+                continue
+            at = original.lower().find(w.surface)
+            display = original[at:at + len(w.surface)] if at >= 0 else w.surface
+            out.append(Word(w.surface, w.term, display))
+    return out
 
 
 def plain_terms(text: str) -> list[str]:

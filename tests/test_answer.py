@@ -1,0 +1,75 @@
+from bot.answer import Answerer
+
+
+def test_quotes_are_verbatim_with_context_and_source(answerer: Answerer, seeds_index):
+    answer = answerer.answer("How many officials were executed in 2014?")
+    assert answer.found
+    best = answer.passages[0]
+    assert "31 in 2014" in best.sentence
+    assert best.sentence in best.quote
+    assert best.source.publisher == "UPI" and best.source.path == "000_7e3365c8451a1df2.txt"
+    article = seeds_index.article_text(0 if seeds_index.source(0).path == best.source.path else 1)
+    assert article[best.start:best.end] == best.sentence
+    assert article[best.quote_start:best.quote_end] == best.quote
+    # One sentence of context after the hit (same paragraph).
+    assert best.quote.endswith("bringing the total number of state official executions to over 70.")
+    assert "executed" in best.terms and "2014" in best.terms
+    assert best.score >= best.bm25 > 0
+
+
+def test_off_topic_question_gets_no_answer(answerer):
+    for q in ["What is the capital of France?", "How do I bake sourdough bread?"]:
+        answer = answerer.answer(q)
+        assert not answer.found and answer.passages == ()
+
+
+def test_typo_is_corrected_and_reported(answerer):
+    answer = answerer.answer("Why was the defense minister executd?")
+    assert ("executd", "executed") in answer.corrections
+    assert "executed" in answer.searched_for and "executd" not in answer.searched_for
+    assert answer.found and "napping at a rally" in answer.passages[0].quote
+
+
+def test_a_corrected_word_alone_never_makes_an_answer(answerer):
+    answer = answerer.answer("executd")
+    assert answer.corrections and not answer.found
+
+
+def test_passages_are_not_duplicated_and_best_first(answerer):
+    answer = answerer.answer("Kim Jong Un rule of fear North Korea officials")
+    passages = answer.passages + answer.remaining
+    quotes = [" ".join(p.quote.split()) for p in passages]
+    assert len(quotes) == len(set(quotes))
+    scores = [p.score for p in passages]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_top_k_from_settings(answerer):
+    answer = answerer.answer("North Korea")
+    assert len(answer.passages) <= answerer.settings.top_k
+    page = answer.next_page(2)
+    assert page.passages == answer.remaining[:2]
+
+
+def test_boilerplate_is_never_quoted(answerer):
+    for q in ["subscription free article unlimited access", "Advertisement", "Latest Headlines",
+              "Sketch icon chevron", "File photo by Rodong Sinmun", "sponsored content Global Business Bureau",
+              "Try 3 months for $9 offer"]:
+        answer = answerer.answer(q)
+        for p in answer.passages + answer.remaining:
+            for junk in ("Advertisement", "Latest Headlines", "Sketch", "File photo", "Sponsored", "{{", "$9",
+                         "subscription", "Unlimited"):
+                assert junk not in p.quote, (q, p.quote)
+
+
+def test_empty_and_junk_questions(answerer):
+    for q in ["", "   ", "???", "the of and", "\x00\x01", "<script>alert(1)</script>", "x" * 100_000]:
+        answer = answerer.answer(q)
+        assert not answer.found
+
+
+def test_examples_come_from_the_corpus(answerer):
+    examples = answerer.example_questions(3)
+    assert len(examples) == 3
+    assert all(e.endswith("?") for e in examples)
+    assert any("North Korea" in e or "Kim" in e for e in examples)
