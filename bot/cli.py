@@ -238,9 +238,17 @@ def telegram(settings: Settings, webhook: str | None, listen: str, port: int, se
         quotebot telegram --webhook https://bot.example.org/tg --port 8443 --secret-token s3cret
     """
     settings.checked_token()
+    from bot import store
+    from bot.live import LiveAnswerer
     from bot.telegram import run
 
-    run(settings, open_answerer(settings), webhook=webhook, listen=listen, port=port, secret_token=secret_token)
+    fingerprint = store.fingerprint(settings.corpus_dir) if settings.corpus_dir.is_dir() else None
+    answerer = LiveAnswerer(open_answerer(settings), fingerprint)
+    answerer.start()
+    try:
+        run(settings, answerer, webhook=webhook, listen=listen, port=port, secret_token=secret_token)
+    finally:
+        answerer.stop()
 
 
 def main() -> None:
