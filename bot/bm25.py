@@ -48,24 +48,27 @@ class BM25Index:
         for doc in docs:
             flat.extend([vocab.setdefault(t, len(vocab)) for t in doc])
             lengths.append(len(doc))
-        doc_len = np.asarray(lengths, dtype=np.int32)
-        n_docs, n_terms = len(doc_len), len(vocab)
-        term_ids = np.asarray(flat, dtype=np.int64)
+        return cls.from_ids(list(vocab), np.asarray(flat, dtype=np.int64), np.asarray(lengths, dtype=np.int64),
+                            k1, b, epsilon)
+
+    @classmethod
+    def from_ids(cls, terms: Sequence[str], token_ids: np.ndarray, doc_len: np.ndarray,
+                 k1: float = K1, b: float = B, epsilon: float = EPSILON) -> "BM25Index":
+        """Build from every document's term ids laid end to end (doc_len says where each ends)."""
+        doc_len = np.asarray(doc_len, dtype=np.int32)
+        n_docs, n_terms = len(doc_len), len(terms)
+        stride = max(n_docs, 1)
         doc_of_token = np.repeat(np.arange(n_docs, dtype=np.int64), doc_len)
         # One key per (term, doc) pair; sorting groups postings by term, then by document.
-        keys, tf = np.unique(term_ids * max(n_docs, 1) + doc_of_token, return_counts=True)
-        post_terms = keys // max(n_docs, 1)
-        doc_ids = (keys % max(n_docs, 1)).astype(np.int32)
+        keys, tf = np.unique(np.asarray(token_ids, dtype=np.int64) * stride + doc_of_token, return_counts=True)
+        post_terms = keys // stride
+        doc_ids = (keys % stride).astype(np.int32)
         indptr = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(np.bincount(post_terms, minlength=n_terms), out=indptr[1:])
-        df = np.diff(indptr)
-        idf = cls._okapi_idf(df, n_docs, epsilon)
+        idf = cls._okapi_idf(np.diff(indptr), n_docs, epsilon)
         avgdl = float(doc_len.sum()) / n_docs if n_docs else 0.0
         norm = k1 * (1 - b + b * doc_len[doc_ids] / avgdl) if avgdl else np.full(len(doc_ids), k1)
         weights = idf[post_terms] * (tf * (k1 + 1) / (tf + norm))
-        terms = [""] * n_terms
-        for t, i in vocab.items():
-            terms[i] = t
         return cls(terms, indptr, doc_ids, weights.astype(np.float64), idf, doc_len, k1, b, epsilon)
 
     @staticmethod

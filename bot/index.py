@@ -6,7 +6,6 @@ Built from a `Corpus` in memory; saved and loaded by `bot.store` as plain arrays
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -16,11 +15,9 @@ from bot import text
 from bot.bm25 import BM25Index
 from bot.corpus import Article, Corpus, Source
 from bot.spelling import Speller
+from bot.analysis import KINDS, analyse_corpus
 
 logger = logging.getLogger(__name__)
-
-KINDS = ("title", "deck", "body", "caption")
-
 
 @dataclass(frozen=True)
 class SentenceSpan:
@@ -105,63 +102,28 @@ class SentenceIndex:
     @classmethod
     def build(cls, corpus: Corpus, progress: Callable[[int], None] | None = None) -> "SentenceIndex":
         """Split, analyse and index every kept paragraph of every article."""
-        sent_terms: list[list[str]] = []
-        para_terms: list[list[str]] = []
-        sent_para: list[int] = []
-        sent_start: list[int] = []
-        sent_end: list[int] = []
-        sent_byte: list[int] = []
-        para_article: list[int] = []
-        para_first: list[int] = []
-        para_kind: list[int] = []
-        article_byte: list[int] = []
-        blob_parts: list[bytes] = []
-        blob_size = 0
-        raw_tokens: Counter[str] = Counter()
-        for a, article in enumerate(corpus.articles):
-            encoded = article.text.encode("utf-8")
-            to_byte = _byte_offsets(article.text)
-            article_byte.extend((blob_size, blob_size + len(encoded)))
-            for paragraph in article.paragraphs:
-                spans = text.split_sentences(article.text, paragraph.start, paragraph.end)
-                if not spans:
-                    continue
-                p = len(para_article)
-                para_article.append(a)
-                para_first.append(len(sent_para))
-                para_kind.append(KINDS.index(paragraph.kind) if paragraph.kind in KINDS else KINDS.index("body"))
-                bag: list[str] = []
-                for start, end in spans:
-                    sentence = article.text[start:end]
-                    tokens = text.TOKEN_RE.findall(text.fold(sentence))
-                    raw_tokens.update(tokens)
-                    terms = text.terms_of_tokens(tokens)
-                    sent_terms.append(terms)
-                    bag.extend(terms)
-                    sent_para.append(p)
-                    sent_start.append(start)
-                    sent_end.append(end)
-                    sent_byte.extend((blob_size + to_byte(start), blob_size + to_byte(end)))
-                para_terms.append(bag)
-            blob_parts.append(encoded)
-            blob_size += len(encoded)
-            if progress:
-                progress(a + 1)
-        para_first.append(len(sent_para))
-        surface_terms, surface_counts = _surfaces(raw_tokens)
+        done = analyse_corpus(corpus.articles, progress)
+        encoded = [article.text.encode("utf-8") for article in corpus.articles]
+        sizes = np.asarray([len(e) for e in encoded], dtype=np.int64)
+        article_start = np.concatenate(([0], np.cumsum(sizes)))[:-1].astype(np.int64)
+        sent_article = np.repeat(done.para_article, np.diff(done.para_first))
+        sent_para = np.repeat(np.arange(len(done.para_article), dtype=np.int32), np.diff(done.para_first))
+        para_len = np.add.reduceat(done.sent_len, done.para_first[:-1]) if len(done.para_article) else done.sent_len[:0]
+        sentences = BM25Index.from_ids(done.terms, done.token_ids, done.sent_len)
+        surface_terms, surface_counts = _surfaces(done.tokens, sentences)
         return cls(
-            sentences=BM25Index.build(sent_terms),
-            paragraphs=BM25Index.build(para_terms),
+            sentences=sentences,
+            paragraphs=BM25Index.from_ids(done.terms, done.token_ids, para_len),
             speller=Speller.build(surface_counts),
-            sent_para=np.asarray(sent_para, dtype=np.int32),
-            sent_start=np.asarray(sent_start, dtype=np.int64),
-            sent_end=np.asarray(sent_end, dtype=np.int64),
-            sent_byte=np.asarray(sent_byte, dtype=np.int64).reshape(-1, 2),
-            para_article=np.asarray(para_article, dtype=np.int32),
-            para_first=np.asarray(para_first, dtype=np.int64),
-            para_kind=np.asarray(para_kind, dtype=np.uint8),
-            article_byte=np.asarray(article_byte, dtype=np.int64).reshape(-1, 2),
-            blob=b"".join(blob_parts),
+            sent_para=sent_para,
+            sent_start=done.sent_start,
+            sent_end=done.sent_end,
+            sent_byte=done.sent_byte + article_start[sent_article][:, None],
+            para_article=done.para_article,
+            para_first=done.para_first,
+            para_kind=done.para_kind,
+            article_byte=np.stack([article_start, article_start + sizes], axis=1) if len(sizes) else np.zeros((0, 2), np.int64),
+            blob=b"".join(encoded),
             articles=[_article_record(article) for article in corpus.articles],
             surface_terms=surface_terms,
         )
@@ -171,23 +133,16 @@ def _article_record(article: Article) -> dict:
     return {"source": vars(article.source).copy(), "also": [vars(s).copy() for s in article.also]}
 
 
-def _surfaces(raw_tokens: Counter[str]) -> tuple[dict[str, str], dict[str, int]]:
-    """Each indexed word as written (folded) -> its term, and how often it occurs (for typos)."""
+def _surfaces(tokens: set[str], sentences: BM25Index) -> tuple[dict[str, str], dict[str, int]]:
+    """Each indexed word as written (folded) -> its term, and how common that term is (for typos)."""
     terms: dict[str, str] = {}
-    counts: Counter[str] = Counter()
-    for token, n in raw_tokens.items():
+    counts: dict[str, int] = {}
+    for token in tokens:
         for word in text.words_of_token(token):
-            terms.setdefault(word.surface, word.term)
-            counts[word.surface] += n
-    return terms, dict(counts)
-
-
-def _byte_offsets(s: str) -> Callable[[int], int]:
-    """Character offset -> UTF-8 byte offset, without re-encoding the prefix every time."""
-    if s.isascii():
-        return lambda i: i
-    cumulative = np.concatenate(([0], np.cumsum([len(ch.encode("utf-8")) for ch in s])))
-    return lambda i: int(cumulative[i])
+            if word.surface not in terms:
+                terms[word.surface] = word.term
+                counts[word.surface] = sentences.df(word.term)
+    return terms, counts
 
 
 def iter_sentence_terms(index: SentenceIndex) -> Iterable[list[str]]:

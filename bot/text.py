@@ -146,10 +146,20 @@ def terms(text: str) -> list[str]:
     return terms_of_tokens(TOKEN_RE.findall(fold(text)))
 
 
+_TERMS_OF_TOKEN: dict[str, tuple[str, ...]] = {}
+
+
 def terms_of_tokens(tokens: list[str]) -> list[str]:
+    # The hot loop of indexing: one dict lookup per token, the analysis done once per distinct token.
+    cache = _TERMS_OF_TOKEN
     out: list[str] = []
     for token in tokens:
-        out.extend(w.term for w in words_of_token(token))
+        found = cache.get(token)
+        if found is None:
+            if len(cache) > 2_000_000:
+                cache.clear()
+            found = cache[token] = tuple(w.term for w in words_of_token(token))
+        out += found
     return out
 
 
