@@ -125,7 +125,7 @@ class Answerer:
         terms, corrections = self.analyze(question, carried)
         searched = tuple(t.surface for t in terms if not t.carried)
         context = tuple(t.surface for t in terms if t.carried)
-        ranking = self.ranker.rank(terms, question)
+        ranking = self.ranker.rank(terms, question[:MAX_QUESTION_CHARS])  # the words analysed, no more
         if not ranking.found:
             return Answer(question, False, searched, tuple(corrections), context=context, terms=tuple(terms))
         passages = self._passages(ranking.sentences, ranking.scores, ranking.bm25, terms)
