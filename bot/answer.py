@@ -21,8 +21,6 @@ MAX_QUESTION_CHARS = 2000
 MAX_QUERY_TERMS = 32
 # How many passages one question keeps ready (the first page plus what "more" pages through).
 MAX_PASSAGES = 30
-# A passage never grows past this many sentences when neighbouring hits are merged.
-MAX_PASSAGE_SENTENCES = 6
 CORRECTED_WEIGHT = 0.6
 
 
@@ -136,33 +134,33 @@ class Answerer:
     def _passages(self, sentences: np.ndarray, scores: np.ndarray, bm25: np.ndarray,
                   terms: list[QueryTerm]) -> list[Passage]:
         index = self.index
-        ranges: list[list[int]] = []  # [first, last, hit, order] per passage
-        by_paragraph: dict[int, list[int]] = {}
+        hits: list[tuple[int, int]] = []  # (sentence, rank order)
         seen_text: set[str] = set()
         for order, s in enumerate(int(x) for x in sentences):
             key = _normal(index.sentence_text(s))
             if key in seen_text:
                 continue  # a caption repeated in the body, the same line twice: one passage
             seen_text.add(key)
-            span = index.span(s)
-            para = index.paragraph_sentences(span.paragraph)
-            first = max(para.start, s - self.settings.context_before)
-            last = min(para.stop - 1, s + self.settings.context_after)
-            merged = False
-            for r in by_paragraph.get(span.paragraph, []):
-                cand = ranges[r]
-                if first <= cand[1] + 1 and last >= cand[0] - 1:
-                    new_first, new_last = min(first, cand[0]), max(last, cand[1])
-                    if new_last - new_first + 1 <= MAX_PASSAGE_SENTENCES:
-                        cand[0], cand[1] = new_first, new_last
-                    merged = True
-                    break
-            if merged:
-                continue
-            by_paragraph.setdefault(span.paragraph, []).append(len(ranges))
-            ranges.append([first, last, s, order])
-            if len(ranges) >= MAX_PASSAGES:
+            hits.append((s, order))
+            if len(hits) >= MAX_PASSAGES:
                 break
+        # Context never repeats text.  The first page's hits are kept as passages of their own (a
+        # neighbour that is one of them is not swallowed as context); a later hit already quoted as
+        # context above is not shown again.
+        page = {s for s, _ in hits[: self.settings.top_k]}
+        taken = set(page)
+        ranges: list[tuple[int, int, int, int]] = []
+        for s, order in hits:
+            if s in taken and s not in page:
+                continue
+            para = index.paragraph_sentences(int(index.sent_para[s]))
+            first = last = s
+            while first > para.start and s - first < self.settings.context_before and first - 1 not in taken:
+                first -= 1
+            while last < para.stop - 1 and last - s < self.settings.context_after and last + 1 not in taken:
+                last += 1
+            taken.update(range(first, last + 1))
+            ranges.append((first, last, s, order))
         passages = []
         seen_quotes: set[str] = set()
         for first, last, hit, order in ranges:

@@ -11,10 +11,24 @@ def test_quotes_are_verbatim_with_context_and_source(answerer: Answerer, seeds_i
     article = seeds_index.article_text(0 if seeds_index.source(0).path == best.source.path else 1)
     assert article[best.start:best.end] == best.sentence
     assert article[best.quote_start:best.quote_end] == best.quote
-    # One sentence of context after the hit (same paragraph).
-    assert best.quote.endswith("bringing the total number of state official executions to over 70.")
     assert "executed" in best.terms and "2014" in best.terms
     assert best.score >= best.bm25 > 0
+    # The next sentence is itself a hit on this page, so it is a passage of its own, not context.
+    assert any(p.sentence.startswith("In 2015, North Korea has executed eight") for p in answer.passages[1:])
+
+
+def test_context_is_the_neighbouring_sentence_of_the_same_paragraph(answerer):
+    best = answerer.answer("Who replaced Choe Sun Hui?").passages[0]
+    assert best.quote.startswith("In another sign of Kim's distrust of the elite")
+    assert best.quote.endswith(best.sentence)  # last sentence of its paragraph: no context after
+
+
+def test_no_text_is_quoted_twice_in_one_answer(answerer):
+    for q in ["How many officials were executed in 2014?", "Kim North Korea elite", "officials defecting"]:
+        answer = answerer.answer(q)
+        spans = sorted((p.source.path, p.quote_start, p.quote_end) for p in answer.passages + answer.remaining)
+        for (pa, a0, a1), (pb, b0, b1) in zip(spans, spans[1:]):
+            assert pa != pb or a1 <= b0, q
 
 
 def test_off_topic_question_gets_no_answer(answerer):
