@@ -7,6 +7,7 @@ idf floor), but a query only touches its own terms' postings instead of looping 
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -35,6 +36,7 @@ class BM25Index:
         self.indptr, self.doc_ids, self.weights = indptr, doc_ids, weights
         self.idf, self.doc_len = idf, doc_len
         self.k1, self.b, self.epsilon = k1, b, epsilon
+        self._local = threading.local()
 
     @property
     def doc_count(self) -> int:
@@ -103,6 +105,14 @@ class BM25Index:
             out[ids] += w
         return out
 
+    def _accumulator(self) -> np.ndarray:
+        """A zeroed score buffer, one per thread, reused: zero-filling 1M floats per query costs more
+        than the query.  Callers must zero what they touched before returning."""
+        acc = getattr(self._local, "acc", None)
+        if acc is None or len(acc) != self.doc_count:
+            acc = self._local.acc = np.zeros(self.doc_count)
+        return acc
+
     def search_weighted(self, weighted: Sequence[tuple[str, float]], k: int) -> list[Hit]:
         """Top-k documents by sum of weight x BM25 term score; only documents with a posting."""
         k = max(0, int(k))
@@ -110,17 +120,26 @@ class BM25Index:
         parts = [(p, w) for p, w in parts if len(p[0])]
         if not parts or k == 0:
             return []
-        ids = np.concatenate([p[0] for p, _ in parts])
         if len(parts) == 1:
             (ids, wts), w = parts[0]
-            scores = wts * w
+            ids, scores = np.asarray(ids), wts * w
         else:
-            # Accumulate into a dense buffer only over the touched documents.
-            acc = np.zeros(self.doc_count)
-            for (pid, pw), w in parts:
-                acc[pid] += pw * w
-            ids = np.unique(ids)
-            scores = acc[ids]
+            acc = self._accumulator()
+            try:
+                for (pid, pw), w in parts:
+                    acc[pid] += pw if w == 1.0 else pw * w
+                every = np.concatenate([p[0] for p, _ in parts])
+                scores = acc[every]
+                # A document appears once per matching term, so the best k documents are among the
+                # best k x terms entries: only those few need de-duplicating.
+                m = k * len(parts)
+                if len(every) > m:
+                    every = every[np.argpartition(-scores, m - 1)[:m]]
+                ids = np.unique(every)
+                scores = acc[ids]
+            finally:
+                for (pid, _), _ in parts:
+                    acc[pid] = 0.0
         if len(ids) > k:
             top = np.argpartition(-scores, k - 1)[:k]
         else:
