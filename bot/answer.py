@@ -195,9 +195,7 @@ def matched_words(sentence: str, terms: list[QueryTerm]) -> tuple[str, ...]:
     """The sentence's own words (as written) whose index terms the question asked for."""
     wanted = {t.term for t in terms}
     found: list[str] = []
-    for m in text.TOKEN_RE.finditer(sentence):
-        token = m.group(0)
-        if any(w.term in wanted for w in text.words_of_token(text.fold(token))) and token not in found:
+    for token in text.TOKEN_RE.findall(sentence):
+        if token not in found and not wanted.isdisjoint(text.terms_of_tokens([text.fold(token)])):
             found.append(token)
     return tuple(found)
-

@@ -12,7 +12,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from bot import text
-from bot.bm25 import BM25Index
+from bot.bm25 import BM25Index, plain
 from bot.corpus import Article, Corpus, Source
 from bot.spelling import Speller
 from bot.analysis import KINDS, analyse_corpus
@@ -41,15 +41,15 @@ class SentenceIndex:
         self.sentences = sentences
         self.paragraphs = paragraphs
         self.speller = speller
-        self.sent_para = sent_para
-        self.sent_start = sent_start
-        self.sent_end = sent_end
-        self.sent_byte = sent_byte  # (n, 2): byte start/end in the blob
-        self.para_article = para_article
-        self.para_first = para_first  # sentences of paragraph p: para_first[p] .. para_first[p+1]
-        self.para_kind = para_kind
-        self.article_byte = article_byte  # (n, 2): where each article's text sits in the blob
-        self.blob = blob
+        self.sent_para = plain(sent_para)
+        self.sent_start = plain(sent_start)
+        self.sent_end = plain(sent_end)
+        self.sent_byte = plain(sent_byte)  # (n, 2): byte start/end in the blob
+        self.para_article = plain(para_article)
+        self.para_first = plain(para_first)  # sentences of paragraph p: para_first[p] .. para_first[p+1]
+        self.para_kind = plain(para_kind)
+        self.article_byte = plain(article_byte)  # (n, 2): where each article's text sits in the blob
+        self.blob = plain(blob) if isinstance(blob, np.ndarray) else blob
         self.articles = articles  # [{"source": {...}, "also": [{...}, ...]}]
         self.surface_terms = surface_terms  # folded word as written -> its index term
         self._sources = [Source(**a["source"]) for a in articles]
