@@ -136,7 +136,7 @@ def test_limit_samples_questions(tmp_path):
 
 def test_eval_asks_through_the_same_answerer_as_ask(tmp_path):
     """What eval recorded for a question equals `python -m bot ask --json` on the same corpus."""
-    settings = Settings(corpus_dir=ROOT / "seeds", index_dir=tmp_path / "unused")
+    settings = Settings(corpus_dir=ROOT / "seeds", index_dir=tmp_path / "unused", top_k=50)
     report = ev.evaluate(CANNED, settings)
     picked = [r for r in report.results if r.found][:3] + [r for r in report.results if not r.found][:1]
     questions = "\n".join(r.case.question for r in picked) + "\n"
