@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import textwrap
 from typing import Iterable
 
@@ -27,26 +28,36 @@ def _fold_ws(s: str) -> str:
     return " ".join(s.split())
 
 
-def _highlight(sentence: str, words: Iterable[str], colour: bool) -> str:
-    if not colour:
-        return sentence
+# Markers that survive line wrapping and become ANSI codes afterwards, so colour never skews widths.
+_BOLD_ON, _BOLD_OFF, _HL_ON, _HL_OFF = "\ue000", "\ue001", "\ue002", "\ue003"
+
+
+def _mark(sentence: str, words: Iterable[str]) -> str:
     pattern = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
     if pattern:
-        sentence = re.sub(rf"(?<!\w)({pattern})(?!\w)", lambda m: HIGHLIGHT + m.group(1) + RESET + BOLD, sentence)
-    return BOLD + sentence + RESET
+        sentence = re.sub(rf"(?<!\w)({pattern})(?!\w)", lambda m: _HL_ON + m.group(1) + _HL_OFF, sentence)
+    return _BOLD_ON + sentence + _BOLD_OFF
+
+
+def _paint(s: str, colour: bool) -> str:
+    codes = {_BOLD_ON: BOLD, _BOLD_OFF: RESET, _HL_ON: HIGHLIGHT, _HL_OFF: RESET + BOLD} if colour else {}
+    return re.sub("[\ue000-\ue003]", lambda m: codes.get(m.group(0), ""), s)
 
 
 def passage_text(p: Passage, number: int, colour: bool) -> str:
     before = p.quote[: p.start - p.quote_start]
     after = p.quote[p.end - p.quote_start:]
     body = _fold_ws(before) + (" " if before.strip() else "")
-    body += _highlight(_fold_ws(p.sentence), p.terms, colour)
+    body += _mark(_fold_ws(p.sentence), p.terms)
     body += (" " if after.strip() else "") + _fold_ws(after)
-    quote = textwrap.fill(body, WIDTH - 4, initial_indent="  > ", subsequent_indent="    ") if not colour else "  > " + body
-    src = f"    — {source_line(p.source)}"
+    width = max(40, min(WIDTH, shutil.get_terminal_size((WIDTH, 24)).columns)) - 4
+    quote = textwrap.fill(body, width, initial_indent="  > ", subsequent_indent="    ", break_on_hyphens=False)
+    if colour:  # bold restarts on each line so a wrapped sentence stays bold in every terminal
+        quote = quote.replace("\n", _BOLD_OFF + "\n" + _BOLD_ON) if _BOLD_ON in quote else quote
+    src = textwrap.fill(source_line(p.source), width, initial_indent="    — ", subsequent_indent="      ")
     if p.also:
         src += "\n    also in: " + "; ".join(s.path for s in p.also)
-    return f"[{number}]\n{quote}\n{DIM + src + RESET if colour else src}"
+    return f"[{number}]\n{_paint(quote, colour)}\n{DIM + src + RESET if colour else src}"
 
 
 def answer_text(answer: Answer, colour: bool) -> str:

@@ -133,4 +133,4 @@ def test_repl_with_piped_input_is_plain_text(seeds_settings):
     done = subprocess.run(cmd, input="Who replaced Choe Sun Hui?\n:quit\n", capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 0
     assert "\x1b[" not in done.stdout
-    assert "Kim Hyok Chol" in done.stdout and done.stdout.rstrip().endswith("Bye.")
+    assert "Kim Hyok Chol" in plain(done.stdout) and done.stdout.rstrip().endswith("Bye.")
