@@ -137,28 +137,49 @@ _MENU_SEP = re.compile(r"\s+[|•·]\s+|\s*\|\s*")
 def protected(t: str) -> bool:
     """Quoted or attributed speech is the article's own words even when it
     talks about subscriptions or apps."""
-    return bool(_QUOTES.search(t) or _ATTRIBUTION.search(t.lower()))
+    return _protected(t, t.lower())
+
+
+def _protected(t: str, low: str) -> bool:
+    return bool(_QUOTES.search(t) or _ATTRIBUTION.search(low))
+
+
+_BARE_LEAD = frozenset("•·*>#-")
+_BARE_TRAIL = frozenset(":.-–—|»›>")
 
 
 def _bare(t: str) -> str:
-    return re.sub(r"^[\s•·*>#-]+|[\s:.\-–—|»›>]+$", "", t.lower())
+    # Same as re.sub(r"^[\s•·*>#-]+|[\s:.\-–—|»›>]+$", "", t.lower()) without scanning the whole text.
+    low = t.lower()
+    i, j = 0, len(low)
+    while i < j and (low[i] in _BARE_LEAD or low[i].isspace()):
+        i += 1
+    while j > i and (low[j - 1] in _BARE_TRAIL or low[j - 1].isspace()):
+        j -= 1
+    return low[i:j]
+
+
+def _at_most(t: str, n: int) -> bool:
+    """len(t.split()) <= n, without splitting all of a long paragraph."""
+    return len(t.split(None, n)) <= n
 
 
 def is_zone_marker(t: str) -> bool:
-    return len(t.split()) <= 6 and bool(_ZONE.match(_bare(t)))
+    return _at_most(t, 6) and bool(_ZONE.match(_bare(t)))
 
 
 def is_comments_marker(t: str) -> bool:
-    return len(t.split()) <= 6 and bool(_COMMENTS.match(_bare(t)))
+    return _at_most(t, 6) and bool(_COMMENTS.match(_bare(t)))
 
 
 def sentence_like(t: str) -> bool:
     return bool(_SENTENCE_END.search(t))
 
 
-def ui_glue(t: str) -> bool:
+def ui_glue(t: str, words: list[str] | None = None) -> bool:
     """Icon labels scraped from SVG titles arrive glued: 'ChevronEye IconIcon Facebook'."""
-    words = t.split()
+    if words is None:
+        words = t.split()
     glued = len(_CAMEL.findall(t))
     if glued < 3 or glued < 0.25 * len(words):
         return False
@@ -175,13 +196,14 @@ def boilerplate_reason(t: str) -> str | None:
         return "punctuation"
     if _AD.match(bare):
         return "ad marker"
-    if _PLACEHOLDER.search(t):
+    if ("{" in t or "%%" in t) and _PLACEHOLDER.search(t):
         return "template placeholder"
-    if ui_glue(t):
+    if ui_glue(t, words):
         return "icon labels"
-    if is_zone_marker(t) or is_comments_marker(t):
+    if len(words) <= 6 and (_ZONE.match(bare) or _COMMENTS.match(bare)):
         return "section heading"
-    prot = protected(t)
+    low = t.lower()
+    prot = _protected(t, low)
     if not prot and len(words) <= 12 and _NAV.match(bare):
         return "navigation"
     if not sentence_like(t) and len(words) <= 6:
@@ -194,32 +216,62 @@ def boilerplate_reason(t: str) -> str | None:
         return "menu"
     if prot:
         return None
-    low = t.lower()
     if len(words) <= 25 and _DEVICE_NOTICE.search(low) and _DEVICE_VERB.search(low):
         return "browser notice"
+    return "promotion" if _promotion(low, words) else None
+
+
+def _promotion(low: str, words: list[str]) -> bool:
+    """A paywall or newsletter pitch: promotion keywords in a short line, or talking to the reader.
+    A long paragraph of several sentences is prose unless the keywords are dense: an encyclopedic
+    paragraph on car registration mentions 'registration' a few times and says 'we' once."""
+    n = len(words)
+    if n <= 8:
+        # Short: one strong keyword is enough; two weak ones need a pitch.
+        if _STRONG_PROMO.search(low):
+            return True
+        return len(_WEAK_PROMO.findall(low)) >= 2 and _pitch_low(low)
+    if not _pitch_low(low):
+        return False
     strong = len(_STRONG_PROMO.findall(low))
     weak = len(_WEAK_PROMO.findall(low))
-    if strong or weak >= 2:
-        if pitch(t) or (strong and len(words) <= 8):
-            return "promotion"
-    return None
+    if not (strong or weak >= 2):
+        return False
+    if n >= _PROMO_LONG_WORDS and len(sentences(" ".join(words))) >= _PROMO_LONG_SENTENCES:
+        return (strong + weak / 2) * _PROMO_DENSITY >= n
+    return True
+
+
+# A paragraph this long, of this many sentences, is prose unless one in every _PROMO_DENSITY
+# words is a promotion keyword (weak ones count half).
+_PROMO_LONG_WORDS = 40
+_PROMO_LONG_SENTENCES = 3
+_PROMO_DENSITY = 12
+_READER = re.compile(r"\b(?:you|your|you're|yours|you've|you'll|our|we)\b")
 
 
 def pitch(t: str) -> bool:
     """Talks to the reader: second person, 'we/our', or starts with an imperative."""
-    low = t.lower()
-    first = re.sub(r"[^a-z']", "", low.split()[0]) if low.split() else ""
-    return bool(_SECOND_PERSON.search(low) or first in _IMPERATIVE or re.search(r"\b(?:our|we)\b", low))
+    return _pitch_low(t.lower())
+
+
+def _pitch_low(low: str) -> bool:
+    head = low.split(None, 1)
+    first = re.sub(r"[^a-z']", "", head[0]) if head else ""
+    return first in _IMPERATIVE or bool(_READER.search(low))
 
 
 def _menu_row(t: str) -> bool:
+    if "|" not in t and "•" not in t and "·" not in t:
+        return False  # no separator: one part
     parts = [p for p in _MENU_SEP.split(t) if p.strip()]
     return len(parts) >= 3 and all(len(p.split()) <= 3 and not sentence_like(p) for p in parts)
 
 
 def short_label(t: str) -> bool:
-    t = re.sub(r"(?:\.\.\.|…)$", "", t)  # "Loading..." is a widget label, not a sentence
-    return len(t.split()) <= 3 and not sentence_like(t) and not protected(t)
+    if t.endswith(("...", "…", "...\n", "…\n")):
+        t = re.sub(r"(?:\.\.\.|…)$", "", t)  # "Loading..." is a widget label, not a sentence
+    return _at_most(t, 3) and not sentence_like(t) and not protected(t)
 
 
 # --- photo credits and captions --------------------------------------------
@@ -244,18 +296,33 @@ _CREDIT_ONLY = re.compile(
 )
 
 
+# Literals one of which every _CREDIT / _CREDIT_ONLY match contains: a cheap test that rules them out.
+_CREDIT_HINT = re.compile(r"photo|picture|image|video|illustration|graphic|©|pool|/|credit|source", re.IGNORECASE)
+_CREDIT_ONLY_HINT = re.compile(r"\s*(?:image|photo|picture|media|getty)", re.IGNORECASE)
+
+
+_CREDIT_WORDS = ("photo", "picture", "image", "video", "illustration", "graphic", "pool", "/", "credit", "source")
+
+
+def _credit_hint(t: str, start: int) -> bool:
+    if t.isascii():  # plain substring tests; non-ASCII text may hold case-folding look-alikes
+        low = t[start:].lower()
+        return any(w in low for w in _CREDIT_WORDS)
+    return bool(_CREDIT_HINT.search(t, start))
+
+
 def caption_parts(raw: str) -> tuple[int, int] | None:
     """If the paragraph is a captioned photo, the (start, end) of the caption
     text inside `raw` without prefix or credit; (0, 0) for a bare credit."""
     t = raw
-    if _CREDIT_ONLY.match(norm(t)):
+    if _CREDIT_ONLY_HINT.match(t) and _CREDIT_ONLY.match(norm(t)):
         return (0, 0)
     start, end = 0, len(t)
     found = False
     m = _CAPTION_PREFIX.match(t)
     if m:
         start, found = m.end(), True
-    c = _CREDIT.search(t, start)
+    c = _CREDIT.search(t, start) if _credit_hint(t, start) else None
     if c and len(c.group("credit").split()) <= 10:
         end, found = c.start(), True
     if not found:

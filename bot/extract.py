@@ -80,7 +80,7 @@ def extract(text: str, markdown: bool = False, captions: frozenset[int] | set[in
             meta_at.append(len(paras))
             continue
         paras.append(p)
-        if p.kind == "body" and len(p.t.split()) >= 12:
+        if p.kind == "body" and len(p.t.split(None, 12)) >= 12:
             long_body += 1
     _headline(paras, out, meta_at)
     _datelines(paras, out)
@@ -208,7 +208,7 @@ def _datelines(paras: list[_Para], out: Extracted) -> None:
 
 def _dedupe(paras: list[_Para]) -> list[_Para]:
     """Exact repeats go; a caption that only restates a body sentence goes."""
-    body_sents = [C.content_words(s) for p in paras if p.kind != "caption" for s in C.sentences(p.t)]
+    body_sents: list[set[str]] | None = None  # only worked out when there is a caption to test
     seen: set[str] = set()
     kept: list[_Para] = []
     for p in paras:
@@ -218,6 +218,8 @@ def _dedupe(paras: list[_Para]) -> list[_Para]:
         seen.add(key)
         if p.kind == "caption":
             words = C.content_words(p.t)
+            if words and body_sents is None:
+                body_sents = [C.content_words(s) for q in paras if q.kind != "caption" for s in C.sentences(q.t)]
             if words and any(len(words & s) >= _CAPTION_REPEAT * len(words) for s in body_sents):
                 continue
         kept.append(p)

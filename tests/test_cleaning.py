@@ -47,3 +47,28 @@ def test_metadata_shapes():
     assert publisher_from_boilerplate(["© 2019 The Daily Star. All rights reserved."]) == "The Daily Star"
     assert publisher_from_boilerplate(["Thank you for reading the Coastal Herald Tribune today"]) == "Coastal Herald Tribune"
     assert publisher_from_boilerplate(["© AP"]) is None
+
+
+def test_long_encyclopedic_paragraph_is_not_promotion():
+    from bot.cleaning import boilerplate_reason
+
+    warsaw = (
+        "The basic unit of territorial division in Poland is a commune (gmina). A city is also a commune – but "
+        "with the city charter. Both cities and communes are governed by a mayor – but in the communes the mayor "
+        "is vogt (wójt in Polish), however in the cities – burmistrz. Some bigger cities obtain the entitlements, "
+        "i.e. tasks and privileges, which are possessed by the units of the second level of the territorial "
+        "division – counties or powiats. An example of such entitlement is a car registration: a gmina cannot "
+        "register cars, this is a powiat's task (i.e. a registration number depends on what powiat a car had "
+        "been registered, not gmina). In this case we say about city county or powiat grodzki. Such cities are "
+        "for example Lublin, Kraków, Gdańsk, Poznań. In Warsaw, its districts additionally have some of powiat's "
+        "entitlements – like already mentioned car registration. For example, the district Wola has its own "
+        "evidence and the district Ursynów – its own (and the cars from Wola have another type of registration "
+        "number than these from Ursynów). But for instance the districts in Kraków do not have entitlements of "
+        "powiat, so the registration numbers in Kraków are of the same type for all districts."
+    )
+    assert boilerplate_reason(warsaw) is None
+    pitch = ("Subscribe now for unlimited access to our award-winning journalism. Get the newsletter in your "
+             "inbox every morning. Download our apps for every device. Cancel any time. Only $1 a week for "
+             "your first month of digital access, billed monthly.")
+    assert boilerplate_reason(pitch) == "promotion"
+    assert boilerplate_reason("Support local journalism. Subscribe today for just 99 cents a week.") == "promotion"

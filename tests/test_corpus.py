@@ -313,3 +313,69 @@ def test_vanished_and_forbidden_files_skipped(tmp_path, monkeypatch):
     c = load_corpus(tmp_path)
     reasons = {s.path: s.reason for s in c.skipped}
     assert "vanished" in reasons["gone.txt"] and "Permission denied" in reasons["locked.txt"]
+
+
+def _generated_corpus(root: Path, n: int = 300) -> None:
+    import random
+
+    rng = random.Random(7)
+    words = ("river council water school road bridge officials residents valley storm rain week "
+             "minister budget plan hospital doctors market prices energy station police court").split()
+    stories = []
+    for k in range(n):
+        if stories and rng.random() < 0.2:  # a copy of an earlier story, maybe lightly edited
+            body = list(rng.choice(stories))
+            if rng.random() < 0.5:
+                body[rng.randrange(len(body))] = rng.choice(words)
+        else:
+            body = [rng.choice(words) for _ in range(rng.randrange(30, 120))]
+            stories.append(body)
+        sentences = [" ".join(body[i:i + 12]).capitalize() + "." for i in range(0, len(body), 12)]
+        text = f"Story {k}\n\nBy Ann Lee\n\n" + "\n\n".join(sentences) + "\n\nAdvertisement\n"
+        name = f"d{k % 7}/a{k:04d}.txt"
+        data = text.encode("utf-8") if k % 11 else text.replace("Story", "Störy").encode("cp1252")
+        write_bytes = root / name
+        write_bytes.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes.write_bytes(data)
+        if k % 13 == 0:
+            (root / name).with_suffix(".json").write_text("{broken" if k % 26 else '{"title": "Sidecar"}')
+    (root / "empty.txt").write_bytes(b"")
+
+
+def test_parallel_and_serial_loads_agree(tmp_path, monkeypatch):
+    import bot.corpus as corpus_mod
+
+    _generated_corpus(tmp_path)
+    monkeypatch.setattr(corpus_mod, "_use_pool", lambda size, count: False)
+    serial = load_corpus(tmp_path)
+    monkeypatch.setattr(corpus_mod, "_use_pool", lambda size, count: True)
+    parallel = load_corpus(tmp_path)
+    assert serial == parallel
+    assert serial.warnings and serial.skipped and any(a.also for a in serial.articles)
+
+
+def test_duplicate_merging_matches_all_pairs(tmp_path, monkeypatch):
+    """The prefix-filtered search finds exactly what comparing every pair finds."""
+    from dataclasses import replace
+
+    import bot.corpus as corpus_mod
+
+    _generated_corpus(tmp_path)
+    monkeypatch.setattr(corpus_mod, "_merge_duplicates", lambda articles: list(articles))
+    articles = list(load_corpus(tmp_path).articles)
+    monkeypatch.undo()
+
+    kept, shingles = [], []
+    for art in articles:
+        sh = corpus_mod._shingles(art)
+        for i, other in enumerate(shingles):
+            if len(sh & other) / len(sh | other) >= corpus_mod.DUPLICATE_JACCARD:
+                kept[i] = replace(kept[i], also=kept[i].also + (art.source,))
+                break
+        else:
+            kept.append(art)
+            shingles.append(sh)
+    assert corpus_mod._merge_duplicates(articles) == kept
+    monkeypatch.setattr(corpus_mod, "_BULK_GROUP", 0)  # the incremental candidate search
+    assert corpus_mod._merge_duplicates(articles) == kept
+    assert sum(len(a.also) for a in kept) > 10
