@@ -38,7 +38,7 @@ class Analysis:
     sent_len: np.ndarray  # int64 number of terms per sentence
     token_ids: np.ndarray  # int64 term ids of every sentence, end to end
     terms: list[str]  # the vocabulary: term id -> term
-    tokens: set[str]  # every distinct token as written (folded)
+    surfaces: dict[str, str]  # every indexed word as written (folded) -> its term
 
 
 def _byte_offsets(s: str) -> Callable[[int], int]:
@@ -94,7 +94,8 @@ def analyse(articles: Sequence[Article], first_article: int = 0) -> Analysis:
         sent_len=np.asarray(lengths, dtype=np.int64),
         token_ids=np.asarray(ids, dtype=np.int64),
         terms=list(vocab),
-        tokens=set(token_ids),
+        # Analysed here, where the words are already stemmed (cached), not again in the parent.
+        surfaces={w.surface: w.term for token in token_ids for w in text.words_of_token(token)},
     )
 
 
@@ -110,14 +111,14 @@ def merge(parts: Sequence[Analysis]) -> Analysis:
     """Chunks in article order -> one analysis with one vocabulary."""
     vocab: dict[str, int] = {}
     ids, firsts = [], []
-    tokens: set[str] = set()
+    surfaces: dict[str, str] = {}
     offset = 0
     for part in parts:
         remap = np.asarray([vocab.setdefault(t, len(vocab)) for t in part.terms], dtype=np.int64)
         ids.append(remap[part.token_ids] if len(part.token_ids) else part.token_ids)
         firsts.append(part.para_first[:-1] + offset)
         offset += len(part.sent_start)
-        tokens |= part.tokens
+        surfaces.update(part.surfaces)
 
     def cat(name: str, dtype, shape=(0,)) -> np.ndarray:
         arrays = [getattr(p, name) for p in parts]
@@ -133,7 +134,7 @@ def merge(parts: Sequence[Analysis]) -> Analysis:
         sent_len=cat("sent_len", np.int64),
         token_ids=np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64),
         terms=list(vocab),
-        tokens=tokens,
+        surfaces=surfaces,
     )
 
 

@@ -24,6 +24,29 @@ def plain(array: np.ndarray) -> np.ndarray:
     return array.view(np.ndarray) if isinstance(array, np.memmap) else array
 
 
+def count_pairs(token_ids: np.ndarray, doc_len: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(term, document, term frequency) for every term in every document, sorted by term then document."""
+    doc_len = np.asarray(doc_len, dtype=np.int64)
+    stride = max(len(doc_len), 1)
+    doc_of_token = np.repeat(np.arange(len(doc_len), dtype=np.int64), doc_len)
+    keys, tf = np.unique(np.asarray(token_ids, dtype=np.int64) * stride + doc_of_token, return_counts=True)
+    return keys // stride, keys % stride, tf
+
+
+def group_pairs(post_terms: np.ndarray, doc_ids: np.ndarray, tf: np.ndarray,
+                group_of_doc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The same triples for groups of consecutive documents (sentences -> paragraphs), no new sort:
+    groups are runs of document ids, so the triples stay sorted and equal keys are adjacent."""
+    groups = group_of_doc[doc_ids]
+    if not len(groups):
+        return post_terms, groups, tf
+    change = np.empty(len(groups), dtype=bool)
+    change[0] = True
+    change[1:] = (post_terms[1:] != post_terms[:-1]) | (groups[1:] != groups[:-1])
+    starts = np.flatnonzero(change)
+    return post_terms[starts], groups[starts], np.add.reduceat(tf, starts)
+
+
 @dataclass(frozen=True)
 class Hit:
     doc: int
@@ -63,14 +86,15 @@ class BM25Index:
     def from_ids(cls, terms: Sequence[str], token_ids: np.ndarray, doc_len: np.ndarray,
                  k1: float = K1, b: float = B, epsilon: float = EPSILON) -> "BM25Index":
         """Build from every document's term ids laid end to end (doc_len says where each ends)."""
+        return cls.from_counts(terms, *count_pairs(token_ids, doc_len), doc_len, k1, b, epsilon)
+
+    @classmethod
+    def from_counts(cls, terms: Sequence[str], post_terms: np.ndarray, doc_ids: np.ndarray, tf: np.ndarray,
+                    doc_len: np.ndarray, k1: float = K1, b: float = B, epsilon: float = EPSILON) -> "BM25Index":
+        """Build from (term, document, term frequency) triples sorted by term, then document."""
         doc_len = np.asarray(doc_len, dtype=np.int32)
         n_docs, n_terms = len(doc_len), len(terms)
-        stride = max(n_docs, 1)
-        doc_of_token = np.repeat(np.arange(n_docs, dtype=np.int64), doc_len)
-        # One key per (term, doc) pair; sorting groups postings by term, then by document.
-        keys, tf = np.unique(np.asarray(token_ids, dtype=np.int64) * stride + doc_of_token, return_counts=True)
-        post_terms = keys // stride
-        doc_ids = (keys % stride).astype(np.int32)
+        doc_ids = doc_ids.astype(np.int32)
         indptr = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(np.bincount(post_terms, minlength=n_terms), out=indptr[1:])
         idf = cls._okapi_idf(np.diff(indptr), n_docs, epsilon)

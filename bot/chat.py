@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Callable, Hashable
 
-from bot import text
 from bot.answer import Answer, Answerer
 from bot.ranking import QueryTerm
 
@@ -71,7 +70,7 @@ class ChatSession:
 
     def ask(self, question: str) -> Reply:
         self.touched = time.monotonic()
-        if not text.query_words(question) and not question.strip():
+        if not question.strip():
             return Reply(notice=Notice.EMPTY)
         answer = self.answerer.answer(question)
         if self.last_terms and self._is_follow_up(question, answer):

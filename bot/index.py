@@ -6,13 +6,14 @@ Built from a `Corpus` in memory; saved and loaded by `bot.store` as plain arrays
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import numpy as np
 
 from bot import text
-from bot.bm25 import BM25Index, plain
+from bot.bm25 import BM25Index, count_pairs, group_pairs, plain
 from bot.corpus import Article, Corpus, Source
 from bot.spelling import Speller
 from bot.analysis import KINDS, analyse_corpus
@@ -102,18 +103,22 @@ class SentenceIndex:
     @classmethod
     def build(cls, corpus: Corpus, progress: Callable[[int], None] | None = None) -> "SentenceIndex":
         """Split, analyse and index every kept paragraph of every article."""
+        started = time.perf_counter()
         done = analyse_corpus(corpus.articles, progress)
+        logger.info("split and analysed %d sentences in %.1f s", len(done.sent_start), time.perf_counter() - started)
         encoded = [article.text.encode("utf-8") for article in corpus.articles]
         sizes = np.asarray([len(e) for e in encoded], dtype=np.int64)
         article_start = np.concatenate(([0], np.cumsum(sizes)))[:-1].astype(np.int64)
         sent_article = np.repeat(done.para_article, np.diff(done.para_first))
         sent_para = np.repeat(np.arange(len(done.para_article), dtype=np.int32), np.diff(done.para_first))
         para_len = np.add.reduceat(done.sent_len, done.para_first[:-1]) if len(done.para_article) else done.sent_len[:0]
-        sentences = BM25Index.from_ids(done.terms, done.token_ids, done.sent_len)
-        surface_terms, surface_counts = _surfaces(done.tokens, sentences)
+        pairs = count_pairs(done.token_ids, done.sent_len)
+        sentences = BM25Index.from_counts(done.terms, *pairs, done.sent_len)
+        surface_terms = done.surfaces
+        surface_counts = _surface_counts(surface_terms, sentences)
         return cls(
             sentences=sentences,
-            paragraphs=BM25Index.from_ids(done.terms, done.token_ids, para_len),
+            paragraphs=BM25Index.from_counts(done.terms, *group_pairs(*pairs, sent_para), para_len),
             speller=Speller.build(surface_counts),
             sent_para=sent_para,
             sent_start=done.sent_start,
@@ -133,16 +138,9 @@ def _article_record(article: Article) -> dict:
     return {"source": vars(article.source).copy(), "also": [vars(s).copy() for s in article.also]}
 
 
-def _surfaces(tokens: set[str], sentences: BM25Index) -> tuple[dict[str, str], dict[str, int]]:
-    """Each indexed word as written (folded) -> its term, and how common that term is (for typos)."""
-    terms: dict[str, str] = {}
-    counts: dict[str, int] = {}
-    for token in tokens:
-        for word in text.words_of_token(token):
-            if word.surface not in terms:
-                terms[word.surface] = word.term
-                counts[word.surface] = sentences.df(word.term)
-    return terms, counts
+def _surface_counts(surfaces: dict[str, str], sentences: BM25Index) -> dict[str, int]:
+    """How common each word as written is, by its term's document frequency (for typo correction)."""
+    return {surface: sentences.df(term) for surface, term in surfaces.items()}
 
 
 def iter_sentence_terms(index: SentenceIndex) -> Iterable[list[str]]:

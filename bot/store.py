@@ -439,8 +439,12 @@ def build(settings: Settings, progress: Callable[[int, int], None] | None = None
                                      tuple(manifest.get("warnings", [])), reused=True)
                 return index, report
         corpus = corpus_mod.load_corpus(corpus_dir)
+        loaded = time.perf_counter()
+        logger.info("read and cleaned %d articles in %.1f s", len(corpus.articles), loaded - started)
         total = len(corpus.articles)
         index = SentenceIndex.build(corpus, progress=(lambda n: progress(n, total)) if progress else None)
+        indexed = time.perf_counter()
+        logger.info("indexed %d sentences in %.1f s", index.sentence_count, indexed - loaded)
         if index.sentence_count == 0:
             raise QuotebotError(f"no sentences to index in {corpus_dir}")
         try:

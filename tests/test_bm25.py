@@ -70,3 +70,13 @@ def test_doc_scores_match_dense_scores():
     dense = sum(w * idx.scores([t]) for t, w in weighted)
     some = np.array([0, 5, 17, 999])
     np.testing.assert_allclose(idx.doc_scores(weighted, some), dense[some])
+
+
+def test_paragraph_index_from_grouped_sentence_postings_equals_a_direct_build(seeds_index):
+    docs = []
+    for p in range(len(seeds_index.para_article)):
+        docs.append([t for s in seeds_index.paragraph_sentences(p) for t in text.terms(seeds_index.sentence_text(s))])
+    ref = BM25Okapi(docs)
+    for question in ["officials executed 2014", "Kim elite purges", "human rights record"]:
+        q = text.terms(question)
+        np.testing.assert_allclose(seeds_index.paragraphs.scores(q), ref.get_scores(q), atol=1e-6, rtol=0)

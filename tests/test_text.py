@@ -81,3 +81,34 @@ def test_acronyms_survive_stopword_removal():
 
 def test_plain_terms_are_lowercase_words_without_stemming():
     assert text.plain_terms("The Officials were EXECUTED.") == ["the", "officials", "were", "executed"]
+
+
+def test_fast_path_agrees_with_punkt_wherever_it_answers():
+    from pathlib import Path
+
+    from bot.corpus import load_corpus
+
+    root = Path(__file__).resolve().parent
+    paragraphs = [
+        "Plain sentence one. Plain sentence two? Third one! Fourth.",
+        "He met Mr. Smith. Then he left.",  # abbreviation: Punkt decides
+        "The U.S. said so. Fine.",
+        "It grew 3.5 percent. Prices rose.",
+        'He said "no." Then he left.',
+        "Wrapped line one.\nWrapped line two.",
+        "Ends with a space. ",
+        "A short one. B. Then more text here.",
+        "Growth was strong in 2014. Then it fell.",
+        "Kim ordered it. Jang was executed in 2013. His uncle died.",
+    ]
+    for folder in (root.parent / "seeds", root / "fixtures" / "pages"):
+        corpus = load_corpus(folder)
+        paragraphs += [a.text[p.start:p.end] for a in corpus.articles for p in a.paragraphs]
+    answered = 0
+    for chunk in paragraphs:
+        fast = text._plain_boundaries(chunk)
+        if fast is not None:
+            answered += 1
+            assert fast == list(text._splitter().span_tokenize(chunk)), chunk
+    assert answered >= 10
+    assert text._plain_boundaries("He met Mr. Smith. Then he left.") is None
