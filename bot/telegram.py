@@ -31,6 +31,7 @@ from bot.answer import Answer, Answerer
 from bot.chat import ChatSession, Reply, Sessions, is_more_request
 from bot.config import Settings
 from bot.errors import QuotebotError
+from bot.questionlog import QuestionLog
 from bot.telegram_store import MoreRequest, MoreStore
 
 logger = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ class QuoteBot:
         self.examples = answerer.example_questions(3) or ["What happened?"]
         self.shown: weakref.WeakKeyDictionary[ChatSession, int] = weakref.WeakKeyDictionary()
         self.locks: weakref.WeakValueDictionary[object, asyncio.Lock] = weakref.WeakValueDictionary()
+        self.question_log = QuestionLog(settings)  # off unless QUOTEBOT_LOG_QUESTIONS; ids as salted hashes
 
     # -- handlers ----------------------------------------------------------------------------------
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -189,6 +191,7 @@ class QuoteBot:
             return
         answer = await asyncio.to_thread(self.answerer.answer, query.query)
         await query.answer(inline_results(answer), cache_time=300)
+        self.question_log.record(query.from_user.id, query.query, answer)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the exception; tell the user something went wrong, nothing more."""
@@ -210,7 +213,8 @@ class QuoteBot:
         chat = update.effective_chat
         user_id = user.id if user else 0
         notice = None
-        if not self.allowed(user_id, chat.id if chat else None):
+        refused = not self.allowed(user_id, chat.id if chat else None)
+        if refused:
             if self.refusal_sent.allow(user_id):
                 logger.warning("Refused user %s in chat %s (not in the allowlist)", user_id, chat.id if chat else "-")
                 notice = fmt.REFUSAL
@@ -220,7 +224,7 @@ class QuoteBot:
             logger.info("User %s is over the rate limit", user_id)
             notice = fmt.SLOW_DOWN
         if callback:
-            await update.callback_query.answer(notice or fmt.SLOW_DOWN)
+            await update.callback_query.answer(notice or (fmt.REFUSAL if refused else fmt.SLOW_DOWN))
         elif notice and not inline:
             await self.send(update, notice)
         return False
@@ -245,6 +249,8 @@ class QuoteBot:
             await typing
             first = self.count_shown(session, reply, more)
             await self.send_reply(update.effective_message, context, reply, first)
+            if not more:
+                self.question_log.record(key[1], question, reply.answer)
 
     def count_shown(self, session: ChatSession, reply: Reply, more: bool) -> int:
         """Keeps count of the passages shown for the session's question; returns the reply's first number."""
@@ -403,6 +409,9 @@ def run(settings: Settings, answerer: Answerer, webhook: str | None = None, list
         handler.addFilter(_MaskToken(token))
     if logger.getEffectiveLevel() > logging.INFO:  # a server says when it starts and stops
         logger.setLevel(logging.INFO)
+    questions = logging.getLogger("quotebot.questions")
+    if settings.log_questions and questions.getEffectiveLevel() > logging.INFO:  # asked for: written
+        questions.setLevel(logging.INFO)
     app = build_application(settings, answerer, settings.index_dir / "telegram.sqlite")
     try:
         if webhook:
@@ -413,3 +422,7 @@ def run(settings: Settings, answerer: Answerer, webhook: str | None = None, list
     except InvalidToken:
         raise QuotebotError("Telegram did not accept the bot token in TELEGRAM_BOT_TOKEN "
                             "(check it with @BotFather)") from None
+    except NetworkError as e:  # only at start-up: once running, polling retries by itself
+        reason = str(e).replace(token, "<token>")
+        raise QuotebotError(f"Could not reach Telegram at {settings.telegram_base_url} ({reason}); "
+                            "check the network and TELEGRAM_BASE_URL, then start again") from None

@@ -4,7 +4,8 @@ It behaves like Telegram where it matters to a bot: `{base_url}{token}/{method}`
 whose values are JSON (or a JSON body); getUpdates long polling with offsets; HTML checked like
 Telegram does (only its tags, balanced, known entities) and text limited to 4096 UTF-16 units after
 entity parsing; messages carry `bot_command` and `mention` entities.  Tests inject updates and
-faults (HTTP 500, 429 with retry_after, a stalled getUpdates) and wait on what the bot sent.
+faults (HTTP 500, 429 with retry_after, slow answers, connections dropped before or after the call
+was handled, a stalled getUpdates) and wait on what the bot sent.
 """
 
 from __future__ import annotations
@@ -91,6 +92,13 @@ def entities_for(text: str) -> list[dict]:
     return found
 
 
+DROP_BEFORE, DROP_AFTER, SLOW = "drop_before", "drop_after", "slow"  # fault kinds besides HTTP statuses
+
+
+class _Dropped(Exception):
+    """The connection is closed without an answer (DROP_BEFORE: unhandled; DROP_AFTER: handled)."""
+
+
 class ApiError(Exception):
     def __init__(self, status: int, description: str, parameters: dict | None = None):
         super().__init__(description)
@@ -114,6 +122,8 @@ class BotAPI:
         self.commands: list = []
         self.faults: dict[str, deque] = defaultdict(deque)
         self.stalls = 0
+        self.dropped_after: list[dict] = []  # messages recorded by a send whose connection was then dropped
+        self.retry_waits: list[tuple[float, int]] = []  # (monotonic time, retry_after) of each injected 429
         self.reject_html = 0
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count] = defaultdict(lambda: itertools.count(1))
@@ -191,8 +201,10 @@ class BotAPI:
             self._push({"inline_query": {"id": query_id, "from": self.user(user_id), "query": query, "offset": ""}})
             return query_id
 
-    def fail(self, method: str, status: int, times: int = 1, retry_after: int | None = None) -> None:
-        """The next `times` calls of `method` fail with this HTTP status (429: with retry_after)."""
+    def fail(self, method: str, status: int | str, times: int = 1, retry_after: int | float | None = None) -> None:
+        """The next `times` calls of `method` fail with this HTTP status (429: with retry_after), or
+        DROP_BEFORE (connection closed unhandled), DROP_AFTER (handled and recorded, then the connection
+        closed without an answer) or SLOW (answered after `retry_after` seconds)."""
         with self.cond:
             self.faults[method].extend([(status, retry_after)] * times)
 
@@ -241,21 +253,40 @@ class BotAPI:
 
     # -- the API -------------------------------------------------------------------------------------
     def call(self, method: str, params: dict) -> Any:
+        kind = None
         with self.cond:
             if method != "getUpdates" and self.faults[method]:
                 status, retry_after = self.faults[method].popleft()
-                self._record(method, params, status, "injected fault")
-                if status == 429:
-                    raise ApiError(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
-                raise ApiError(status, "Internal Server Error (injected fault)")
+                if status in (DROP_AFTER, SLOW):
+                    kind = (status, retry_after)
+                else:
+                    self._record(method, params, status, "injected fault")
+                    if status == DROP_BEFORE:
+                        raise _Dropped()
+                    if status == 429:
+                        self.retry_waits.append((time.monotonic(), retry_after))
+                        raise ApiError(429, f"Too Many Requests: retry after {retry_after}",
+                                       {"retry_after": retry_after})
+                    if status == 401:
+                        raise ApiError(401, "Unauthorized")
+                    raise ApiError(status, "Internal Server Error (injected fault)")
         if method == "getUpdates":
             return self._get_updates(params)
+        if kind and kind[0] == SLOW:
+            self._stopping.wait(kind[1] or 1.0)
         with self.cond:
             try:
                 result = self._dispatch(method, params)
             except ApiError as e:
                 self._record(method, params, e.status, e.description)
                 raise
+            if kind and kind[0] == DROP_AFTER:
+                self._record(method, params, 200, "injected fault: dropped after handling")
+                if method == "sendMessage":
+                    markup = self.sent[-1].get("markup") or {}
+                    buttons = [b.get("callback_data") for row in markup.get("inline_keyboard", []) for b in row]
+                    self.dropped_after.append({**self.sent[-1], "markup_data": buttons[0] if buttons else None})
+                raise _Dropped()
             self._record(method, params, 200)
             return result
 
@@ -342,7 +373,8 @@ class BotAPI:
         text = self._check_text(raw, p.get("parse_mode"))
         reply_to = (p.get("reply_parameters") or {}).get("message_id") or p.get("reply_to_message_id")
         sent = {"chat_id": chat_id, "message_id": next(self._message_ids[chat_id]), "text": text, "html": raw,
-                "parse_mode": p.get("parse_mode"), "reply_to": reply_to, "markup": p.get("reply_markup")}
+                "parse_mode": p.get("parse_mode"), "reply_to": reply_to, "markup": p.get("reply_markup"),
+                "time": time.monotonic()}
         self.sent.append(sent)
         return self._as_message(sent)
 
@@ -410,6 +442,9 @@ def _handler(api: BotAPI) -> type[BaseHTTPRequestHandler]:
             try:
                 params = _decode(body, self.headers.get("Content-Type", ""))
                 result = api.call(m.group(2), params)
+            except _Dropped:
+                self.close_connection = True  # hang up without a word
+                return None
             except ApiError as e:
                 payload = {"ok": False, "error_code": e.status, "description": e.description}
                 if e.parameters:
