@@ -31,6 +31,7 @@ RAREST_WEIGHT = 3.0  # the question's rarest term is in the sentence
 PHRASE_WEIGHT = 1.2  # per pair of adjacent question terms in the sentence
 NEW_WORDS_WEIGHT = 0.8  # x log(1 + sentence words that are not question terms): answers add something
 LEAD_WEIGHT = 0.9  # the paragraph's first sentence
+SURFACE_WEIGHT = 12.0  # x share of the question's words found exactly as written (not just the stem)
 CUE_WEIGHTS = {"number": 10.0, "date": 10.0, "person": 6.0, "place": 7.0}
 
 # The no-answer decision: a logistic score over signals of the best sentence (fitted the same way).
@@ -171,13 +172,19 @@ class Ranker:
                      question: str) -> np.ndarray:
         """Signals read from the candidates' words: phrases, new words, answer-type cue, lead sentence."""
         wanted = {t.term for t in terms}
+        surfaces = {text.fold(t.surface): self.idf(t.term) for t in terms if t.typed is None and not t.carried}
+        surface_total = sum(surfaces.values()) or 1.0
         kind = answer_type(question)
         asked = set(text.TOKEN_RE.findall(text.fold(question)))
         lead = self.index.para_first[paragraphs] == sentences
         out = LEAD_WEIGHT * lead.astype(np.float64)
         for j, s in enumerate(sentences):
             sentence = self.index.sentence_text(int(s))
-            words = [w.term for w in text.words(sentence)]
+            found = text.words(sentence)
+            words = [w.term for w in found]
+            if SURFACE_WEIGHT:
+                seen = {w.surface for w in found}
+                out[j] += SURFACE_WEIGHT * sum(v for k, v in surfaces.items() if k in seen) / surface_total
             matched = [w in wanted for w in words]
             phrases = sum(1 for a, b, x, y in zip(matched, matched[1:], words, words[1:]) if a and b and x != y)
             new_words = len(words) - sum(matched)
