@@ -232,11 +232,7 @@ def _single_line(path: Path, size: int) -> None:
             written += len(chunk) + 1
 
 
-@pytest.mark.parametrize("megabytes", [
-    5,
-    pytest.param(50, marks=pytest.mark.skipif(not os.environ.get("QUOTEBOT_SLOW_TESTS"),
-                                              reason="50 MB build takes ~30-50 s; set QUOTEBOT_SLOW_TESTS=1")),
-])
+@pytest.mark.parametrize("megabytes", [50])
 def test_huge_single_line_file(tmp_path, megabytes):
     """Runs once (not per example): one file of `megabytes` MB on a single line."""
     root = tmp_path / "corpus"
