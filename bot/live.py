@@ -13,7 +13,6 @@ import threading
 from typing import Callable
 
 from bot.answer import Answer, Answerer
-from bot.config import Settings
 from bot.corpus import Source
 from bot.errors import QuotebotError
 from bot.ranking import QueryTerm
