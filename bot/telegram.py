@@ -249,6 +249,14 @@ class QuoteBot:
             return
         key = (update.effective_chat.id, update.effective_user.id if update.effective_user else 0)
         session = self.sessions.get(key)
+        if is_more_request(question) and session.last is None and update.effective_chat.type == ChatType.PRIVATE:
+            asked, request = self.store.take_last(update.effective_chat.id)  # the bot restarted since
+            if request is not None:
+                await self.answer_more(update, context, request)
+                return
+            if asked:
+                await self.send_reply(update.effective_message, context, Reply(notice=fmt.Notice.NO_MORE), 1)
+                return
         lock = self.locks.setdefault(key, asyncio.Lock())
         async with lock:
             typing = asyncio.create_task(self.typing(context, update.effective_chat.id))
@@ -273,7 +281,7 @@ class QuoteBot:
         session = self.sessions.get((request.chat_id, update.effective_user.id))
         session.last, self.shown[session] = answer, request.shown + len(answer.passages)
         reply = Reply(answer=answer) if answer.passages else Reply(notice=fmt.Notice.NO_MORE)
-        await self.send_reply(update.callback_query.message, context, reply, request.shown + 1, request.chat_id)
+        await self.send_reply(update.effective_message, context, reply, request.shown + 1, request.chat_id)
 
     def page(self, request: MoreRequest) -> Answer:
         full = self.answerer.answer(request.question, request.carried)
@@ -294,6 +302,8 @@ class QuoteBot:
             shown = first - 1 + len(reply.answer.passages)
             key = self.store.put(MoreRequest(chat_id or message.chat_id, reply.answer.question, carried, shown))
             markup = InlineKeyboardMarkup([[InlineKeyboardButton(fmt.MORE_BUTTON, callback_data=key)]])
+        if reply.answer is not None:
+            self.store.remember_last(chat_id or message.chat_id, key if markup else None)
         for i, html in enumerate(messages):
             last = i == len(messages) - 1
             await send_html(context.bot, chat_id or message.chat_id, html, message.message_id if message else None,

@@ -38,6 +38,8 @@ class MoreStore:
         self._db.execute("CREATE TABLE IF NOT EXISTS more (id INTEGER PRIMARY KEY AUTOINCREMENT, "
                          "key TEXT UNIQUE NOT NULL, chat_id INTEGER NOT NULL, question TEXT NOT NULL, "
                          "carried TEXT NOT NULL, shown INTEGER NOT NULL)")
+        # Each chat's last answer: the key of its More button, or NULL when it had nothing more.
+        self._db.execute("CREATE TABLE IF NOT EXISTS last (chat_id INTEGER PRIMARY KEY, key TEXT)")
 
     def put(self, request: MoreRequest) -> str:
         """Store a request; returns its callback_data."""
@@ -64,6 +66,20 @@ class MoreStore:
         except (TypeError, ValueError):
             terms = ()
         return MoreRequest(chat_id, question, terms, shown)
+
+    def remember_last(self, chat_id: int, data: str | None) -> None:
+        """Note the chat's latest answer (its More button's callback_data, or None)."""
+        key = data[len(KEY_PREFIX):] if data else None
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO last (chat_id, key) VALUES (?, ?)", (chat_id, key))
+            self._db.execute("DELETE FROM last WHERE rowid <= (SELECT MAX(rowid) FROM last) - ?", (self.max_rows,))
+
+    def take_last(self, chat_id: int) -> tuple[bool, MoreRequest | None]:
+        """What /more means for a chat whose conversation memory is gone (the bot restarted):
+        (whether the chat asked anything, the next page of its last answer or None)."""
+        with self._lock:
+            row = self._db.execute("SELECT key FROM last WHERE chat_id = ?", (chat_id,)).fetchone()
+        return row is not None, self.take(KEY_PREFIX + row[0]) if row and row[0] else None
 
     def __len__(self) -> int:
         with self._lock:

@@ -125,6 +125,22 @@ def test_more_button_pages_through_and_survives_a_restart(api, run, answerer, co
     assert len(api.messages(1)) == 4
 
 
+def test_more_command_after_a_restart_continues_the_last_question(api, run):
+    bot = run()
+    api.private(1, "North Korea")
+    assert api.replies(1)[0]["markup"]
+    bot.stop()
+    bot = run()  # sessions were in memory; the More store on disk still knows the question
+    api.private(1, "/more")
+    assert api.replies(1, 2)[1]["text"].startswith("4. ")
+    api.private(1, "Who replaced Choe Sun Hui?")  # a single passage: no More button
+    assert not api.replies(1, 3)[2]["markup"]
+    bot.stop()
+    run()
+    api.private(1, "/more")  # the last question had nothing more, whatever older buttons still hold
+    assert api.replies(1, 4)[3]["text"] == Notice.NO_MORE.format()
+
+
 def test_more_button_disappears_on_the_last_page(api, run, answerer):
     run()
     question = "Kim Jong Un"
