@@ -22,7 +22,9 @@ from bot.corpus import Article
 KINDS = ("title", "deck", "body", "caption")
 # Below this many characters of text the pool's start-up costs more than it saves.
 PARALLEL_MIN_CHARS = 5_000_000
-CHUNK_ARTICLES = 64
+# Work is handed out in runs of articles of about this much text: big enough that each chunk's
+# vocabulary (sent back with it) stays small next to its arrays, small enough to keep both cores busy.
+CHUNK_CHARS = 2_000_000
 
 
 @dataclass
@@ -138,12 +140,26 @@ def merge(parts: Sequence[Analysis]) -> Analysis:
     )
 
 
+def _chunks(sizes: Sequence[int], target: int) -> list[tuple[int, int]]:
+    """Consecutive (lo, hi) runs of articles holding about `target` characters each."""
+    bounds, lo, held = [], 0, 0
+    for i, n in enumerate(sizes):
+        held += n
+        if held >= target:
+            bounds.append((lo, i + 1))
+            lo, held = i + 1, 0
+    if lo < len(sizes):
+        bounds.append((lo, len(sizes)))
+    return bounds
+
+
 def analyse_corpus(articles: Sequence[Article], progress: Callable[[int], None] | None = None) -> Analysis:
     """All articles, in worker processes when the corpus is big and the machine has cores to spare."""
     global _WORK
     workers = min(os.cpu_count() or 1, 8)
     size = sum(len(a.text) for a in articles)
-    bounds = [(lo, min(lo + CHUNK_ARTICLES, len(articles))) for lo in range(0, len(articles), CHUNK_ARTICLES)]
+    target = min(CHUNK_CHARS, max(CHUNK_CHARS // 8, size // (4 * workers)))  # >= 4 chunks a worker
+    bounds = _chunks([len(a.text) for a in articles], target)
     # Forking a process that runs other threads (a bot reloading its index) can copy a held lock.
     can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
     if workers < 2 or size < PARALLEL_MIN_CHARS or not can_fork:
@@ -160,7 +176,7 @@ def analyse_corpus(articles: Sequence[Article], progress: Callable[[int], None] 
             for part in pool.imap(_analyse_chunk, bounds):
                 parts.append(part)
                 if progress:
-                    progress(min(len(parts) * CHUNK_ARTICLES, len(articles)))
+                    progress(bounds[len(parts) - 1][1])
     finally:
         _WORK = ()
     return merge(parts)
