@@ -123,10 +123,6 @@ class BM25Index:
         tid = self.vocab.get(term)
         return 0 if tid is None else int(self.indptr[tid + 1] - self.indptr[tid])
 
-    def term_idf(self, term: str) -> float:
-        tid = self.vocab.get(term)
-        return 0.0 if tid is None else float(self.idf[tid])
-
     def scores(self, query: Iterable[str]) -> np.ndarray:
         """Dense scores for every document, exactly as BM25Okapi.get_scores (for tests and baselines)."""
         out = np.zeros(self.doc_count)

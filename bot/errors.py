@@ -2,6 +2,5 @@
 
 
 class QuotebotError(Exception):
-    """A problem the user can fix (bad folder, bad setting); its message is shown as is."""
-
-    exit_code = 2
+    """A problem the user can fix (bad folder, bad setting); its message is shown as is (and the
+    command line exits with status 2)."""

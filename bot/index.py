@@ -8,11 +8,10 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable
 
 import numpy as np
 
-from bot import text
 from bot.bm25 import BM25Index, count_pairs, group_pairs, plain
 from bot.corpus import Article, Corpus, Source
 from bot.spelling import Speller
@@ -141,9 +140,3 @@ def _article_record(article: Article) -> dict:
 def _surface_counts(surfaces: dict[str, str], sentences: BM25Index) -> dict[str, int]:
     """How common each word as written is, by its term's document frequency (for typo correction)."""
     return {surface: sentences.df(term) for surface, term in surfaces.items()}
-
-
-def iter_sentence_terms(index: SentenceIndex) -> Iterable[list[str]]:
-    """Each sentence's token list again, from its text (for baselines and checks)."""
-    for s in range(index.sentence_count):
-        yield text.terms(index.sentence_text(s))
