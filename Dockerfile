@@ -3,7 +3,7 @@
 # Own articles: add -v /path/to/articles:/corpus:ro -e QUOTEBOT_CORPUS=/corpus
 FROM python:3.11-slim
 WORKDIR /app
-COPY pyproject.toml ./
+COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY seeds ./seeds
 RUN pip install --no-cache-dir . && useradd --create-home quotebot && mkdir /data && chown quotebot /data
