@@ -48,17 +48,18 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
 
 
 _END = re.compile(r"[.?!]")
-_PLAIN_WORD_BEFORE = re.compile(r"(?<![^\s])[A-Za-z]*[a-z]$")
+_PLAIN_WORD_BEFORE = re.compile(r"(?<![^\s])[A-Za-z0-9]*[a-z0-9]$")
 
 
 def _plain_boundaries(chunk: str) -> list[tuple[int, int]] | None:
     """Punkt's answer, computed directly, for the common easy case; None when Punkt must decide.
 
-    Easy means every '.', '?' or '!' ends the text or is followed by one space and a capital, after a
-    plain lowercase-ending word that is no abbreviation.  Punkt (with our parameters: no collocations,
-    no orthographic statistics) marks each such mark a sentence break and nothing else, so the result
-    is identical (tests/test_text.py checks this against Punkt) at a fraction of the cost: splitting
-    is most of the time of indexing a big corpus.
+    Easy means every '.', '?' or '!' is inside a word or number (3.5, U.S, not a candidate for Punkt
+    either), ends the text, or is followed by one space and a capital or digit, after a plain word
+    or number of two or more characters that is no abbreviation.  Punkt (with our parameters: no
+    collocations, no orthographic statistics) marks each such mark a sentence break and nothing
+    else, so the result is identical (tests/test_text.py checks this against Punkt) at a fraction of
+    the cost: splitting is most of the time of indexing a big corpus.
     """
     if not chunk or chunk[0].isspace() or chunk[-1].isspace():
         return None
@@ -69,7 +70,10 @@ def _plain_boundaries(chunk: str) -> list[tuple[int, int]] | None:
         i = m.start()
         if i + 1 == n:
             break
-        if i + 2 >= n or chunk[i + 1] != " " or not ("A" <= chunk[i + 2] <= "Z"):
+        following = chunk[i + 1]
+        if following.isascii() and following.isalnum():
+            continue
+        if i + 2 >= n or following != " " or not (chunk[i + 2].isascii() and (chunk[i + 2].isupper() or chunk[i + 2].isdigit())):
             return None
         word = _PLAIN_WORD_BEFORE.search(chunk, begin, i)
         if word is None or word.end() != i or chunk[i] == "." and word.group(0).lower() in ABBREVIATIONS:

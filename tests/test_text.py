@@ -100,6 +100,12 @@ def test_fast_path_agrees_with_punkt_wherever_it_answers():
         "A short one. B. Then more text here.",
         "Growth was strong in 2014. Then it fell.",
         "Kim ordered it. Jang was executed in 2013. His uncle died.",
+        "He scored 76.8 points. The end.",
+        "It was 2014. Then 2015. 3 more came.",
+        "He said no. 2 days later it ended.",
+        "It is A. Smith. He left.",
+        "See fig.3 above. Done.",
+        "Wait... what? Yes.",
     ]
     for folder in (root.parent / "seeds", root / "fixtures" / "pages"):
         corpus = load_corpus(folder)
