@@ -214,7 +214,6 @@ def worker_baselines(args) -> dict:
     import numpy as np
 
     from bot import store, text
-    from bot.index import iter_sentence_terms
 
     queries = read_queries(Path(args.queries), args.limit_queries)
     index, _ = store.load(Path(args.index))
@@ -224,7 +223,7 @@ def worker_baselines(args) -> dict:
     out: dict = {}
 
     t0 = time.perf_counter()
-    corpus_tokens = list(iter_sentence_terms(index))
+    corpus_tokens = [text.terms(index.sentence_text(s)) for s in range(index.sentence_count)]
     out["tokenize_seconds"] = time.perf_counter() - t0
 
     def time_ours(sample: list[list[str]]) -> list[float]:
