@@ -96,6 +96,8 @@ def build(settings: Settings) -> None:
             bar.__enter__()
         bar.update(done - bar.pos)
 
+    if sys.stderr.isatty():
+        _say(f"Reading and cleaning the articles in {settings.corpus_dir}...")
     _, report = build_index(settings, progress)
     if bar is not None:
         bar.__exit__(None, None, None)
