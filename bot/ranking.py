@@ -146,10 +146,9 @@ class Ranking:
     sentences: np.ndarray
     scores: np.ndarray
     bm25: np.ndarray
-    coverage: float
 
 
-NOTHING = Ranking(False, np.empty(0, dtype=np.int64), np.empty(0), np.empty(0), 0.0)
+NOTHING = Ranking(False, np.empty(0, dtype=np.int64), np.empty(0), np.empty(0))
 
 
 class Ranker:
@@ -217,12 +216,11 @@ class Ranker:
         order = np.lexsort((sentences, -scores))
         sentences, scores, bm25 = sentences[order], scores[order], bm25[order]
         in_sentence, in_paragraph, in_article = in_sentence[:, order], in_paragraph[:, order], in_article[:, order]
-        best_coverage = float(coverage[order[0]])
         best = Best(question, float(bm25[0]), float(surface[order[0]]))
         if not self.is_answer(terms, idf, scores, in_sentence, in_paragraph, in_article, articles[order], best):
-            return Ranking(False, sentences, scores, bm25, best_coverage)
+            return Ranking(False, sentences, scores, bm25)
         keep = scores >= MIN_RELATIVE_SCORE * scores[0]
-        return Ranking(True, sentences[keep], scores[keep], bm25[keep], best_coverage)
+        return Ranking(True, sentences[keep], scores[keep], bm25[keep])
 
     def _in_articles(self, term: str, articles: np.ndarray) -> np.ndarray:
         """For each article, whether any of its paragraphs holds the term (postings are sorted)."""
