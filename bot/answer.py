@@ -98,19 +98,19 @@ class Answerer:
         seen: set[str] = set()
         out: list[QueryTerm] = []
         corrections: list[tuple[str, str]] = []
-        for word in text.query_words(question[:MAX_QUESTION_CHARS]):
+        for word in text.query_words(question[:MAX_QUESTION_CHARS]):  # display is always set here
             if word.term in seen:
                 continue
             if word.term in vocab:
-                term = QueryTerm(word.display or word.surface, word.term, 1.0)
+                term = QueryTerm(word.display, word.term, 1.0)
             else:
                 fix = self.index.speller.correct(word.surface)
                 fixed_term = self.index.surface_terms.get(fix.word) if fix else None
                 if fix and fixed_term in vocab and fixed_term not in seen:
-                    term = QueryTerm(fix.word, fixed_term, CORRECTED_WEIGHT, typed=word.display or word.surface)
-                    corrections.append((word.display or word.surface, fix.word))
+                    term = QueryTerm(fix.word, fixed_term, CORRECTED_WEIGHT, typed=word.display)
+                    corrections.append((word.display, fix.word))
                 else:
-                    term = QueryTerm(word.display or word.surface, word.term, 1.0)
+                    term = QueryTerm(word.display, word.term, 1.0)
             seen.add(term.term)
             out.append(term)
             if len(out) >= MAX_QUERY_TERMS:
