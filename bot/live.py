@@ -33,10 +33,6 @@ class LiveAnswerer:
 
     # -- the Answerer interface, delegated to the current index ----------------------------------
     @property
-    def current(self) -> Answerer:
-        return self._current
-
-    @property
     def article_count(self) -> int:
         return self._current.article_count
 
@@ -49,9 +45,6 @@ class LiveAnswerer:
 
     def example_questions(self, n: int = 3) -> list[str]:
         return self._current.example_questions(n)
-
-    def analyze(self, question: str, carried: tuple[QueryTerm, ...] = ()):
-        return self._current.analyze(question, carried)
 
     def answer(self, question: str, carried: tuple[QueryTerm, ...] = ()) -> Answer:
         return self._current.answer(question, carried)
