@@ -73,6 +73,7 @@ class Answerer:
         self.index = index
         self.settings = settings
         self.ranker = Ranker(index)
+        self._examples: dict[int, list[str]] = {}
 
     # -- what front ends may ask about the corpus --------------------------------------------------
     @property
@@ -87,9 +88,12 @@ class Answerer:
         return self.index.sources()
 
     def example_questions(self, n: int = 3) -> list[str]:
+        """Questions drawn from this index (a scan of up to 20,000 sentences, so kept once drawn)."""
         from bot.examples import example_questions
 
-        return example_questions(self.index, n)
+        if n not in self._examples:
+            self._examples[n] = example_questions(self.index, n)
+        return self._examples[n]
 
     # -- answering ---------------------------------------------------------------------------------
     def analyze(self, question: str, carried: tuple[QueryTerm, ...] = ()) -> tuple[list[QueryTerm], list[tuple[str, str]]]:

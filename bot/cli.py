@@ -13,7 +13,7 @@ from typing import Callable, TextIO
 import click
 
 from bot.answer import Answer, Answerer
-from bot.chat import ChatSession, Notice
+from bot.chat import ChatSession
 from bot.config import Settings
 from bot.errors import QuotebotError
 
@@ -156,7 +156,10 @@ def ask(settings: Settings, question: str | None, as_json: bool, top_k: int | No
     if top_k:
         settings = replace(settings, top_k=top_k)
     answerer = open_answerer(settings)
-    examples = answerer.example_questions(1) or ["What happened?"]
+
+    def example() -> str:
+        return (answerer.example_questions(1) or ["What happened?"])[0]
+
     lines: list[str] | TextIO = [question] if question is not None else sys.stdin
     session = ChatSession(answerer)
     for line in lines:
@@ -171,11 +174,11 @@ def ask(settings: Settings, question: str | None, as_json: bool, top_k: int | No
             answer = reply.answer or Answer(line, False, ())
             payload = answer_json(answer)
             if reply.notice is not None:
-                payload["notice"] = reply.notice.format(example=examples[0]) if reply.notice is Notice.EMPTY else reply.notice.format()
+                payload["notice"] = terminal.notice_text(reply.notice, example)
             click.echo(json.dumps(payload, ensure_ascii=False))
             sys.stdout.flush()
         else:
-            click.echo(terminal.reply_text(reply, colour=False, example=examples[0]))
+            click.echo(terminal.reply_text(reply, colour=False, example=example))
             if question is None:
                 click.echo()
 

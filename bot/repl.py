@@ -43,7 +43,10 @@ def run_repl(answerer: Answerer, stdin=None, stdout=None) -> None:
     if interactive:
         _setup_line_editing()
     session = ChatSession(answerer)
-    example = (answerer.example_questions(1) or ["What happened?"])[0]
+
+    def example() -> str:
+        return (answerer.example_questions(1) or ["What happened?"])[0]
+
     print(f"quotebot: {answerer.article_count} articles, {answerer.sentence_count} sentences. {EXIT_HINT}", file=stdout)
     while True:
         try:
@@ -57,7 +60,7 @@ def run_repl(answerer: Answerer, stdin=None, stdout=None) -> None:
         if command in (":quit", ":q", ":exit", "quit", "exit"):
             break
         if command in (":help", "help", "?"):
-            print(terminal.help_text(example), file=stdout)
+            print(terminal.help_text(example()), file=stdout)
             continue
         if command in (":sources", "sources"):
             print(terminal.sources_text(answerer.sources()), file=stdout)

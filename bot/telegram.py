@@ -104,18 +104,14 @@ class QuoteBot:
         self.questions = PerKeyLimit(settings.rate_limit, 60)
         self.slow_down_sent = PerKeyLimit(1, 60)
         self.refusal_sent = PerKeyLimit(1, 3600)
-        self._examples: tuple[tuple[int, int], list[str]] | None = None  # (corpus version, questions)
         self.shown: weakref.WeakKeyDictionary[ChatSession, int] = weakref.WeakKeyDictionary()
         self.locks: weakref.WeakValueDictionary[object, asyncio.Lock] = weakref.WeakValueDictionary()
         self.question_log = QuestionLog(settings)  # off unless QUOTEBOT_LOG_QUESTIONS; ids as salted hashes
 
     @property
     def examples(self) -> list[str]:
-        """Three questions drawn from the index, drawn again when a reload changed the corpus."""
-        size = (getattr(self.answerer, "reloads", 0), self.answerer.sentence_count)
-        if self._examples is None or self._examples[0] != size:
-            self._examples = (size, self.answerer.example_questions(3) or ["What happened?"])
-        return self._examples[1]
+        """Three questions drawn from the index (a reloaded index draws its own)."""
+        return self.answerer.example_questions(3) or ["What happened?"]
 
     # -- handlers ----------------------------------------------------------------------------------
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import textwrap
-from typing import Iterable
+from typing import Callable, Iterable
 
 from bot.answer import Answer, Passage
 from bot.chat import HELP, Notice, Reply
@@ -75,11 +75,16 @@ def answer_text(answer: Answer, colour: bool) -> str:
     return "\n\n".join(lines)
 
 
-def reply_text(reply: Reply, colour: bool, example: str = "") -> str:
+def notice_text(notice: Notice, example: Callable[[], str]) -> str:
+    """A notice in words; `example` is asked for only when the notice shows one."""
+    return notice.format(example=example()) if notice is Notice.EMPTY else notice.format()
+
+
+def reply_text(reply: Reply, colour: bool, example: Callable[[], str]) -> str:
     if reply.answer is not None:
         return answer_text(reply.answer, colour)
     assert reply.notice is not None
-    return reply.notice.format(example=example) if reply.notice is Notice.EMPTY else reply.notice.format()
+    return notice_text(reply.notice, example)
 
 
 def help_text(example: str) -> str:
