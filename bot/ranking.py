@@ -23,31 +23,37 @@ CANDIDATES = 40
 # Passages after the first must score at least this share of the best one ("more" stays relevant).
 MIN_RELATIVE_SCORE = 0.3
 
-# Re-scoring: added to the sentence's BM25 (weights are in BM25 points).  Fitted together as a linear
-# listwise ranker (softmax over the candidates, the right sentence's log-probability maximised) on SQuAD
-# dev; fitted on one half of the articles and tested on the other, each way, it gained +0.003..+0.006 R@1
-# and +0.004..+0.005 MRR over the previous hand-set weights on the held-out half.
-PARAGRAPH_WEIGHT = 2.3  # x the paragraph's BM25 for the same terms
-COVERAGE_WEIGHT = 29.2  # x share of the question's idf mass found in the sentence
-PARAGRAPH_COVERAGE_WEIGHT = 22.0  # x share of the question's idf mass found in the sentence's paragraph
-ARTICLE_WEIGHT = 19.3  # x share of the question's idf mass found in the sentence's article
-TITLE_WEIGHT = 7.9  # x share of the question's idf mass found in the article's title
-RAREST_WEIGHT = 0.9  # the question's rarest term is in the sentence
-# x idf of the rarest term the sentence matches / idf of the question's rarest term: sentences that match
-# only the question's common words are weak evidence.
-RAREST_MATCHED_WEIGHT = 5.8
-# x share of the question's idf mass missing from the sentence but found in the sentence just before or
-# after it (same paragraph): the question's words often straddle two sentences around the answer.
-NEIGHBOUR_WEIGHT = 16.0
-PHRASE_WEIGHT = 1.25  # per pair of adjacent question terms in the sentence
-NEW_WORDS_WEIGHT = 2.3  # x log(1 + sentence words that are not question terms): answers add something
-LENGTH_WEIGHT = -3.0  # x log(1 + sentence words): ... but long sentences match by chance
-LEAD_WEIGHT = 0.2  # the paragraph's first sentence
-SURFACE_WEIGHT = 27.8  # x share of the question's words found exactly as written (not just the stem)
-CUE_WEIGHTS = {"number": 15.4, "date": 16.4, "person": 5.9, "place": 5.5}
-# Narrower cues, on top of the ones above: "what percentage" -> a percentage, "how much money/cost" ->
-# an amount of money, "what year" -> a year (a date cue alone is also satisfied by a month).
-EXTRA_CUE_WEIGHTS = {"percent": 2.3, "money": 6.1, "year": 7.3}
+# Re-scoring: each candidate's score is a weighted sum of the features below (weights in BM25 points).
+# Fitted together as a linear listwise ranker (softmax over the candidates, the right sentence's
+# log-probability maximised) on SQuAD dev; fitted on one half of the articles and tested on the other,
+# each way, it gained +0.003..+0.006 R@1 and +0.004..+0.005 MRR over earlier hand-set weights.
+FEATURE_WEIGHTS = {
+    "bm25": 1.0,  # the sentence's BM25
+    "paragraph_bm25": 2.3,  # the paragraph's BM25 for the same terms
+    "coverage": 29.2,  # share of the question's idf mass found in the sentence
+    "paragraph_coverage": 22.0,  # ... in the sentence's paragraph
+    "article_coverage": 19.3,  # ... in the sentence's article
+    "title_coverage": 7.9,  # ... in the article's title
+    "rarest": 0.9,  # the question's rarest term is in the sentence
+    # idf of the rarest term the sentence matches / idf of the question's rarest term: sentences that
+    # match only the question's common words are weak evidence.
+    "rarest_matched": 5.8,
+    # share of the question's idf mass missing from the sentence but found in the sentence just before or
+    # after it (same paragraph): the question's words often straddle two sentences around the answer.
+    "neighbour": 16.0,
+    "surface": 27.8,  # share of the question's words found exactly as written (not just the stem)
+    "phrases": 1.25,  # pairs of adjacent question terms in the sentence
+    "new_words": 2.3,  # log(1 + sentence words that are not question terms): answers add something
+    "length": -3.0,  # log(1 + sentence words): ... but long sentences match by chance
+    "lead": 0.2,  # the paragraph's first sentence
+    # Answer-type cues: the question wants a number / date / person / place and the sentence has one
+    # it did not already say; narrower ones on top: "what percentage" -> a percentage, "how much
+    # money/cost" -> an amount of money, "what year" -> a year (a date cue alone is also met by a month).
+    "cue_number": 15.4, "cue_date": 16.4, "cue_person": 5.9, "cue_place": 5.5,
+    "cue_percent": 2.3, "cue_money": 6.1, "cue_year": 7.3,
+}
+_TEXT_FEATURES = ("surface", "phrases", "new_words", "length", "lead", "cue_number", "cue_date", "cue_person",
+                  "cue_place", "cue_percent", "cue_money", "cue_year")
 
 # The no-answer decision: a logistic score over signals of the best sentence.  Fitted (plain logistic
 # regression, L2 1e-3) on SQuAD dev with --off-corpus 0.5, seeds 0 and 7 pooled: in-corpus questions are
@@ -199,24 +205,26 @@ class Ranker:
         idf = np.array([self.idf(t.term) for t in terms])
         weight = np.array([t.weight for t in terms])
         total = idf.sum() or 1.0
-        coverage = (idf * weight) @ in_sentence / total
         rarest = int(np.argmax(idf))
-
         in_title = np.array([[t.term in self.title_terms(a) for a in articles.tolist()] for t in terms])
-
-        scores = (bm25 + PARAGRAPH_WEIGHT * para_bm25.sum(axis=0) + COVERAGE_WEIGHT * coverage
-                  + PARAGRAPH_COVERAGE_WEIGHT * (idf @ in_paragraph) / total
-                  + ARTICLE_WEIGHT * (idf @ in_article) / total + TITLE_WEIGHT * (idf @ in_title) / total
-                  + RAREST_WEIGHT * in_sentence[rarest]
-                  + RAREST_MATCHED_WEIGHT * (in_sentence * idf[:, None]).max(axis=0) / (idf[rarest] or 1.0)
-                  + NEIGHBOUR_WEIGHT * (idf @ in_neighbour) / total)
-        text_scores, surface = self._text_scores(sentences, paragraphs, terms, question)
-        scores += text_scores
+        features = {
+            "bm25": bm25,
+            "paragraph_bm25": para_bm25.sum(axis=0),
+            "coverage": (idf * weight) @ in_sentence / total,
+            "paragraph_coverage": (idf @ in_paragraph) / total,
+            "article_coverage": (idf @ in_article) / total,
+            "title_coverage": (idf @ in_title) / total,
+            "rarest": in_sentence[rarest].astype(np.float64),
+            "rarest_matched": (in_sentence * idf[:, None]).max(axis=0) / (idf[rarest] or 1.0),
+            "neighbour": (idf @ in_neighbour) / total,
+        }
+        features.update(self._text_features(sentences, paragraphs, terms, question))
+        scores = sum(FEATURE_WEIGHTS[name] * value for name, value in features.items())
 
         order = np.lexsort((sentences, -scores))
         sentences, scores, bm25 = sentences[order], scores[order], bm25[order]
         in_sentence, in_paragraph, in_article = in_sentence[:, order], in_paragraph[:, order], in_article[:, order]
-        best = Best(question, float(bm25[0]), float(surface[order[0]]))
+        best = Best(question, float(bm25[0]), float(features["surface"][order[0]]))
         if not self.is_answer(terms, idf, scores, in_sentence, in_paragraph, in_article, articles[order], best):
             return Ranking(False, sentences, scores, bm25)
         keep = scores >= MIN_RELATIVE_SCORE * scores[0]
@@ -231,42 +239,39 @@ class Ranker:
         hi = np.searchsorted(ids, self.article_first_para[articles + 1])
         return hi > lo
 
-    def _text_scores(self, sentences: np.ndarray, paragraphs: np.ndarray, terms: list[QueryTerm],
-                     question: str) -> tuple[np.ndarray, np.ndarray]:
-        """Signals read from the candidates' words: phrases, new words, answer-type cue, lead sentence.
-
-        Returns the score to add and, apart, each candidate's share of the question words found as typed
-        (also an input of the no-answer decision)."""
+    def _text_features(self, sentences: np.ndarray, paragraphs: np.ndarray, terms: list[QueryTerm],
+                       question: str) -> dict[str, np.ndarray]:
+        """Signals read from the candidates' words: words as typed, phrases, length, answer-type cues."""
         wanted = {t.term for t in terms}
         surfaces = {text.fold(t.surface): self.idf(t.term) for t in terms if t.typed is None and not t.carried}
         surface_total = sum(surfaces.values()) or 1.0
         kind = answer_type(question)
-        extra = [(name, _EXTRA[name], EXTRA_CUE_WEIGHTS[name]) for name, q in _EXTRA_Q.items() if q.search(question)]
+        extra = [name for name, q in _EXTRA_Q.items() if q.search(question)]
         asked = set(text.TOKEN_RE.findall(text.fold(question)))
-        lead = self.index.para_first[paragraphs] == sentences
-        out = LEAD_WEIGHT * lead.astype(np.float64)
-        surface_share = np.zeros(len(sentences))
+        n = len(sentences)
+        out = {name: np.zeros(n) for name in _TEXT_FEATURES}
+        out["lead"] = (self.index.para_first[paragraphs] == sentences).astype(np.float64)
         for j, s in enumerate(sentences):
             sentence = self.index.sentence_text(int(s))
             found = text.words(sentence)
             words = [w.term for w in found]
             seen = {w.surface for w in found}
-            surface_share[j] = sum(v for k, v in surfaces.items() if k in seen) / surface_total
-            out[j] += SURFACE_WEIGHT * surface_share[j]
+            out["surface"][j] = sum(v for k, v in surfaces.items() if k in seen) / surface_total
             matched = [w in wanted for w in words]
-            phrases = sum(1 for a, b, x, y in zip(matched, matched[1:], words, words[1:]) if a and b and x != y)
-            new_words = len(words) - sum(matched)
-            out[j] += (PHRASE_WEIGHT * phrases + NEW_WORDS_WEIGHT * math.log1p(new_words)
-                       + LENGTH_WEIGHT * math.log1p(len(words)))
+            out["phrases"][j] = sum(1 for a, b, x, y in zip(matched, matched[1:], words, words[1:])
+                                    if a and b and x != y)
+            out["new_words"][j] = math.log1p(len(words) - sum(matched))
+            out["length"][j] = math.log1p(len(words))
             if kind is not None and has_cue(kind, sentence, asked):
-                out[j] += CUE_WEIGHTS[kind]
-            for name, pattern, cue_weight in extra:
+                out["cue_" + kind][j] = 1.0
+            for name in extra:
+                pattern = _EXTRA[name]
                 if name == "year":  # a year the question did not already say
                     hit = any(text.fold(m.group(0)) not in asked for m in pattern.finditer(sentence))
                 else:
                     hit = pattern.search(sentence) is not None
-                out[j] += cue_weight * hit
-        return out, surface_share
+                out["cue_" + name][j] = float(hit)
+        return out
 
     def is_answer(self, terms: list[QueryTerm], idf: np.ndarray, scores: np.ndarray, in_sentence: np.ndarray,
                   in_paragraph: np.ndarray, in_article: np.ndarray, articles: np.ndarray, best: Best) -> bool:
