@@ -29,30 +29,35 @@ MIN_RELATIVE_SCORE = 0.3
 # each way, it gained +0.003..+0.006 R@1 and +0.004..+0.005 MRR over earlier hand-set weights.
 FEATURE_WEIGHTS = {
     "bm25": 1.0,  # the sentence's BM25
-    "paragraph_bm25": 2.3,  # the paragraph's BM25 for the same terms
-    "coverage": 29.2,  # share of the question's idf mass found in the sentence
-    "paragraph_coverage": 22.0,  # ... in the sentence's paragraph
-    "article_coverage": 19.3,  # ... in the sentence's article
-    "title_coverage": 7.9,  # ... in the article's title
-    "rarest": 0.9,  # the question's rarest term is in the sentence
+    "paragraph_bm25": 5.64,  # the paragraph's BM25 for the same terms
+    "coverage": 68.7,  # share of the question's idf mass found in the sentence
+    "paragraph_coverage": 125.0,  # ... in the sentence's paragraph
+    "article_coverage": 138.0,  # ... in the sentence's article
+    "title_coverage": 201.0,  # ... in the article's title
+    "rarest": -1.17,  # the question's rarest term is in the sentence
     # idf of the rarest term the sentence matches / idf of the question's rarest term: sentences that
     # match only the question's common words are weak evidence.
-    "rarest_matched": 5.8,
+    "rarest_matched": 64.1,
     # share of the question's idf mass missing from the sentence but found in the sentence just before or
     # after it (same paragraph): the question's words often straddle two sentences around the answer.
-    "neighbour": 16.0,
-    "surface": 27.8,  # share of the question's words found exactly as written (not just the stem)
-    "phrases": 1.25,  # pairs of adjacent question terms in the sentence
-    "new_words": 2.3,  # log(1 + sentence words that are not question terms): answers add something
-    "length": -3.0,  # log(1 + sentence words): ... but long sentences match by chance
-    "lead": 0.2,  # the paragraph's first sentence
+    "neighbour": 116.0,
+    "surface": 110.0,  # share of the question's words found exactly as written (not just the stem)
+    "phrases": 3.59,  # pairs of adjacent question terms in the sentence
+    "new_words": 3.01,  # log(1 + sentence words that are not question terms): answers add something
+    "length": -15.0,  # log(1 + sentence words): ... but long sentences match by chance
+    "lead": -8.71,  # the paragraph's first sentence
+    "matched_share": 134.0,  # share of the question's terms in the sentence, each counting once
+    "spread": -8.27,  # log(1 + words from the first to the last question term / distinct terms matched)
+    "refers_back": 13.9,  # the sentence opens with a pronoun or "this ...": it continues the one before
+    "position": -8.15,  # log(1 + sentences before it in its paragraph)
+    "paragraph_length": -23.5,  # log(1 + sentences in its paragraph)
     # Answer-type cues: the question wants a number / date / person / place and the sentence has one
     # it did not already say; narrower ones on top: "what percentage" -> a percentage, "how much
     # money/cost" -> an amount of money, "what year" -> a year (a date cue alone is also met by a month).
-    "cue_number": 15.4, "cue_date": 16.4, "cue_person": 5.9, "cue_place": 5.5,
-    "cue_percent": 2.3, "cue_money": 6.1, "cue_year": 7.3,
+    "cue_number": 91.5, "cue_date": 75.9, "cue_person": 29.1, "cue_place": 37.3,
+    "cue_percent": 107.0, "cue_money": 141.0, "cue_year": 121.0,
 }
-_TEXT_FEATURES = ("surface", "phrases", "new_words", "length", "lead", "cue_number", "cue_date", "cue_person",
+_TEXT_FEATURES = ("surface", "phrases", "new_words", "length", "spread", "refers_back", "lead", "cue_number", "cue_date", "cue_person",
                   "cue_place", "cue_percent", "cue_money", "cue_year")
 
 # The no-answer decision: a logistic score over signals of the best sentence.  Fitted (plain logistic
@@ -96,6 +101,9 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*|\b(?:one|two|three|four|five|six|seven|ei
 _DATE = re.compile(r"\b(?:1\d{3}|20\d{2})s?\b|\b\d{1,2}(?:st|nd|rd|th)? century\b|\bcentury\b"
                    r"|\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b", re.I)
 _NAME = re.compile(r"(?<=[^.!?\s]\s)[A-Z][\w'-]+")
+# A sentence opening with a pronoun or "this ..." continues the one before: questions about such a
+# sentence often name what the pronoun stands for.
+_REFERS_BACK = re.compile(r"\W*(?:this|these|that|those|it|its|he|she|they|his|her|their|such|there)\b", re.I)
 _EXTRA_Q = {
     "percent": re.compile(r"\bwhat (?:percentage|percent|proportion|fraction|share)\b", re.I),
     "money": re.compile(r"\bhow much (?:money|did|does|do|was|is|were|are|had|has|cost)\b"
@@ -154,6 +162,17 @@ class Ranking:
     bm25: np.ndarray
 
 
+@dataclass(frozen=True)
+class Candidates:
+    sentences: np.ndarray  # sentence ids, in BM25 order
+    articles: np.ndarray  # each one's article
+    idf: np.ndarray  # each query term's idf
+    in_sentence: np.ndarray  # terms x candidates: the term is in the sentence / paragraph / article
+    in_paragraph: np.ndarray
+    in_article: np.ndarray
+    features: dict[str, np.ndarray]  # name -> one value per candidate (see FEATURE_WEIGHTS)
+
+
 NOTHING = Ranking(False, np.empty(0, dtype=np.int64), np.empty(0), np.empty(0))
 
 
@@ -179,11 +198,26 @@ class Ranker:
         return self.unknown_idf if tid is None else float(self.index.sentences.idf[tid])
 
     def rank(self, terms: list[QueryTerm], question: str) -> Ranking:
+        c = self.candidates(terms, question)
+        if c is None:
+            return NOTHING
+        scores = sum(FEATURE_WEIGHTS[name] * value for name, value in c.features.items())
+        order = np.lexsort((c.sentences, -scores))
+        sentences, scores, bm25 = c.sentences[order], scores[order], c.features["bm25"][order]
+        best = Best(question, float(bm25[0]), float(c.features["surface"][order[0]]))
+        if not self.is_answer(terms, c.idf, scores, c.in_sentence[:, order], c.in_paragraph[:, order],
+                              c.in_article[:, order], c.articles[order], best):
+            return Ranking(False, sentences, scores, bm25)
+        keep = scores >= MIN_RELATIVE_SCORE * scores[0]
+        return Ranking(True, sentences[keep], scores[keep], bm25[keep])
+
+    def candidates(self, terms: list[QueryTerm], question: str) -> Candidates | None:
+        """The question's best BM25 sentences and the features they are re-scored on (None: no match)."""
         index = self.index
         weighted = [(t.term, t.weight) for t in terms]
         hits = index.sentences.search_weighted(weighted, CANDIDATES)
         if not hits:
-            return NOTHING
+            return None
         sentences = np.fromiter((h.doc for h in hits), dtype=np.int64, count=len(hits))
         bm25 = np.fromiter((h.score for h in hits), dtype=np.float64, count=len(hits))
         paragraphs = index.sent_para[sentences].astype(np.int64)
@@ -217,18 +251,12 @@ class Ranker:
             "rarest": in_sentence[rarest].astype(np.float64),
             "rarest_matched": (in_sentence * idf[:, None]).max(axis=0) / (idf[rarest] or 1.0),
             "neighbour": (idf @ in_neighbour) / total,
+            "matched_share": in_sentence.sum(axis=0) / len(terms),
+            "position": np.log1p(sentences - first),
+            "paragraph_length": np.log1p(last + 1 - first),
         }
         features.update(self._text_features(sentences, paragraphs, terms, question))
-        scores = sum(FEATURE_WEIGHTS[name] * value for name, value in features.items())
-
-        order = np.lexsort((sentences, -scores))
-        sentences, scores, bm25 = sentences[order], scores[order], bm25[order]
-        in_sentence, in_paragraph, in_article = in_sentence[:, order], in_paragraph[:, order], in_article[:, order]
-        best = Best(question, float(bm25[0]), float(features["surface"][order[0]]))
-        if not self.is_answer(terms, idf, scores, in_sentence, in_paragraph, in_article, articles[order], best):
-            return Ranking(False, sentences, scores, bm25)
-        keep = scores >= MIN_RELATIVE_SCORE * scores[0]
-        return Ranking(True, sentences[keep], scores[keep], bm25[keep])
+        return Candidates(sentences, articles, idf, in_sentence, in_paragraph, in_article, features)
 
     def _in_articles(self, term: str, articles: np.ndarray) -> np.ndarray:
         """For each article, whether any of its paragraphs holds the term (postings are sorted)."""
@@ -262,6 +290,10 @@ class Ranker:
                                     if a and b and x != y)
             out["new_words"][j] = math.log1p(len(words) - sum(matched))
             out["length"][j] = math.log1p(len(words))
+            at = [k for k, m in enumerate(matched) if m]
+            if at:
+                out["spread"][j] = math.log1p((at[-1] - at[0] + 1) / len(set(words[k] for k in at)))
+            out["refers_back"][j] = _REFERS_BACK.match(sentence) is not None
             if kind is not None and has_cue(kind, sentence, asked):
                 out["cue_" + kind][j] = 1.0
             for name in extra:
