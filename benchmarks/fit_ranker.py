@@ -32,13 +32,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot import evaluate, ranking, squad  # noqa: E402
+from bot import decision, evaluate, ranking, squad  # noqa: E402
 from bot.answer import Answerer  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.store import build, open_index  # noqa: E402
+from bot.trees import TreeEnsemble  # noqa: E402
 
 
 def answerer_for(data: dict, folder: Path, off_corpus: float, seed: int) -> tuple[Answerer, list[evaluate.Case]]:
+    """An answerer over the file's articles (off_corpus of them left out), and its questions."""
     plan = evaluate._squad_plan(squad.parse(data), folder / "corpus", off_corpus, random.Random(seed))
     settings = replace(Settings.from_env(), corpus_dir=plan.corpus_dir, index_dir=folder / "index")
     build(settings)
@@ -129,14 +131,122 @@ def fit_ranking(data: dict, folder: Path) -> None:
     print("FEATURE_WEIGHTS = {" + ", ".join(f'"{n}": {v:.3g}' for n, v in zip(names, w)) + "}")
 
 
+# -- the no-answer decision -----------------------------------------------------------------------
+
+def decision_rows(answerer: Answerer, cases: list[evaluate.Case], about_all: list[int]) -> tuple[list[dict], list[int], list[int]]:
+    """Each question's decision signals (questions a fixed rule refuses are left out), whether it should
+    be answered, and the article it is about."""
+    ranker, rows, answerable, about = answerer.ranker, [], [], []
+    for case, article in zip(cases, about_all):
+        terms, _ = answerer.analyze(case.question)
+        c = ranker.candidates(terms, case.question)
+        if c is None:
+            continue
+        scores = sum(ranking.FEATURE_WEIGHTS[n] * v for n, v in c.features.items())
+        order = np.lexsort((c.sentences, -scores))
+        signals = decision.answer_signals(ranker, terms, case.question, ranking.answer_type(case.question), c,
+                                          order, scores[order])
+        if signals is not None:
+            rows.append(signals)
+            answerable.append(int(case.answerable))
+            about.append(article)
+    return rows, answerable, about
+
+
+def train_trees(X: np.ndarray, y: np.ndarray, rounds: int):
+    import lightgbm
+
+    params = dict(objective="binary", learning_rate=0.05, num_leaves=15, min_data_in_leaf=40,
+                  feature_fraction=0.8, bagging_fraction=0.8, bagging_freq=1, seed=1, verbose=-1)
+    return lightgbm.train(params, lightgbm.Dataset(X, y), rounds)
+
+
+def trees_json(booster, features: list[str], threshold: float) -> dict:
+    """LightGBM's trees as flat arrays (see bot/trees.py)."""
+    trees = []
+    for info in booster.dump_model()["tree_info"]:
+        tree = {"feature": [], "threshold": [], "left": [], "right": [], "leaf": [], "depth": 1}
+
+        def walk(node: dict, depth: int) -> int:
+            tree["depth"] = max(tree["depth"], depth)
+            if "leaf_value" in node:
+                tree["leaf"].append(round(float(node["leaf_value"]), 7))
+                return -len(tree["leaf"])
+            assert node["decision_type"] == "<=", node["decision_type"]
+            at = len(tree["feature"])
+            tree["feature"].append(int(node["split_feature"]))
+            tree["threshold"].append(float(node["threshold"]))
+            tree["left"].append(0)
+            tree["right"].append(0)
+            tree["left"][at] = walk(node["left_child"], depth + 1)
+            tree["right"][at] = walk(node["right_child"], depth + 1)
+            return at
+
+        walk(info["tree_structure"], 1)
+        trees.append(tree)
+    return {"features": features, "threshold": threshold, "trees": trees}
+
+
+def fit_decision(data: dict, folder: Path, seeds: list[int], check_seeds: list[int], refuse: float,
+                 rounds: int, out: Path) -> None:
+    rows, answerable, about, seed_of = [], [], [], []
+    for seed in seeds + check_seeds:
+        answerer, cases = answerer_for(data, folder / f"split{seed}", 0.5, seed)
+        about_all = [a for a, article in enumerate(squad.parse(data)) for _ in article.questions]
+        r, a, b = decision_rows(answerer, cases, about_all)
+        rows += r
+        answerable += a
+        about += b
+        seed_of += [seed] * len(r)
+        print(f"split {seed}: {len(r)} questions")
+    features = list(rows[0])
+    X = np.array([[r[f] for f in features] for r in rows])
+    y, seed_of = np.array(answerable), np.array(seed_of)
+    train = np.isin(seed_of, seeds)
+    # Out-of-fold scores, 4 folds by the article a question is about (it never helps score itself).
+    names = sorted(set(about))
+    fold = {name: i % 4 for i, name in enumerate(random.Random(0).sample(names, len(names)))}
+    fold_of = np.array([fold[name] for name in about])
+    held_out = np.zeros(len(y))
+    for f in range(4):
+        fit_rows = train & (fold_of != f)
+        held_out[fold_of == f] = train_trees(X[fit_rows], y[fit_rows], rounds).predict(X[fold_of == f], raw_score=True)
+    refused_scores = np.sort(held_out[train & (y == 0)])
+    threshold = float(refused_scores[int(refuse * len(refused_scores))])
+
+    def report(label: str, mask: np.ndarray, scores: np.ndarray) -> None:
+        answered = scores[mask & (y == 1)] >= threshold
+        refused = scores[mask & (y == 0)] < threshold
+        print(f"{label}: answers {answered.mean():.1%} of in-corpus questions, refuses {refused.mean():.1%} "
+              "of off-corpus ones (questions a fixed rule refuses not counted)")
+
+    report("out of fold, fitting splits", train, held_out)
+    for seed in check_seeds:
+        report(f"out of fold, split {seed} (not fitted on)", seed_of == seed, held_out)
+    booster = train_trees(X[train], y[train], rounds)
+    model = trees_json(booster, features, threshold)
+    out.write_text(json.dumps(model, separators=(",", ":")) + "\n", encoding="utf-8")
+    check = TreeEnsemble.from_json(model).raw(X[:2000])
+    assert np.allclose(check, booster.predict(X[:2000], raw_score=True), atol=1e-6)
+    print(f"wrote {out} ({len(model['trees'])} trees, threshold {threshold:.4f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("squad_file", type=Path)
     parser.add_argument("--decision", action="store_true", help="also fit the no-answer model")
+    parser.add_argument("--seeds", default="0,1,2,3,4,5", help="splits the no-answer model is fitted on")
+    parser.add_argument("--check-seeds", default="7", help="splits only measured")
+    parser.add_argument("--refuse", type=float, default=0.89, help="off-corpus share to refuse (out of fold)")
+    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--out", type=Path, default=decision.MODEL_PATH)
     args = parser.parse_args()
     data = json.loads(args.squad_file.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory(prefix="quotebot-fit-") as tmp:
         fit_ranking(data, Path(tmp) / "ranking")
+        if args.decision:
+            fit_decision(data, Path(tmp), [int(x) for x in args.seeds.split(",")],
+                         [int(x) for x in args.check_seeds.split(",") if x], args.refuse, args.rounds, args.out)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
-"""Sentence ranking and the no-answer decision, on top of the index's BM25 scores.
+"""Sentence ranking on top of the index's BM25 scores; the no-answer decision is in bot/decision.py.
 
-Sentence BM25 picks the candidates; the best few are re-scored with the paragraph's, the article's and
-the article title's match of the same terms, the share of the question's idf mass the sentence (and its
-neighbours) hold, phrase matches, and an answer-type cue (a number for "how many", a date for "when", a
-name for "who"/"where").  The weights below were fitted on one half of SQuAD v1.1 dev's articles and
-checked on the other half (`quotebot eval`); none is tuned on single questions.
+Sentence BM25 picks the candidates; they are re-scored with the paragraph's, the article's and the
+article title's match of the same terms, the share of the question's idf mass the sentence (and its
+neighbours) hold, words found as typed, phrase matches, the sentence's place in its paragraph and
+answer-type cues (a number for "how many", a date for "when", a name for "who", a reason for "why").
+The weights are fitted by benchmarks/fit_ranker.py on SQuAD v1.1 dev and checked 4-fold by article;
+none is tuned on single questions.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot import text
+from bot import decision, text
 from bot.index import SentenceIndex
 
 # How many BM25 candidates are re-scored with the richer signals.
@@ -24,70 +25,44 @@ CANDIDATES = 40
 MIN_RELATIVE_SCORE = 0.3
 
 # Re-scoring: each candidate's score is a weighted sum of the features below (weights in BM25 points).
-# Fitted together as a linear listwise ranker (softmax over the candidates, the right sentence's
-# log-probability maximised) on SQuAD dev; fitted on one half of the articles and tested on the other,
-# each way, it gained +0.003..+0.006 R@1 and +0.004..+0.005 MRR over earlier hand-set weights.
+# Fitted together as a linear listwise ranker (softmax over a question's candidates, the right
+# sentence's log-probability maximised) on SQuAD dev: 4-fold by article, held out, R@1 0.723 and
+# MRR@10 0.794 before any refusal (`python benchmarks/fit_ranker.py ../shared/data/squad/dev-v1.1.json`).
 FEATURE_WEIGHTS = {
     "bm25": 1.0,  # the sentence's BM25
-    "paragraph_bm25": 5.64,  # the paragraph's BM25 for the same terms
-    "coverage": 68.7,  # share of the question's idf mass found in the sentence
-    "paragraph_coverage": 125.0,  # ... in the sentence's paragraph
-    "article_coverage": 138.0,  # ... in the sentence's article
-    "title_coverage": 201.0,  # ... in the article's title
-    "rarest": -1.17,  # the question's rarest term is in the sentence
+    "paragraph_bm25": 6.85,  # the paragraph's BM25 for the same terms
+    "coverage": 82.1,  # share of the question's idf mass found in the sentence
+    "paragraph_coverage": 122.0,  # ... in the sentence's paragraph
+    "article_coverage": 150.0,  # ... in the sentence's article
+    "title_coverage": 221.0,  # ... in the article's title
+    "rarest": -1.15,  # the question's rarest term is in the sentence
     # idf of the rarest term the sentence matches / idf of the question's rarest term: sentences that
     # match only the question's common words are weak evidence.
-    "rarest_matched": 64.1,
+    "rarest_matched": 68.7,
     # share of the question's idf mass missing from the sentence but found in the sentence just before or
     # after it (same paragraph): the question's words often straddle two sentences around the answer.
-    "neighbour": 116.0,
-    "surface": 110.0,  # share of the question's words found exactly as written (not just the stem)
-    "phrases": 3.59,  # pairs of adjacent question terms in the sentence
-    "new_words": 3.01,  # log(1 + sentence words that are not question terms): answers add something
-    "length": -15.0,  # log(1 + sentence words): ... but long sentences match by chance
-    "lead": -8.71,  # the paragraph's first sentence
-    "matched_share": 134.0,  # share of the question's terms in the sentence, each counting once
-    "spread": -8.27,  # log(1 + words from the first to the last question term / distinct terms matched)
-    "refers_back": 13.9,  # the sentence opens with a pronoun or "this ...": it continues the one before
-    "position": -8.15,  # log(1 + sentences before it in its paragraph)
-    "paragraph_length": -23.5,  # log(1 + sentences in its paragraph)
+    "neighbour": 146.0,
+    "surface": 121.0,  # share of the question's words found exactly as written (not just the stem)
+    "phrases": 4.02,  # pairs of adjacent question terms in the sentence
+    "new_words": 3.79,  # log(1 + sentence words that are not question terms): answers add something
+    "length": -17.3,  # log(1 + sentence words): ... but long sentences match by chance
+    "lead": -10.0,  # the paragraph's first sentence
+    "before_coverage": -6.34,  # share of the question's idf mass in the sentence just before (same paragraph)
+    "after_coverage": -30.0,  # ... just after
+    "matched_share": 146.0,  # share of the question's terms in the sentence, each counting once
+    "spread": -9.0,  # log(1 + words from the first to the last question term / distinct terms matched)
+    "refers_back": 14.8,  # the sentence opens with a pronoun or "this ...": it continues the one before
+    "position": -12.3,  # log(1 + sentences before it in its paragraph)
+    "paragraph_length": -20.7,  # log(1 + sentences in its paragraph)
     # Answer-type cues: the question wants a number / date / person / place and the sentence has one
     # it did not already say; narrower ones on top: "what percentage" -> a percentage, "how much
-    # money/cost" -> an amount of money, "what year" -> a year (a date cue alone is also met by a month).
-    "cue_number": 91.5, "cue_date": 75.9, "cue_person": 29.1, "cue_place": 37.3,
-    "cue_percent": 107.0, "cue_money": 141.0, "cue_year": 121.0,
+    # money/cost" -> an amount of money, "what year" -> a year (a date cue alone is also met by a month),
+    # "why" -> a reason ("because", "due to", "for doing").
+    "cue_number": 99.6, "cue_date": 83.3, "cue_person": 33.0, "cue_place": 40.9,
+    "cue_percent": 114.0, "cue_money": 153.0, "cue_year": 131.0, "cue_reason": 58.8,
 }
-_TEXT_FEATURES = ("surface", "phrases", "new_words", "length", "spread", "refers_back", "lead", "cue_number", "cue_date", "cue_person",
-                  "cue_place", "cue_percent", "cue_money", "cue_year")
-
-# The no-answer decision: a logistic score over signals of the best sentence.  Fitted (plain logistic
-# regression, L2 1e-3) on SQuAD dev with --off-corpus 0.5, seeds 0 and 7 pooled: in-corpus questions are
-# the positives, off-corpus ones the negatives; fitting on one seed and testing on the other gives the
-# same trade-off within a point.  The threshold (0.5 above the fit's 50 % point, to answer ~94-95 % of
-# in-corpus questions while refusing ~87-90 % of off-corpus ones) is folded into the bias.
-ANSWER_BIAS = -9.41 + 0.5
-ANSWER_WEIGHTS = {
-    "coverage_exact": 1.23,  # idf share matched by words as typed
-    "coverage": 1.43,  # idf share matched, corrected words counting less
-    "article": 0.61,  # idf share (as typed) found in the sentence's article
-    "corrected": -0.95,  # idf share of corrected words
-    "two_rarest": 0.28,  # both rarest terms matched as typed
-    "paragraph": 1.83,  # idf share (as typed) found in the sentence's paragraph
-    "unknown": -1.10,  # idf share of words the corpus does not have at all
-    "margin": 0.69,  # lead of the best score over the second, relative
-    "rarest_missing": 0.72,  # idf of the rarest term missing from the paragraph / the rarest term's idf
-    "length": 2.21,  # question terms (up to 8) / 8
-    "best_paragraph": 1.67,  # best paragraph idf share among the top five sentences
-    "scatter": -1.75,  # distinct articles among the top five sentences / 5
-    "rarest_article": 0.30,  # the rarest term is in the best sentence's article
-    "names_paragraph": 1.13,  # idf share of the question's names found in the sentence's paragraph
-    "names_article": 0.74,  # ... in its article (both 1 when the question names nothing)
-    "has_names": 0.20,  # the question names something (capitalised words)
-    "title": 1.98,  # idf share (as typed) found in the title of the sentence's article
-    "bm25": 1.76,  # the sentence's BM25 / the question's idf mass
-    "same_article": 1.41,  # share of the top five sentences from the best sentence's article
-    "surface": 1.33,  # idf share of the words as typed found written the same way in the sentence
-}
+_TEXT_FEATURES = ("surface", "phrases", "new_words", "length", "spread", "refers_back", "lead", "cue_number",
+                  "cue_date", "cue_person", "cue_place", "cue_percent", "cue_money", "cue_year", "cue_reason")
 
 _NUMBER_Q = re.compile(r"\bhow (?:many|much|long|old|far|large|big|tall|high|often|fast|wide|deep|heavy)\b"
                        r"|\bwhat (?:percentage|percent|number|amount|proportion|fraction|share)\b", re.I)
@@ -100,7 +75,7 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*|\b(?:one|two|three|four|five|six|seven|ei
                      r"|twenty|thirty|forty|fifty|hundred|thousand|million|billion|trillion|dozen|half|percent)\b", re.I)
 _DATE = re.compile(r"\b(?:1\d{3}|20\d{2})s?\b|\b\d{1,2}(?:st|nd|rd|th)? century\b|\bcentury\b"
                    r"|\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b", re.I)
-_NAME = re.compile(r"(?<=[^.!?\s]\s)[A-Z][\w'-]+")
+_NAME = re.compile(r"(?<=[^.!?\s]\s)[^\W\d_][\w'-]+")  # (a capital checked apart: any script)
 # A sentence opening with a pronoun or "this ..." continues the one before: questions about such a
 # sentence often name what the pronoun stands for.
 _REFERS_BACK = re.compile(r"\W*(?:this|these|that|those|it|its|he|she|they|his|her|their|such|there)\b", re.I)
@@ -109,11 +84,15 @@ _EXTRA_Q = {
     "money": re.compile(r"\bhow much (?:money|did|does|do|was|is|were|are|had|has|cost)\b"
                         r"|\bhow much\b.*\b(?:cost|pay|paid|spend|spent|worth|price|earn|raise|funding)", re.I),
     "year": re.compile(r"\b(?:what|which|in what) year\b", re.I),
+    "reason": re.compile(r"\bwhy\b|\bwhat (?:was|is|were|are) the (?:reason|cause|purpose)|\bwhat (?:caused|led to)\b"
+                         r"|\bhow come\b", re.I),
 }
 _EXTRA = {
     "percent": re.compile(r"%|\bper ?cent", re.I),
     "money": re.compile(r"[$£€¥]\s?\d|\b\d+(?:[.,]\d+)*\s?(?:dollars|pounds|euros|yen|usd)\b|\b(?:million|billion)\b", re.I),
     "year": re.compile(r"\b(?:1\d{3}|20\d{2})s?\b"),
+    "reason": re.compile(r"\b(?:because|due to|owing to|thanks to|as a result|in order to|so that|so as to|reasons?"
+                         r"|caused by|led to|for (?:allegedly |reportedly |apparently )?\w+ing)\b", re.I),
 }
 
 
@@ -133,7 +112,9 @@ def answer_type(question: str) -> str | None:
 def has_cue(kind: str, sentence: str, asked: set[str]) -> bool:
     """Whether the sentence holds something of that kind that the question did not already say."""
     pattern = {"number": _NUMBER, "date": _DATE}.get(kind, _NAME)
-    return any(text.fold(m.group(0)) not in asked for m in pattern.finditer(sentence))
+    names = pattern is _NAME
+    return any(text.fold(m.group(0)) not in asked and (not names or m.group(0)[0].isupper())
+               for m in pattern.finditer(sentence))
 
 
 @dataclass(frozen=True)
@@ -143,15 +124,6 @@ class QueryTerm:
     weight: float
     typed: str | None = None  # what the user typed, when corrected
     carried: bool = False  # taken over from the previous question of the conversation
-
-
-@dataclass(frozen=True)
-class Best:
-    """What the no-answer decision needs to know of the best sentence beyond the term matches."""
-
-    question: str
-    bm25: float  # its raw BM25 score
-    surface: float  # share of the question's idf mass it holds in words exactly as typed
 
 
 @dataclass(frozen=True)
@@ -204,9 +176,7 @@ class Ranker:
         scores = sum(FEATURE_WEIGHTS[name] * value for name, value in c.features.items())
         order = np.lexsort((c.sentences, -scores))
         sentences, scores, bm25 = c.sentences[order], scores[order], c.features["bm25"][order]
-        best = Best(question, float(bm25[0]), float(c.features["surface"][order[0]]))
-        if not self.is_answer(terms, c.idf, scores, c.in_sentence[:, order], c.in_paragraph[:, order],
-                              c.in_article[:, order], c.articles[order], best):
+        if not decision.is_answer(self, terms, question, answer_type(question), c, order, scores):
             return Ranking(False, sentences, scores, bm25)
         keep = scores >= MIN_RELATIVE_SCORE * scores[0]
         return Ranking(True, sentences[keep], scores[keep], bm25[keep])
@@ -251,6 +221,8 @@ class Ranker:
             "rarest": in_sentence[rarest].astype(np.float64),
             "rarest_matched": (in_sentence * idf[:, None]).max(axis=0) / (idf[rarest] or 1.0),
             "neighbour": (idf @ in_neighbour) / total,
+            "before_coverage": (idf @ (found[:, n:2 * n] & (sentences > first))) / total,
+            "after_coverage": (idf @ (found[:, 2 * n:] & (sentences < last))) / total,
             "matched_share": in_sentence.sum(axis=0) / len(terms),
             "position": np.log1p(sentences - first),
             "paragraph_length": np.log1p(last + 1 - first),
@@ -304,62 +276,3 @@ class Ranker:
                     hit = pattern.search(sentence) is not None
                 out["cue_" + name][j] = float(hit)
         return out
-
-    def is_answer(self, terms: list[QueryTerm], idf: np.ndarray, scores: np.ndarray, in_sentence: np.ndarray,
-                  in_paragraph: np.ndarray, in_article: np.ndarray, articles: np.ndarray, best: Best) -> bool:
-        """Whether the best sentence answers the question: several signals, weighed together."""
-        signals = self.answer_signals(terms, idf, scores, in_sentence, in_paragraph, in_article, articles, best)
-        if signals is None:
-            return False
-        z = ANSWER_BIAS + sum(ANSWER_WEIGHTS[name] * value for name, value in signals.items())
-        return z >= 0
-
-    def answer_signals(self, terms: list[QueryTerm], idf: np.ndarray, scores: np.ndarray, in_sentence: np.ndarray,
-                       in_paragraph: np.ndarray, in_article: np.ndarray, articles: np.ndarray,
-                       best: Best) -> dict | None:
-        """The no-answer decision's inputs for the best sentence; None when it cannot be an answer."""
-        own = np.array([not t.carried for t in terms])
-        if not own.any():
-            return None
-        exact = np.array([t.typed is None for t in terms]) & own
-        # A corrected or carried-over word alone never makes an answer.
-        if not (in_sentence[:, 0] & exact).any():
-            return None
-        known = np.array([t.term in self.index.sentences.vocab for t in terms])
-        weight = np.array([t.weight for t in terms])
-        q_idf = np.where(own, idf, 0.0)
-        total = q_idf.sum()
-        share = lambda mask: float((q_idf * mask).sum() / total)  # noqa: E731
-        order = np.argsort(-q_idf, kind="stable")
-        rarest, second = order[0], order[min(1, len(order) - 1)]
-        missing = q_idf[~(in_paragraph[:, 0] & exact)]
-        top = min(5, scores.size)
-        signals = {
-            "coverage_exact": share(in_sentence[:, 0] & exact),
-            "coverage": float((q_idf * weight * in_sentence[:, 0]).sum() / total),
-            "article": share(in_article[:, 0] & exact),
-            "corrected": share(~exact & own),
-            "two_rarest": float(all(in_sentence[[rarest, second], 0] & exact[[rarest, second]])),
-            "paragraph": share(in_paragraph[:, 0] & exact),
-            "unknown": share(~known),
-            "margin": float((scores[0] - scores[1]) / max(scores[0], 1e-9)) if scores.size > 1 else 1.0,
-            "rarest_missing": float(missing.max() / q_idf[rarest]) if missing.size and q_idf[rarest] > 0 else 0.0,
-            "length": min(int(own.sum()), 8) / 8,
-            "best_paragraph": max(share(in_paragraph[:, k] & exact) for k in range(top)),
-            "scatter": len(set(articles[:top].tolist())) / top,
-            "rarest_article": float(in_article[rarest, 0] and exact[rarest]),
-        }
-        # Names the question mentions (capitalised words, not the question's first word) must be in the
-        # best sentence's paragraph / article: an off-topic question's names usually are not.
-        question = best.question.lstrip()
-        name = np.array([t.surface[:1].isupper() and not question.startswith(t.surface) for t in terms]) & exact
-        names_total = float((q_idf * name).sum())
-        for key, where in (("names_paragraph", in_paragraph), ("names_article", in_article)):
-            signals[key] = float((q_idf * (where[:, 0] & name)).sum() / names_total) if names_total else 1.0
-        signals["has_names"] = float(names_total > 0)
-        title = self.title_terms(int(articles[0]))
-        signals["title"] = share(np.array([t.term in title for t in terms]) & exact)
-        signals["bm25"] = best.bm25 / total
-        signals["same_article"] = float(np.mean(articles[:top] == articles[0]))
-        signals["surface"] = best.surface
-        return signals
