@@ -182,7 +182,7 @@ class Answerer:
                 end=span.end,
                 quote_start=int(index.sent_start[first]),
                 quote_end=int(index.sent_end[last]),
-                terms=matched_words(sentence, terms),
+                terms=matched_words(sentence, terms, index.surface_terms),
                 score=round(float(scores[order]), 6),
                 bm25=round(float(bm25[order]), 6),
                 source=index.source(span.article),
@@ -195,11 +195,15 @@ def _normal(s: str) -> str:
     return " ".join(text.fold(s).split())
 
 
-def matched_words(sentence: str, terms: list[QueryTerm]) -> tuple[str, ...]:
-    """The sentence's own words (as written) whose index terms the question asked for."""
+def matched_words(sentence: str, terms: list[QueryTerm], known: dict[str, str] | None = None) -> tuple[str, ...]:
+    """The sentence's own words (as written) whose index terms the question asked for (`known`: the
+    index's surface word -> term map, which spares stemming words it has seen)."""
     wanted = {t.term for t in terms}
     found: list[str] = []
     for token in text.TOKEN_RE.findall(sentence):
-        if token not in found and not wanted.isdisjoint(text.terms_of_tokens([text.fold(token)])):
+        if token in found:
+            continue
+        term = known.get(text.fold(token)) if known is not None and "-" not in token else None
+        if term in wanted or (term is None and not wanted.isdisjoint(text.terms_of_token(token))):
             found.append(token)
     return tuple(found)

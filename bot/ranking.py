@@ -20,7 +20,7 @@ from bot import decision, text
 from bot.index import SentenceIndex
 
 # How many BM25 candidates are re-scored with the richer signals.
-CANDIDATES = 40
+CANDIDATES = 60
 # Passages after the first must score at least this share of the best one ("more" stays relevant).
 MIN_RELATIVE_SCORE = 0.3
 
@@ -30,36 +30,36 @@ MIN_RELATIVE_SCORE = 0.3
 # MRR@10 0.794 before any refusal (`python benchmarks/fit_ranker.py ../shared/data/squad/dev-v1.1.json`).
 FEATURE_WEIGHTS = {
     "bm25": 1.0,  # the sentence's BM25
-    "paragraph_bm25": 6.85,  # the paragraph's BM25 for the same terms
-    "coverage": 82.1,  # share of the question's idf mass found in the sentence
-    "paragraph_coverage": 122.0,  # ... in the sentence's paragraph
-    "article_coverage": 150.0,  # ... in the sentence's article
-    "title_coverage": 221.0,  # ... in the article's title
-    "rarest": -1.15,  # the question's rarest term is in the sentence
+    "paragraph_bm25": 9.01,  # the paragraph's BM25 for the same terms
+    "coverage": 94.0,  # share of the question's idf mass found in the sentence
+    "paragraph_coverage": 160.0,  # ... in the sentence's paragraph
+    "article_coverage": 189.0,  # ... in the sentence's article
+    "title_coverage": 297.0,  # ... in the article's title
+    "rarest": -2.41,  # the question's rarest term is in the sentence
     # idf of the rarest term the sentence matches / idf of the question's rarest term: sentences that
     # match only the question's common words are weak evidence.
-    "rarest_matched": 68.7,
+    "rarest_matched": 105.0,
     # share of the question's idf mass missing from the sentence but found in the sentence just before or
     # after it (same paragraph): the question's words often straddle two sentences around the answer.
-    "neighbour": 146.0,
-    "surface": 121.0,  # share of the question's words found exactly as written (not just the stem)
-    "phrases": 4.02,  # pairs of adjacent question terms in the sentence
-    "new_words": 3.79,  # log(1 + sentence words that are not question terms): answers add something
-    "length": -17.3,  # log(1 + sentence words): ... but long sentences match by chance
-    "lead": -10.0,  # the paragraph's first sentence
-    "before_coverage": -6.34,  # share of the question's idf mass in the sentence just before (same paragraph)
-    "after_coverage": -30.0,  # ... just after
-    "matched_share": 146.0,  # share of the question's terms in the sentence, each counting once
-    "spread": -9.0,  # log(1 + words from the first to the last question term / distinct terms matched)
-    "refers_back": 14.8,  # the sentence opens with a pronoun or "this ...": it continues the one before
-    "position": -12.3,  # log(1 + sentences before it in its paragraph)
-    "paragraph_length": -20.7,  # log(1 + sentences in its paragraph)
+    "neighbour": 187.0,
+    "surface": 151.0,  # share of the question's words found exactly as written (not just the stem)
+    "phrases": 5.03,  # pairs of adjacent question terms in the sentence
+    "new_words": 3.66,  # log(1 + sentence words that are not question terms): answers add something
+    "length": -20.4,  # log(1 + sentence words): ... but long sentences match by chance
+    "lead": -13.6,  # the paragraph's first sentence
+    "before_coverage": -8.74,  # share of the question's idf mass in the sentence just before (same paragraph)
+    "after_coverage": -38.2,  # ... just after
+    "matched_share": 197.0,  # share of the question's terms in the sentence, each counting once
+    "spread": -12.2,  # log(1 + words from the first to the last question term / distinct terms matched)
+    "refers_back": 19.2,  # the sentence opens with a pronoun or "this ...": it continues the one before
+    "position": -16.3,  # log(1 + sentences before it in its paragraph)
+    "paragraph_length": -29.1,  # log(1 + sentences in its paragraph)
     # Answer-type cues: the question wants a number / date / person / place and the sentence has one
     # it did not already say; narrower ones on top: "what percentage" -> a percentage, "how much
     # money/cost" -> an amount of money, "what year" -> a year (a date cue alone is also met by a month),
     # "why" -> a reason ("because", "due to", "for doing").
-    "cue_number": 99.6, "cue_date": 83.3, "cue_person": 33.0, "cue_place": 40.9,
-    "cue_percent": 114.0, "cue_money": 153.0, "cue_year": 131.0, "cue_reason": 58.8,
+    "cue_number": 127.0, "cue_date": 106.0, "cue_person": 42.6, "cue_place": 52.0,
+    "cue_percent": 153.0, "cue_money": 200.0, "cue_year": 173.0, "cue_reason": 89.0,
 }
 _TEXT_FEATURES = ("surface", "phrases", "new_words", "length", "spread", "refers_back", "lead", "cue_number",
                   "cue_date", "cue_person", "cue_place", "cue_percent", "cue_money", "cue_year", "cue_reason")
@@ -243,6 +243,7 @@ class Ranker:
                        question: str) -> dict[str, np.ndarray]:
         """Signals read from the candidates' words: words as typed, phrases, length, answer-type cues."""
         wanted = {t.term for t in terms}
+        known = self.index.surface_terms
         surfaces = {text.fold(t.surface): self.idf(t.term) for t in terms if t.typed is None and not t.carried}
         surface_total = sum(surfaces.values()) or 1.0
         kind = answer_type(question)
@@ -253,7 +254,7 @@ class Ranker:
         out["lead"] = (self.index.para_first[paragraphs] == sentences).astype(np.float64)
         for j, s in enumerate(sentences):
             sentence = self.index.sentence_text(int(s))
-            found = text.words(sentence)
+            found = text.words(sentence, known)
             words = [w.term for w in found]
             seen = {w.surface for w in found}
             out["surface"][j] = sum(v for k, v in surfaces.items() if k in seen) / surface_total

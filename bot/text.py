@@ -129,8 +129,20 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.lower()
     text = text.translate(_QUOTES)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return unicodedata.normalize("NFKD", text).translate(_NO_MARKS).casefold()
+
+
+class _CombiningMarks(dict):
+    """str.translate table dropping combining marks, filled as characters are met (a table of every
+    code point would cost a second at import)."""
+
+    def __missing__(self, code: int) -> int | None:
+        keep = None if unicodedata.combining(chr(code)) else code
+        self[code] = keep
+        return keep
+
+
+_NO_MARKS = _CombiningMarks()
 
 
 @dataclass(frozen=True)
@@ -174,12 +186,26 @@ def words_of_token(token: str) -> tuple[Word, ...]:
     return tuple(words)
 
 
-def words(text: str) -> list[Word]:
-    """Index words of a text, in order (hyphenated names give the whole and each part)."""
+def words(text: str, known: dict[str, str] | None = None) -> list[Word]:
+    """Index words of a text, in order (hyphenated names give the whole and each part).
+
+    `known` (an index's surface word -> term map) answers for words the index has seen, so quoting
+    from a big corpus does not stem every word of every candidate sentence again."""
     out: list[Word] = []
     for token in TOKEN_RE.findall(fold(text)):
-        out.extend(words_of_token(token))
+        term = known.get(token) if known is not None and "-" not in token else None
+        if term is not None:
+            out.append(Word(token, term))
+        else:
+            out.extend(words_of_token(token))
     return out
+
+
+@lru_cache(maxsize=200_000)
+def terms_of_token(token: str) -> frozenset[str]:
+    """The index terms one raw token (as written) stands for; cached for quoting, where the same
+    words come back question after question."""
+    return frozenset(terms_of_tokens([fold(token)]))
 
 
 def terms(text: str) -> list[str]:

@@ -87,3 +87,20 @@ def test_examples_come_from_the_corpus(answerer):
     assert len(examples) == 3
     assert all(e.endswith("?") for e in examples)
     assert any("North Korea" in e or "Kim" in e for e in examples)
+
+
+def test_known_words_shortcut_gives_the_same_words_and_matches(seeds_index):
+    """Ranking and quoting look words up in the index's surface map instead of stemming them again;
+    that must never change a word's term or which words are marked as matching."""
+    from bot import text
+    from bot.answer import matched_words
+    from bot.ranking import QueryTerm
+
+    known = seeds_index.surface_terms
+    samples = [seeds_index.sentence_text(s) for s in range(seeds_index.sentence_count)]
+    samples += ["Kim's U.S.-based co-workers’ 1,000 executions — Café naïve ﬁnance", "KIM JONG-UN executed 27-28"]
+    for sentence in samples:
+        assert text.words(sentence, known) == text.words(sentence)
+        for question in ["Who executed officials in 2014?", "Kim Jong Un's defense minister", "U.S. co-workers"]:
+            terms = [QueryTerm(w.surface, w.term, 1.0) for w in text.words(question)]
+            assert matched_words(sentence, terms, known) == matched_words(sentence, terms)
