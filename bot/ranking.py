@@ -26,8 +26,8 @@ MIN_RELATIVE_SCORE = 0.3
 
 # Re-scoring: each candidate's score is a weighted sum of the features below (weights in BM25 points).
 # Fitted together as a linear listwise ranker (softmax over a question's candidates, the right
-# sentence's log-probability maximised) on SQuAD dev: 4-fold by article, held out, R@1 0.723 and
-# MRR@10 0.794 before any refusal (`python benchmarks/fit_ranker.py ../shared/data/squad/dev-v1.1.json`).
+# sentence's log-probability maximised) on SQuAD dev: 4-fold by article, held out, R@1 0.724 and
+# MRR@10 0.798 before any refusal (`python benchmarks/fit_ranker.py ../shared/data/squad/dev-v1.1.json`).
 FEATURE_WEIGHTS = {
     "bm25": 1.0,  # the sentence's BM25
     "paragraph_bm25": 9.01,  # the paragraph's BM25 for the same terms
