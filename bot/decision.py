@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bot.errors import QuotebotError
 from bot.trees import TreeEnsemble
 
 if TYPE_CHECKING:
@@ -30,7 +31,10 @@ _WH = re.compile(r"\b(what|which|why|how)\b", re.I)
 
 @cache
 def model() -> TreeEnsemble:
-    return TreeEnsemble.load(MODEL_PATH)
+    try:
+        return TreeEnsemble.load(MODEL_PATH)
+    except (OSError, ValueError, KeyError, TypeError) as e:  # a broken install, not a user's input
+        raise QuotebotError(f"the no-answer model {MODEL_PATH} cannot be read ({e}); reinstall quotebot") from None
 
 
 def is_answer(ranker: Ranker, terms: list[QueryTerm], question: str, kind: str | None, c: Candidates,

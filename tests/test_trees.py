@@ -59,3 +59,27 @@ def test_model_file_is_plain_json():
     nodes = sum(len(t["feature"]) for t in data["trees"])
     leaves = sum(len(t["leaf"]) for t in data["trees"])
     assert leaves == nodes + len(data["trees"])  # binary trees
+
+
+def test_every_candidate_feature_has_a_weight(answerer):
+    from bot import ranking
+
+    for question in ["Who did Kim Jong Un meet?", "Why was the defense minister executed?", "how many 2014"]:
+        terms, _ = answerer.analyze(question)
+        c = answerer.ranker.candidates(terms, question)
+        assert set(c.features) == set(ranking.FEATURE_WEIGHTS)
+        assert all(v.shape == c.sentences.shape and np.all(np.isfinite(v)) for v in c.features.values())
+
+
+def test_an_unreadable_model_file_is_a_clear_error(tmp_path, monkeypatch):
+    from bot.errors import QuotebotError
+
+    broken = tmp_path / "answer_model.json"
+    broken.write_text('{"features": ["a"], "trees": [', encoding="utf-8")
+    monkeypatch.setattr(decision, "MODEL_PATH", broken)
+    decision.model.cache_clear()
+    try:
+        with pytest.raises(QuotebotError, match="reinstall"):
+            decision.model()
+    finally:
+        decision.model.cache_clear()
