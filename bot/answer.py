@@ -33,7 +33,7 @@ class Passage:
     quote_start: int
     quote_end: int
     terms: tuple[str, ...]  # words of the sentence (as written) that match the question
-    score: float  # final ranking score
+    score: float  # linear ranking score (the first twenty are put in order by re-ranking trees: not monotone)
     bm25: float  # the sentence's raw BM25 score
     source: Source
     also: tuple[Source, ...] = ()  # the same story in other files
@@ -141,7 +141,7 @@ class Answerer:
         hits: list[tuple[int, int]] = []  # (sentence, rank order)
         seen_text: set[str] = set()
         for order, s in enumerate(int(x) for x in sentences):
-            key = _normal(index.sentence_text(s))
+            key = text.normalized(index.sentence_text(s))
             if key in seen_text:
                 continue  # a caption repeated in the body, the same line twice: one passage
             seen_text.add(key)
@@ -169,7 +169,7 @@ class Answerer:
         seen_quotes: set[str] = set()
         for first, last, hit, order in ranges:
             quote = index.text_between(first, last)
-            key = _normal(quote)
+            key = text.normalized(quote)
             if key in seen_quotes:
                 continue
             seen_quotes.add(key)
@@ -189,10 +189,6 @@ class Answerer:
                 also=index.also(span.article),
             ))
         return passages
-
-
-def _normal(s: str) -> str:
-    return " ".join(text.fold(s).split())
 
 
 def matched_words(sentence: str, terms: list[QueryTerm], known: dict[str, str] | None = None) -> tuple[str, ...]:

@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.errors import QuotebotError
-from bot.trees import TreeEnsemble
+from bot.trees import TreeEnsemble, load_model
 
 if TYPE_CHECKING:
     from bot.ranking import Candidates, QueryTerm, Ranker
@@ -31,10 +30,7 @@ _WH = re.compile(r"\b(what|which|why|how)\b", re.I)
 
 @cache
 def model() -> TreeEnsemble:
-    try:
-        return TreeEnsemble.load(MODEL_PATH)
-    except (OSError, ValueError, KeyError, TypeError) as e:  # a broken install, not a user's input
-        raise QuotebotError(f"the no-answer model {MODEL_PATH} cannot be read ({e}); reinstall quotebot") from None
+    return load_model(MODEL_PATH, "no-answer model")
 
 
 def is_answer(ranker: Ranker, terms: list[QueryTerm], question: str, kind: str | None, c: Candidates,

@@ -4,8 +4,9 @@ Sentence BM25 picks the candidates; they are re-scored with the paragraph's, the
 article title's match of the same terms, the share of the question's idf mass the sentence (and its
 neighbours) hold, words found as typed, phrase matches, the sentence's place in its paragraph and
 answer-type cues (a number for "how many", a date for "when", a name for "who", a reason for "why").
-The weights are fitted by benchmarks/fit_ranker.py on SQuAD v1.1 dev and checked 4-fold by article;
-none is tuned on single questions.
+A linear score over these orders all candidates; small re-ranking trees then order the best twenty.
+Weights and trees are fitted by benchmarks/fit_ranker.py on SQuAD v1.1 dev and checked 4-fold by
+article; none is tuned on single questions.
 """
 
 from __future__ import annotations
@@ -13,14 +14,20 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from bot import decision, text
 from bot.index import SentenceIndex
+from bot.trees import TreeEnsemble, load_model
 
 # How many BM25 candidates are re-scored with the richer signals.
 CANDIDATES = 60
+# The best this many by the linear score are put in order by the re-ranking trees.
+RERANKED = 20
+RERANK_MODEL_PATH = Path(__file__).parent / "data" / "rerank_model.json"
 # Passages after the first must score at least this share of the best one ("more" stays relevant).
 MIN_RELATIVE_SCORE = 0.3
 
@@ -96,6 +103,12 @@ _EXTRA = {
 }
 
 
+@cache
+def rerank_model() -> TreeEnsemble:
+    """LambdaMART trees over FEATURE_WEIGHTS' features, "linear" and "linear_gap" (in model.features order)."""
+    return load_model(RERANK_MODEL_PATH, "re-ranking model")
+
+
 def answer_type(question: str) -> str | None:
     """What kind of answer the question wants, from its question words; None when it does not say."""
     if _NUMBER_Q.search(question):
@@ -157,6 +170,13 @@ class Ranker:
         # Each article's paragraphs are consecutive: article a holds paragraphs [first[a], first[a+1]).
         self.article_first_para = np.searchsorted(index.para_article, np.arange(index.article_count + 1))
         self._title_terms: dict[int, frozenset[str]] = {}  # filled lazily: one article per question
+        self._titles: dict[int, str] = {}
+        # The words of recently re-scored sentences: the same sentences come back for related questions
+        # (a conversation, "more", many people asking about the same story).
+        self._words = lru_cache(maxsize=20_000)(self._sentence_words)
+
+    def _sentence_words(self, sentence: int) -> tuple[text.Word, ...]:
+        return tuple(text.words(self.index.sentence_text(sentence), self.index.surface_terms))
 
     def title_terms(self, article: int) -> frozenset[str]:
         """Index terms of an article's title (empty when it has none)."""
@@ -173,13 +193,39 @@ class Ranker:
         c = self.candidates(terms, question)
         if c is None:
             return NOTHING
-        scores = sum(FEATURE_WEIGHTS[name] * value for name, value in c.features.items())
-        order = np.lexsort((c.sentences, -scores))
+        order, scores = self.order(c)
         sentences, scores, bm25 = c.sentences[order], scores[order], c.features["bm25"][order]
         if not decision.is_answer(self, terms, question, answer_type(question), c, order, scores):
             return Ranking(False, sentences, scores, bm25)
         keep = scores >= MIN_RELATIVE_SCORE * scores[0]
         return Ranking(True, sentences[keep], scores[keep], bm25[keep])
+
+    def order(self, c: Candidates) -> tuple[np.ndarray, np.ndarray]:
+        """The candidates' final order (indices into c) and their linear scores.
+
+        The linear score orders all of them; the best RERANKED are then put in the order of the
+        re-ranking trees, which see the same features, the linear score and its distance to the best."""
+        linear = sum(FEATURE_WEIGHTS[name] * value for name, value in c.features.items())
+        order = np.lexsort((c.sentences, -linear))
+        top = order[:RERANKED]
+        if len(top) > 1:
+            model = rerank_model()
+            rows = np.column_stack([c.features[name][top] for name in model.features[:-2]]
+                                   + [linear[top], linear[top[0]] - linear[top]])
+            top = top[np.argsort(-model.raw(rows), kind="stable")]
+            order[:len(top)] = top
+        # A sentence that only repeats its article's title (a headline kept in the body) says nothing the
+        # passage's source line does not: it goes after the other best ones.
+        headline = np.array([self.is_title(int(c.sentences[j]), int(c.articles[j])) for j in top], dtype=bool)
+        if headline.any():
+            order[:len(top)] = np.concatenate([top[~headline], top[headline]])
+        return order, linear
+
+    def is_title(self, sentence: int, article: int) -> bool:
+        title = self._titles.get(article)
+        if title is None:
+            title = self._titles[article] = text.normalized(self.index.source(article).title or "").rstrip(".")
+        return bool(title) and text.normalized(self.index.sentence_text(sentence)).rstrip(".") == title
 
     def candidates(self, terms: list[QueryTerm], question: str) -> Candidates | None:
         """The question's best BM25 sentences and the features they are re-scored on (None: no match)."""
@@ -243,7 +289,6 @@ class Ranker:
                        question: str) -> dict[str, np.ndarray]:
         """Signals read from the candidates' words: words as typed, phrases, length, answer-type cues."""
         wanted = {t.term for t in terms}
-        known = self.index.surface_terms
         surfaces = {text.fold(t.surface): self.idf(t.term) for t in terms if t.typed is None and not t.carried}
         surface_total = sum(surfaces.values()) or 1.0
         kind = answer_type(question)
@@ -254,7 +299,7 @@ class Ranker:
         out["lead"] = (self.index.para_first[paragraphs] == sentences).astype(np.float64)
         for j, s in enumerate(sentences):
             sentence = self.index.sentence_text(int(s))
-            found = text.words(sentence, known)
+            found = self._words(int(s))
             words = [w.term for w in found]
             seen = {w.surface for w in found}
             out["surface"][j] = sum(v for k, v in surfaces.items() if k in seen) / surface_total

@@ -145,6 +145,11 @@ class _CombiningMarks(dict):
 _NO_MARKS = _CombiningMarks()
 
 
+def normalized(text: str) -> str:
+    """Folded, whitespace collapsed: two texts equal under it read the same to a person."""
+    return " ".join(fold(text).split())
+
+
 @dataclass(frozen=True)
 class Word:
     """A word as written (folded) and the index term it becomes."""
@@ -186,6 +191,11 @@ def words_of_token(token: str) -> tuple[Word, ...]:
     return tuple(words)
 
 
+@lru_cache(maxsize=1_000_000)
+def _known_word(token: str, term: str) -> Word:
+    return Word(token, term)  # one object per word: building a dataclass costs more than the lookup
+
+
 def words(text: str, known: dict[str, str] | None = None) -> list[Word]:
     """Index words of a text, in order (hyphenated names give the whole and each part).
 
@@ -195,7 +205,7 @@ def words(text: str, known: dict[str, str] | None = None) -> list[Word]:
     for token in TOKEN_RE.findall(fold(text)):
         term = known.get(token) if known is not None and "-" not in token else None
         if term is not None:
-            out.append(Word(token, term))
+            out.append(_known_word(token, term))
         else:
             out.extend(words_of_token(token))
     return out

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.errors import QuotebotError
+
 
 @dataclass(frozen=True)
 class TreeEnsemble:
@@ -74,3 +76,11 @@ class TreeEnsemble:
         """Whether one row, given by feature name, scores at or above the threshold."""
         row = np.array([[values[name] for name in self.features]])
         return bool(self.raw(row)[0] >= self.threshold)
+
+
+def load_model(path: Path, what: str) -> TreeEnsemble:
+    """A model file shipped with the package; unreadable means a broken install, said plainly."""
+    try:
+        return TreeEnsemble.load(path)
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
+        raise QuotebotError(f"the {what} {path} cannot be read ({e}); reinstall quotebot") from None

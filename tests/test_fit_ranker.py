@@ -53,3 +53,28 @@ def test_the_script_runs_on_a_small_squad_file(tmp_path):
     printed = done.stdout.split("FEATURE_WEIGHTS = ")[1].strip()
     weights = json.loads(printed)
     assert list(weights) == list(ranking.FEATURE_WEIGHTS) and weights["bm25"] == 1
+
+
+def test_rerank_fit_writes_trees_the_ranker_can_read(tmp_path):
+    # Candidates of 300 questions: the right one has a high "coverage" and a mid "length"; the linear
+    # weights (all equal here) do not know that, the trees learn it.
+    rng = np.random.RandomState(2)
+    names = list(ranking.FEATURE_WEIGHTS)
+    n_q, per = 300, 25
+    X = rng.uniform(0, 1, size=(n_q * per, len(names)))
+    qid = np.repeat(np.arange(n_q), per)
+    right = np.zeros(len(qid), dtype=bool)
+    for q in range(n_q):
+        block = slice(q * per, (q + 1) * per)
+        score = X[block, names.index("coverage")] - abs(X[block, names.index("length")] - 0.5)
+        right[q * per + int(np.argmax(score))] = True
+    rows = {"X": X, "qid": qid, "right": right, "article": qid % 8, "sentence": np.arange(len(qid)), "questions": n_q}
+    linear = X.sum(axis=1)
+    out = tmp_path / "rerank.json"
+    fit_ranker.fit_rerank(rows, linear, np.arange(8) % 4, out, rounds=60)
+    model = TreeEnsemble.load(out)
+    assert model.features == tuple(names) + ("linear", "linear_gap")
+    before = fit_ranker.rank_metrics(rows, linear)
+    gap = np.repeat(linear.reshape(n_q, per).max(axis=1), per) - linear
+    scores = model.raw(np.column_stack([X, linear, gap]))
+    assert fit_ranker.rank_metrics(rows, scores)[0] > before[0] + 0.2
