@@ -225,7 +225,9 @@ class Ranker:
         title = self._titles.get(article)
         if title is None:
             title = self._titles[article] = text.normalized(self.index.source(article).title or "").rstrip(".")
-        return bool(title) and text.normalized(self.index.sentence_text(sentence)).rstrip(".") == title
+        if not title or self.index.sent_end[sentence] - self.index.sent_start[sentence] > 2 * len(title) + 8:
+            return False  # far longer than the title (most sentences): no need to compare
+        return text.normalized(self.index.sentence_text(sentence)).rstrip(".") == title
 
     def candidates(self, terms: list[QueryTerm], question: str) -> Candidates | None:
         """The question's best BM25 sentences and the features they are re-scored on (None: no match)."""
@@ -303,12 +305,10 @@ class Ranker:
             words = [w.term for w in found]
             seen = {w.surface for w in found}
             out["surface"][j] = sum(v for k, v in surfaces.items() if k in seen) / surface_total
-            matched = [w in wanted for w in words]
-            out["phrases"][j] = sum(1 for a, b, x, y in zip(matched, matched[1:], words, words[1:])
-                                    if a and b and x != y)
-            out["new_words"][j] = math.log1p(len(words) - sum(matched))
+            at = [k for k, w in enumerate(words) if w in wanted]  # where the question's terms are
+            out["phrases"][j] = sum(1 for a, b in zip(at, at[1:]) if b == a + 1 and words[a] != words[b])
+            out["new_words"][j] = math.log1p(len(words) - len(at))
             out["length"][j] = math.log1p(len(words))
-            at = [k for k, m in enumerate(matched) if m]
             if at:
                 out["spread"][j] = math.log1p((at[-1] - at[0] + 1) / len(set(words[k] for k in at)))
             out["refers_back"][j] = _REFERS_BACK.match(sentence) is not None

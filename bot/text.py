@@ -191,11 +191,6 @@ def words_of_token(token: str) -> tuple[Word, ...]:
     return tuple(words)
 
 
-@lru_cache(maxsize=1_000_000)
-def _known_word(token: str, term: str) -> Word:
-    return Word(token, term)  # one object per word: building a dataclass costs more than the lookup
-
-
 def words(text: str, known: dict[str, str] | None = None) -> list[Word]:
     """Index words of a text, in order (hyphenated names give the whole and each part).
 
@@ -205,7 +200,7 @@ def words(text: str, known: dict[str, str] | None = None) -> list[Word]:
     for token in TOKEN_RE.findall(fold(text)):
         term = known.get(token) if known is not None and "-" not in token else None
         if term is not None:
-            out.append(_known_word(token, term))
+            out.append(Word(token, term))
         else:
             out.extend(words_of_token(token))
     return out

@@ -22,37 +22,42 @@ from bot.errors import QuotebotError
 class TreeEnsemble:
     features: tuple[str, ...]
     threshold: float  # raw scores at or above it mean yes
-    # All trees' nodes in one array each; tree t's nodes start at root[t].  Children are global indices
-    # (>= 0) or -1 - global leaf index.
+    # All trees' nodes in one set of arrays; tree t starts at root[t].  Leaves are nodes too, after the
+    # internal ones: they send every row to themselves (threshold +inf, both children the leaf), so a
+    # row walks a fixed number of steps with no test for having arrived.
     root: np.ndarray
     feature: np.ndarray
     split: np.ndarray
     left: np.ndarray
     right: np.ndarray
-    leaf: np.ndarray
+    leaf: np.ndarray  # value of leaf node n_internal + k
+    n_internal: int
     depth: int
 
     @classmethod
     def from_json(cls, data: dict) -> "TreeEnsemble":
+        trees = data["trees"]
+        n_internal = sum(len(t["feature"]) for t in trees)
         roots, feature, split, left, right, leaf = [], [], [], [], [], []
         depth = 1
-        for tree in data["trees"]:
-            node_base, leaf_base = len(feature), len(leaf)
-            if not tree["feature"]:  # a single leaf
-                roots.append(-1 - leaf_base)
-            else:
-                roots.append(node_base)
-            shift = lambda c: c + node_base if c >= 0 else c - leaf_base  # noqa: E731
+        for tree in trees:
+            node_base, leaf_base = len(feature), n_internal + len(leaf)
+            # file format: a child >= 0 is an internal node of the tree, -1 - k its leaf k
+            shift = lambda c: c + node_base if c >= 0 else leaf_base - 1 - c  # noqa: E731
+            roots.append(node_base if tree["feature"] else leaf_base)
             feature += tree["feature"]
             split += tree["threshold"]
             left += [shift(c) for c in tree["left"]]
             right += [shift(c) for c in tree["right"]]
             leaf += tree["leaf"]
             depth = max(depth, tree.get("depth", len(tree["feature"]) + 1))
+        leaves = np.arange(n_internal, n_internal + len(leaf), dtype=np.int64)
         return cls(tuple(data["features"]), float(data["threshold"]), np.array(roots, dtype=np.int64),
-                   np.array(feature, dtype=np.int64), np.array(split, dtype=np.float64),
-                   np.array(left, dtype=np.int64), np.array(right, dtype=np.int64),
-                   np.array(leaf, dtype=np.float64), depth)
+                   np.concatenate([np.array(feature, dtype=np.int64), np.zeros(len(leaf), dtype=np.int64)]),
+                   np.concatenate([np.array(split, dtype=np.float64), np.full(len(leaf), np.inf)]),
+                   np.concatenate([np.array(left, dtype=np.int64), leaves]),
+                   np.concatenate([np.array(right, dtype=np.int64), leaves]),
+                   np.array(leaf, dtype=np.float64), n_internal, depth)
 
     @classmethod
     def load(cls, path: Path) -> "TreeEnsemble":
@@ -61,16 +66,11 @@ class TreeEnsemble:
     def raw(self, rows: np.ndarray) -> np.ndarray:
         """Sum of the trees' leaf values for each row (rows x features, in `features` order)."""
         rows = np.atleast_2d(np.asarray(rows, dtype=np.float64))
-        node = np.broadcast_to(self.root, (rows.shape[0], self.root.size)).copy()
+        node = np.broadcast_to(self.root, (rows.shape[0], self.root.size))
         row = np.arange(rows.shape[0])[:, None]
-        for _ in range(self.depth):
-            inner = node >= 0
-            if not inner.any():
-                break
-            at = np.where(inner, node, 0)
-            go_left = rows[row, self.feature[at]] <= self.split[at]
-            node = np.where(inner, np.where(go_left, self.left[at], self.right[at]), node)
-        return self.leaf[-1 - node].sum(axis=1)
+        for _ in range(self.depth - 1):  # a tree of depth d takes d - 1 steps from root to leaf
+            node = np.where(rows[row, self.feature[node]] <= self.split[node], self.left[node], self.right[node])
+        return self.leaf[node - self.n_internal].sum(axis=1)
 
     def decide(self, values: dict[str, float]) -> bool:
         """Whether one row, given by feature name, scores at or above the threshold."""
