@@ -5,7 +5,9 @@ Returns data only; wording and markup belong to the front ends.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -32,11 +34,19 @@ class Passage:
     end: int
     quote_start: int
     quote_end: int
-    terms: tuple[str, ...]  # words of the sentence (as written) that match the question
     score: float  # linear ranking score (the first twenty are put in order by re-ranking trees: not monotone)
     bm25: float  # the sentence's raw BM25 score
     source: Source
     also: tuple[Source, ...] = ()  # the same story in other files
+    # What `terms` is worked out from, when it is first read: most passages wait for a "more" that
+    # never comes, so they are not searched for matching words in advance.
+    asked: tuple[QueryTerm, ...] = field(default=(), repr=False, compare=False)
+    known: Mapping[str, str] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def terms(self) -> tuple[str, ...]:
+        """Words of the sentence (as written) that match the question."""
+        return matched_words(self.sentence, self.asked, self.known)
 
 
 @dataclass(frozen=True)
@@ -166,6 +176,7 @@ class Answerer:
             taken.update(range(first, last + 1))
             ranges.append((first, last, s, order))
         passages = []
+        asked = tuple(terms)
         seen_quotes: set[str] = set()
         for first, last, hit, order in ranges:
             quote = index.text_between(first, last)
@@ -182,16 +193,17 @@ class Answerer:
                 end=span.end,
                 quote_start=int(index.sent_start[first]),
                 quote_end=int(index.sent_end[last]),
-                terms=matched_words(sentence, terms, index.surface_terms),
                 score=round(float(scores[order]), 6),
                 bm25=round(float(bm25[order]), 6),
                 source=index.source(span.article),
                 also=index.also(span.article),
+                asked=asked,
+                known=index.surface_terms,
             ))
         return passages
 
 
-def matched_words(sentence: str, terms: list[QueryTerm], known: dict[str, str] | None = None) -> tuple[str, ...]:
+def matched_words(sentence: str, terms: Sequence[QueryTerm], known: Mapping[str, str] | None = None) -> tuple[str, ...]:
     """The sentence's own words (as written) whose index terms the question asked for (`known`: the
     index's surface word -> term map, which spares stemming words it has seen)."""
     wanted = {t.term for t in terms}

@@ -20,7 +20,7 @@ def passage(before: str, sentence: str, after: str, source: Source = NASTY) -> P
     quote = " ".join(x for x in (before, sentence, after) if x)
     start = len(before) + 1 if before else 0
     return Passage(quote=quote, sentence=sentence, start=start, end=start + len(sentence), quote_start=0,
-                   quote_end=len(quote), terms=(), score=1.0, bm25=1.0, source=source)
+                   quote_end=len(quote), score=1.0, bm25=1.0, source=source)
 
 
 def answer(*passages: Passage, corrections=()) -> Answer:
