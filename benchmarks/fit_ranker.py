@@ -193,8 +193,7 @@ def decision_rows(answerer: Answerer, cases: list[evaluate.Case], about_all: lis
         if c is None:
             continue
         order, scores = ranker.order(c)  # linear scores, in the final (re-ranked) order
-        signals = decision.answer_signals(ranker, terms, case.question, ranking.answer_type(case.question), c,
-                                          order, scores[order])
+        signals = decision.answer_signals(ranker, terms, case.question, c, order, scores[order])
         if signals is not None:
             rows.append(signals)
             answerable.append(int(case.answerable))

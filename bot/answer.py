@@ -211,7 +211,7 @@ def matched_words(sentence: str, terms: Sequence[QueryTerm], known: Mapping[str,
     for token in text.TOKEN_RE.findall(sentence):
         if token in found:
             continue
-        term = known.get(text.fold(token)) if known is not None and "-" not in token else None
+        term = text.known_term(text.fold(token), known)
         if term in wanted or (term is None and not wanted.isdisjoint(text.terms_of_token(token))):
             found.append(token)
     return tuple(found)

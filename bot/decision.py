@@ -33,14 +33,14 @@ def model() -> TreeEnsemble:
     return load_model(MODEL_PATH, "no-answer model")
 
 
-def is_answer(ranker: Ranker, terms: list[QueryTerm], question: str, kind: str | None, c: Candidates,
+def is_answer(ranker: Ranker, terms: list[QueryTerm], question: str, c: Candidates,
               order: np.ndarray, scores: np.ndarray) -> bool:
     """Whether the best of the ranked candidates answers the question."""
-    signals = answer_signals(ranker, terms, question, kind, c, order, scores)
+    signals = answer_signals(ranker, terms, question, c, order, scores)
     return signals is not None and model().decide(signals)
 
 
-def answer_signals(ranker: Ranker, terms: list[QueryTerm], question: str, kind: str | None, c: Candidates,
+def answer_signals(ranker: Ranker, terms: list[QueryTerm], question: str, c: Candidates,
                    order: np.ndarray, scores: np.ndarray) -> dict[str, float] | None:
     """The decision's inputs for the best candidate (`order` ranks c's candidates, `scores` in that
     order); None when it cannot be an answer."""
@@ -98,8 +98,8 @@ def answer_signals(ranker: Ranker, terms: list[QueryTerm], question: str, kind: 
     for feature, values in c.features.items():
         signals["best_" + feature] = float(values[best])
     for k in KINDS:
-        signals["asks_" + k] = float(kind == k)
+        signals["asks_" + k] = float(c.kind == k)
     wh = _WH.search(question)
     for w in ("what", "which", "why", "how"):
-        signals["asks_" + w] = float(kind is None and wh is not None and wh.group(1).lower() == w)
+        signals["asks_" + w] = float(c.kind is None and wh is not None and wh.group(1).lower() == w)
     return signals

@@ -156,6 +156,7 @@ class Candidates:
     in_paragraph: np.ndarray
     in_article: np.ndarray
     features: dict[str, np.ndarray]  # name -> one value per candidate (see FEATURE_WEIGHTS)
+    kind: str | None  # what the question asks for (answer_type)
 
 
 NOTHING = Ranking(False, np.empty(0, dtype=np.int64), np.empty(0), np.empty(0))
@@ -195,7 +196,7 @@ class Ranker:
             return NOTHING
         order, scores = self.order(c)
         sentences, scores, bm25 = c.sentences[order], scores[order], c.features["bm25"][order]
-        if not decision.is_answer(self, terms, question, answer_type(question), c, order, scores):
+        if not decision.is_answer(self, terms, question, c, order, scores):
             return Ranking(False, sentences, scores, bm25)
         keep = scores >= MIN_RELATIVE_SCORE * scores[0]
         return Ranking(True, sentences[keep], scores[keep], bm25[keep])
@@ -275,8 +276,9 @@ class Ranker:
             "position": np.log1p(sentences - first),
             "paragraph_length": np.log1p(last + 1 - first),
         }
-        features.update(self._text_features(sentences, paragraphs, terms, question))
-        return Candidates(sentences, articles, idf, in_sentence, in_paragraph, in_article, features)
+        kind = answer_type(question)
+        features.update(self._text_features(sentences, paragraphs, terms, question, kind))
+        return Candidates(sentences, articles, idf, in_sentence, in_paragraph, in_article, features, kind)
 
     def _in_articles(self, term: str, articles: np.ndarray) -> np.ndarray:
         """For each article, whether any of its paragraphs holds the term (postings are sorted)."""
@@ -288,12 +290,11 @@ class Ranker:
         return hi > lo
 
     def _text_features(self, sentences: np.ndarray, paragraphs: np.ndarray, terms: list[QueryTerm],
-                       question: str) -> dict[str, np.ndarray]:
+                       question: str, kind: str | None) -> dict[str, np.ndarray]:
         """Signals read from the candidates' words: words as typed, phrases, length, answer-type cues."""
         wanted = {t.term for t in terms}
         surfaces = {text.fold(t.surface): self.idf(t.term) for t in terms if t.typed is None and not t.carried}
         surface_total = sum(surfaces.values()) or 1.0
-        kind = answer_type(question)
         extra = [name for name, q in _EXTRA_Q.items() if q.search(question)]
         asked = set(text.TOKEN_RE.findall(text.fold(question)))
         n = len(sentences)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -191,14 +192,19 @@ def words_of_token(token: str) -> tuple[Word, ...]:
     return tuple(words)
 
 
-def words(text: str, known: dict[str, str] | None = None) -> list[Word]:
-    """Index words of a text, in order (hyphenated names give the whole and each part).
+def known_term(folded: str, known: Mapping[str, str] | None) -> str | None:
+    """The term of a folded token from `known`, an index's surface word -> term map, so words the index
+    has seen are not stemmed again; None when the map cannot say (a hyphenated token also stands for
+    its parts, which the map does not list)."""
+    return known.get(folded) if known is not None and "-" not in folded else None
 
-    `known` (an index's surface word -> term map) answers for words the index has seen, so quoting
-    from a big corpus does not stem every word of every candidate sentence again."""
+
+def words(text: str, known: Mapping[str, str] | None = None) -> list[Word]:
+    """Index words of a text, in order (hyphenated names give the whole and each part); `known` as in
+    known_term."""
     out: list[Word] = []
     for token in TOKEN_RE.findall(fold(text)):
-        term = known.get(token) if known is not None and "-" not in token else None
+        term = known_term(token, known)
         if term is not None:
             out.append(Word(token, term))
         else:
