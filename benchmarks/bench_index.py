@@ -5,8 +5,8 @@
 Every measurement runs in a fresh subprocess of this script (`--worker ...`), so the build's and
 the baselines' memory never count as serving memory and every load starts from a new process:
 
-    build      bot.store.build(settings) from the text (splitting, terms, index, save)
-    load       bot.store.load(index_dir): once "cold" (the index files dropped from the page cache
+    build      bot.index.store.build(settings) from the text (splitting, terms, index, save)
+    load       bot.index.store.load(index_dir): once "cold" (the index files dropped from the page cache
                with posix_fadvise(DONTNEED)) and --load-runs times warm; median reported
     serve      load + Answerer + answer every query (Answerer.answer, passages included), then
                index.sentences.search(terms, 10) for every query; peak RSS (VmHWM) of that process
@@ -24,6 +24,7 @@ Results: a table on stdout and JSON in benchmarks/out/ (git-ignored).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -134,11 +135,11 @@ def _profiled(args, name: str, fn):
 
 
 def worker_build(args) -> dict:
-    from bot import store
+    from bot.index import store
 
     settings = _settings(args)
     if args.skip_dedupe:  # measure everything else when duplicate merging is too slow to wait for
-        from bot import corpus
+        from bot.corpus import load as corpus
 
         corpus._merge_duplicates = lambda articles: list(articles)
     t0 = time.perf_counter()
@@ -153,8 +154,8 @@ def worker_build(args) -> dict:
 
 def worker_load(args) -> dict:
     t0 = time.perf_counter()
-    from bot import store
-    from bot.answer import Answerer
+    from bot.index import store
+    from bot.answer.answerer import Answerer
 
     t1 = time.perf_counter()
     index, manifest = store.load(Path(args.index))
@@ -171,8 +172,9 @@ def worker_load(args) -> dict:
 def worker_serve(args) -> dict:
     import gc
 
-    from bot import store, text
-    from bot.answer import Answerer
+    from bot import text
+    from bot.index import store
+    from bot.answer.answerer import Answerer
 
     queries = read_queries(Path(args.queries), args.limit_queries)
     index, _ = store.load(Path(args.index))
@@ -213,7 +215,8 @@ def worker_serve(args) -> dict:
 def worker_baselines(args) -> dict:
     import numpy as np
 
-    from bot import store, text
+    from bot import text
+    from bot.index import store
 
     queries = read_queries(Path(args.queries), args.limit_queries)
     index, _ = store.load(Path(args.index))
@@ -368,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", action="store_true", help="cProfile the build and the answers (slower)")
     ap.add_argument("--py-spy", action="store_true", help="sample the build with py-spy (pip install py-spy)")
     ap.add_argument("--skip-dedupe", action="store_true",
-                    help="build without bot.corpus._merge_duplicates (monkeypatched in the build worker only)")
+                    help="build without bot.corpus.load._merge_duplicates (monkeypatched in the build worker only)")
     ap.add_argument("--keep-openblas-env", action="store_true", help="do not unset OPENBLAS_* for the workers")
     ap.add_argument("--out-dir", type=Path, default=Path("benchmarks/out"))
     ap.add_argument("--json", type=Path, help="default: <out-dir>/bench_<index name>.json")
@@ -378,6 +381,11 @@ def main(argv: list[str] | None = None) -> int:
     args.queries = args.queries or args.corpus / "queries.jsonl"
     if args.no_baselines:
         args.no_bm25s = args.no_rank_bm25 = True
+    # The baselines come with the `bench` extra; without it the run says so and goes on without them.
+    for flag, module in (("no_bm25s", "bm25s"), ("no_rank_bm25", "rank_bm25")):
+        if not getattr(args, flag) and importlib.util.find_spec(module) is None:
+            print(f"# {module} is not installed (pip install -e '.[bench]'): its baseline is skipped", file=sys.stderr)
+            setattr(args, flag, True)
 
     if args.worker:
         result = WORKERS[args.worker](args)
@@ -411,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.skip_build and (args.index / "CURRENT").is_file():
         step("build skipped (--skip-build)")
     else:
-        step("building (bot.store.build) ...")
+        step("building (bot.index.store.build) ...")
         results["build"] = run_worker("build", args, env)
     build_dir = current_build_dir(args.index)
     results["index_bytes"] = dir_size(build_dir)
@@ -459,7 +467,7 @@ def report(r: dict, args) -> None:
                 f"<= {TARGETS['build_seconds']:.0f}", b["seconds"] <= TARGETS["build_seconds"])
         else:
             checks["build"] = b["seconds"] <= TARGETS["build_seconds"]
-            row("build seconds (bot.store.build)", f"{b['seconds']:.1f}", f"<= {TARGETS['build_seconds']:.0f}",
+            row("build seconds (bot.index.store.build)", f"{b['seconds']:.1f}", f"<= {TARGETS['build_seconds']:.0f}",
                 checks["build"])
         row("build process wall seconds (incl. imports)", f"{b['process_wall_seconds']:.1f}")
         row("build peak RSS MB", f"{mb(b['status'].get('VmHWM')):.0f}")

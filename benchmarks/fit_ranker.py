@@ -11,7 +11,7 @@ The weights are printed in BM25 points, ready to paste into FEATURE_WEIGHTS.
 
 Re-ranking (--rerank): with the shipped weights, each question's best RERANKED candidates get small
 LambdaMART trees (LightGBM) over the same features, the linear score and its distance to the best;
-reported 4-fold by article and written to bot/data/rerank_model.json.
+reported 4-fold by article and written to bot/answer/models/rerank_model.json.
 
 Decision (--decision): the corpus is built from half of the articles (several seeded splits);
 questions of the kept articles should be answered, the others refused.  Each question's row is
@@ -38,11 +38,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot import decision, evaluate, ranking, squad  # noqa: E402
-from bot.answer import Answerer  # noqa: E402
+from bot.answer import decision
+from bot.eval import run as evaluate
+from bot.answer import ranking
+from bot.eval import squad  # noqa: E402
+from bot.answer.answerer import Answerer  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.store import build, open_index  # noqa: E402
-from bot.trees import TreeEnsemble  # noqa: E402
+from bot.index.store import build, open_index  # noqa: E402
+from bot.answer.trees import TreeEnsemble  # noqa: E402
 
 
 def answerer_for(data: dict, folder: Path, off_corpus: float, seed: int) -> tuple[Answerer, list[evaluate.Case]]:
@@ -282,7 +285,7 @@ def fit_decision(data: dict, folder: Path, seeds: list[int], check_seeds: list[i
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("squad_file", type=Path)
-    parser.add_argument("--rerank", action="store_true", help="also fit the re-ranking trees (bot/data/rerank_model.json)")
+    parser.add_argument("--rerank", action="store_true", help="also fit the re-ranking trees (bot/answer/models/rerank_model.json)")
     parser.add_argument("--decision", action="store_true", help="also fit the no-answer model")
     parser.add_argument("--seeds", default="0,1,2,3,4,5", help="splits the no-answer model is fitted on")
     parser.add_argument("--check-seeds", default="7", help="splits only measured")

@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import store  # noqa: E402
-from bot.answer import Answerer  # noqa: E402
+from bot.index import store  # noqa: E402
+from bot.answer.answerer import Answerer  # noqa: E402
 from bot.chat import ChatSession  # noqa: E402
 from bot.config import Settings  # noqa: E402
 

@@ -42,9 +42,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from botapi import DROP_AFTER, DROP_BEFORE, SLOW, TOKEN, BotAPI  # noqa: E402
+from tests.support.botapi import DROP_AFTER, DROP_BEFORE, SLOW, TOKEN, BotAPI  # noqa: E402
 
-from bot.telegram_format import APOLOGY, MORE_EXPIRED, REFUSAL, SLOW_DOWN  # noqa: E402
+from bot.frontends.telegram.markup import APOLOGY, MORE_EXPIRED, REFUSAL, SLOW_DOWN  # noqa: E402
 
 CANNED = ROOT / "tests" / "data" / "canned.json"
 SEEDS = ROOT / "seeds"

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Callable, Hashable
 
-from bot.answer import Answer, Answerer
-from bot.ranking import QueryTerm
+from bot.answer.answerer import Answer, Answerer
+from bot.answer.ranking import QueryTerm
 
 # A follow-up is short and leans on the question before it ("and in 2013?", "what about X?").
 FOLLOW_UP_CUE = re.compile(r"^\s*(?:and|also|but|so|what about|how about|and what about|what of|and how about)\b", re.I)

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
-
 import pytest
 
-from bot.answer import Answerer
+from bot.answer.answerer import Answerer
 from bot.config import Settings
-from bot import store
-
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
-CANNED = ROOT / "tests" / "data" / "canned.json"
+from bot.index import store
+from tests.support.paths import SEEDS
 
 
 @pytest.fixture(scope="session")

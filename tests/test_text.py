@@ -86,7 +86,7 @@ def test_plain_terms_are_lowercase_words_without_stemming():
 def test_fast_path_agrees_with_punkt_wherever_it_answers():
     from pathlib import Path
 
-    from bot.corpus import load_corpus
+    from bot.corpus.load import load_corpus
 
     root = Path(__file__).resolve().parent
     paragraphs = [

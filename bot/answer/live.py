@@ -1,0 +1,98 @@
+"""An answerer that follows the corpus folder: articles added, edited or deleted while a bot runs are
+picked up without a restart.
+
+A background thread compares the corpus fingerprint every `reload_seconds`; on a change it builds
+and loads a new index off to the side and then swaps one reference, so questions asked during the
+rebuild are answered from the old index and no question ever sees half of each.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Callable
+
+from bot.answer.answerer import Answer, Answerer
+from bot.corpus.load import Source
+from bot.errors import QuotebotError
+from bot.answer.ranking import QueryTerm
+
+logger = logging.getLogger(__name__)
+
+
+class LiveAnswerer:
+    """Answers like an `Answerer` (same methods), always from the newest complete index."""
+
+    def __init__(self, answerer: Answerer, fingerprint: str | None = None):
+        self._current = answerer
+        self.settings = answerer.settings
+        self._fingerprint = fingerprint
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.reloads = 0
+
+    # -- the Answerer interface, delegated to the current index ----------------------------------
+    @property
+    def article_count(self) -> int:
+        return self._current.article_count
+
+    @property
+    def sentence_count(self) -> int:
+        return self._current.sentence_count
+
+    def sources(self) -> list[Source]:
+        return self._current.sources()
+
+    def example_questions(self, n: int = 3) -> list[str]:
+        return self._current.example_questions(n)
+
+    def answer(self, question: str, carried: tuple[QueryTerm, ...] = ()) -> Answer:
+        return self._current.answer(question, carried)
+
+    # -- reloading ---------------------------------------------------------------------------------
+    def check_once(self) -> bool:
+        """Rebuild and swap if the corpus changed; True when a new index was swapped in."""
+        from bot.index import store
+
+        try:
+            fp = store.fingerprint(self.settings.corpus_dir)
+        except OSError as e:
+            logger.warning("cannot read the corpus folder %s: %s", self.settings.corpus_dir, e)
+            return False
+        if fp == self._fingerprint:
+            return False
+        logger.info("articles changed in %s; rebuilding the index", self.settings.corpus_dir)
+        try:
+            index = store.open_index(self.settings, notify=lambda message: logger.info("%s", message))
+        except (QuotebotError, OSError) as e:
+            # Keep serving the old index: an emptied or broken folder must not take the bot down.
+            logger.warning("reload failed, still answering from the previous index: %s", e)
+            self._fingerprint = fp
+            return False
+        self._current = Answerer(index, self.settings)
+        self._fingerprint = fp
+        self.reloads += 1
+        logger.info("index reloaded: %d articles, %d sentences", index.article_count, index.sentence_count)
+        return True
+
+    def start(self, on_reload: Callable[[], None] | None = None) -> None:
+        """Check every settings.reload_seconds in a daemon thread (no-op when that is 0)."""
+        if self.settings.reload_seconds <= 0 or self._thread is not None:
+            return
+
+        def loop() -> None:
+            while not self._stop.wait(self.settings.reload_seconds):
+                try:
+                    if self.check_once() and on_reload:
+                        on_reload()
+                except Exception:  # a watcher that dies silently would stop all reloads
+                    logger.exception("index reload check failed")
+
+        self._thread = threading.Thread(target=loop, name="quotebot-reload", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None

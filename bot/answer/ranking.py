@@ -1,0 +1,326 @@
+"""Sentence ranking on top of the index's BM25 scores; the no-answer decision is in bot/decision.py.
+
+Sentence BM25 picks the candidates; they are re-scored with the paragraph's, the article's and the
+article title's match of the same terms, the share of the question's idf mass the sentence (and its
+neighbours) hold, words found as typed, phrase matches, the sentence's place in its paragraph and
+answer-type cues (a number for "how many", a date for "when", a name for "who", a reason for "why").
+A linear score over these orders all candidates; small re-ranking trees then order the best twenty.
+Weights and trees are fitted by benchmarks/fit_ranker.py on SQuAD v1.1 dev and checked 4-fold by
+article; none is tuned on single questions.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from bot import text
+from bot.answer import decision
+from bot.index.sentences import SentenceIndex
+from bot.answer.trees import TreeEnsemble, load_model
+
+# How many BM25 candidates are re-scored with the richer signals.
+CANDIDATES = 60
+# The best this many by the linear score are put in order by the re-ranking trees.
+RERANKED = 20
+RERANK_MODEL_PATH = Path(__file__).parent / "models" / "rerank_model.json"
+# Passages after the first must score at least this share of the best one ("more" stays relevant).
+MIN_RELATIVE_SCORE = 0.3
+
+# Re-scoring: each candidate's score is a weighted sum of the features below (weights in BM25 points).
+# Fitted together as a linear listwise ranker (softmax over a question's candidates, the right
+# sentence's log-probability maximised) on SQuAD dev: 4-fold by article, held out, R@1 0.724 and
+# MRR@10 0.798 before any refusal (`python benchmarks/fit_ranker.py ../shared/data/squad/dev-v1.1.json`).
+FEATURE_WEIGHTS = {
+    "bm25": 1.0,  # the sentence's BM25
+    "paragraph_bm25": 9.01,  # the paragraph's BM25 for the same terms
+    "coverage": 94.0,  # share of the question's idf mass found in the sentence
+    "paragraph_coverage": 160.0,  # ... in the sentence's paragraph
+    "article_coverage": 189.0,  # ... in the sentence's article
+    "title_coverage": 297.0,  # ... in the article's title
+    "rarest": -2.41,  # the question's rarest term is in the sentence
+    # idf of the rarest term the sentence matches / idf of the question's rarest term: sentences that
+    # match only the question's common words are weak evidence.
+    "rarest_matched": 105.0,
+    # share of the question's idf mass missing from the sentence but found in the sentence just before or
+    # after it (same paragraph): the question's words often straddle two sentences around the answer.
+    "neighbour": 187.0,
+    "surface": 151.0,  # share of the question's words found exactly as written (not just the stem)
+    "phrases": 5.03,  # pairs of adjacent question terms in the sentence
+    "new_words": 3.66,  # log(1 + sentence words that are not question terms): answers add something
+    "length": -20.4,  # log(1 + sentence words): ... but long sentences match by chance
+    "lead": -13.6,  # the paragraph's first sentence
+    "before_coverage": -8.74,  # share of the question's idf mass in the sentence just before (same paragraph)
+    "after_coverage": -38.2,  # ... just after
+    "matched_share": 197.0,  # share of the question's terms in the sentence, each counting once
+    "spread": -12.2,  # log(1 + words from the first to the last question term / distinct terms matched)
+    "refers_back": 19.2,  # the sentence opens with a pronoun or "this ...": it continues the one before
+    "position": -16.3,  # log(1 + sentences before it in its paragraph)
+    "paragraph_length": -29.1,  # log(1 + sentences in its paragraph)
+    # Answer-type cues: the question wants a number / date / person / place and the sentence has one
+    # it did not already say; narrower ones on top: "what percentage" -> a percentage, "how much
+    # money/cost" -> an amount of money, "what year" -> a year (a date cue alone is also met by a month),
+    # "why" -> a reason ("because", "due to", "for doing").
+    "cue_number": 127.0, "cue_date": 106.0, "cue_person": 42.6, "cue_place": 52.0,
+    "cue_percent": 153.0, "cue_money": 200.0, "cue_year": 173.0, "cue_reason": 89.0,
+}
+_TEXT_FEATURES = ("surface", "phrases", "new_words", "length", "spread", "refers_back", "lead", "cue_number",
+                  "cue_date", "cue_person", "cue_place", "cue_percent", "cue_money", "cue_year", "cue_reason")
+
+_NUMBER_Q = re.compile(r"\bhow (?:many|much|long|old|far|large|big|tall|high|often|fast|wide|deep|heavy)\b"
+                       r"|\bwhat (?:percentage|percent|number|amount|proportion|fraction|share)\b", re.I)
+_DATE_Q = re.compile(r"\bwhen\b|\b(?:what|which|in what) (?:year|decade|century|date|month|day|period|era)\b"
+                     r"|\bwhat time\b", re.I)
+_PERSON_Q = re.compile(r"\bwho(?:m|se)?\b", re.I)
+_PLACE_Q = re.compile(r"\bwhere\b|\b(?:what|which) (?:country|city|state|place|region|continent|location|town"
+                      r"|county|area|island|river|nation|province)\b", re.I)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen"
+                     r"|twenty|thirty|forty|fifty|hundred|thousand|million|billion|trillion|dozen|half|percent)\b", re.I)
+_DATE = re.compile(r"\b(?:1\d{3}|20\d{2})s?\b|\b\d{1,2}(?:st|nd|rd|th)? century\b|\bcentury\b"
+                   r"|\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b", re.I)
+_NAME = re.compile(r"(?<=[^.!?\s]\s)[^\W\d_][\w'-]+")  # (a capital checked apart: any script)
+# A sentence opening with a pronoun or "this ..." continues the one before: questions about such a
+# sentence often name what the pronoun stands for.
+_REFERS_BACK = re.compile(r"\W*(?:this|these|that|those|it|its|he|she|they|his|her|their|such|there)\b", re.I)
+_EXTRA_Q = {
+    "percent": re.compile(r"\bwhat (?:percentage|percent|proportion|fraction|share)\b", re.I),
+    "money": re.compile(r"\bhow much (?:money|did|does|do|was|is|were|are|had|has|cost)\b"
+                        r"|\bhow much\b.*\b(?:cost|pay|paid|spend|spent|worth|price|earn|raise|funding)", re.I),
+    "year": re.compile(r"\b(?:what|which|in what) year\b", re.I),
+    "reason": re.compile(r"\bwhy\b|\bwhat (?:was|is|were|are) the (?:reason|cause|purpose)|\bwhat (?:caused|led to)\b"
+                         r"|\bhow come\b", re.I),
+}
+_EXTRA = {
+    "percent": re.compile(r"%|\bper ?cent", re.I),
+    "money": re.compile(r"[$£€¥]\s?\d|\b\d+(?:[.,]\d+)*\s?(?:dollars|pounds|euros|yen|usd)\b|\b(?:million|billion)\b", re.I),
+    "year": re.compile(r"\b(?:1\d{3}|20\d{2})s?\b"),
+    "reason": re.compile(r"\b(?:because|due to|owing to|thanks to|as a result|in order to|so that|so as to|reasons?"
+                         r"|caused by|led to|for (?:allegedly |reportedly |apparently )?\w+ing)\b", re.I),
+}
+
+
+@cache
+def rerank_model() -> TreeEnsemble:
+    """LambdaMART trees over FEATURE_WEIGHTS' features, "linear" and "linear_gap" (in model.features order)."""
+    return load_model(RERANK_MODEL_PATH, "re-ranking model")
+
+
+def answer_type(question: str) -> str | None:
+    """What kind of answer the question wants, from its question words; None when it does not say."""
+    if _NUMBER_Q.search(question):
+        return "number"
+    if _DATE_Q.search(question):
+        return "date"
+    if _PERSON_Q.search(question):
+        return "person"
+    if _PLACE_Q.search(question):
+        return "place"
+    return None
+
+
+def has_cue(kind: str, sentence: str, asked: set[str]) -> bool:
+    """Whether the sentence holds something of that kind that the question did not already say."""
+    pattern = {"number": _NUMBER, "date": _DATE}.get(kind, _NAME)
+    names = pattern is _NAME
+    return any(text.fold(m.group(0)) not in asked and (not names or m.group(0)[0].isupper())
+               for m in pattern.finditer(sentence))
+
+
+@dataclass(frozen=True)
+class QueryTerm:
+    surface: str  # as searched (after correction), for people
+    term: str  # index term
+    weight: float
+    typed: str | None = None  # what the user typed, when corrected
+    carried: bool = False  # taken over from the previous question of the conversation
+
+
+@dataclass(frozen=True)
+class Ranking:
+    found: bool
+    sentences: np.ndarray
+    scores: np.ndarray
+    bm25: np.ndarray
+
+
+@dataclass(frozen=True)
+class Candidates:
+    sentences: np.ndarray  # sentence ids, in BM25 order
+    articles: np.ndarray  # each one's article
+    idf: np.ndarray  # each query term's idf
+    in_sentence: np.ndarray  # terms x candidates: the term is in the sentence / paragraph / article
+    in_paragraph: np.ndarray
+    in_article: np.ndarray
+    features: dict[str, np.ndarray]  # name -> one value per candidate (see FEATURE_WEIGHTS)
+    kind: str | None  # what the question asks for (answer_type)
+
+
+NOTHING = Ranking(False, np.empty(0, dtype=np.int64), np.empty(0), np.empty(0))
+
+
+class Ranker:
+    def __init__(self, index: SentenceIndex):
+        self.index = index
+        n = index.sentence_count
+        # An unknown word weighs like a word found in a single sentence: rare, so missing it counts.
+        self.unknown_idf = math.log((n + 0.5) / 1.5) if n > 1 else 1.0
+        # Each article's paragraphs are consecutive: article a holds paragraphs [first[a], first[a+1]).
+        self.article_first_para = np.searchsorted(index.para_article, np.arange(index.article_count + 1))
+        self._title_terms: dict[int, frozenset[str]] = {}  # filled lazily: one article per question
+        self._titles: dict[int, str] = {}
+        # The words of recently re-scored sentences: the same sentences come back for related questions
+        # (a conversation, "more", many people asking about the same story).
+        self._words = lru_cache(maxsize=20_000)(self._sentence_words)
+
+    def _sentence_words(self, sentence: int) -> tuple[text.Word, ...]:
+        return tuple(text.words(self.index.sentence_text(sentence), self.index.surface_terms))
+
+    def title_terms(self, article: int) -> frozenset[str]:
+        """Index terms of an article's title (empty when it has none)."""
+        found = self._title_terms.get(article)
+        if found is None:
+            found = self._title_terms[article] = frozenset(text.terms(self.index.source(article).title or ""))
+        return found
+
+    def idf(self, term: str) -> float:
+        tid = self.index.sentences.vocab.get(term)
+        return self.unknown_idf if tid is None else float(self.index.sentences.idf[tid])
+
+    def rank(self, terms: list[QueryTerm], question: str) -> Ranking:
+        c = self.candidates(terms, question)
+        if c is None:
+            return NOTHING
+        order, scores = self.order(c)
+        sentences, scores, bm25 = c.sentences[order], scores[order], c.features["bm25"][order]
+        if not decision.is_answer(self, terms, question, c, order, scores):
+            return Ranking(False, sentences, scores, bm25)
+        keep = scores >= MIN_RELATIVE_SCORE * scores[0]
+        return Ranking(True, sentences[keep], scores[keep], bm25[keep])
+
+    def order(self, c: Candidates) -> tuple[np.ndarray, np.ndarray]:
+        """The candidates' final order (indices into c) and their linear scores.
+
+        The linear score orders all of them; the best RERANKED are then put in the order of the
+        re-ranking trees, which see the same features, the linear score and its distance to the best."""
+        linear = sum(FEATURE_WEIGHTS[name] * value for name, value in c.features.items())
+        order = np.lexsort((c.sentences, -linear))
+        top = order[:RERANKED]
+        if len(top) > 1:
+            model = rerank_model()
+            rows = np.column_stack([c.features[name][top] for name in model.features[:-2]]
+                                   + [linear[top], linear[top[0]] - linear[top]])
+            top = top[np.argsort(-model.raw(rows), kind="stable")]
+            order[:len(top)] = top
+        # A sentence that only repeats its article's title (a headline kept in the body) says nothing the
+        # passage's source line does not: it goes after the other best ones.
+        headline = np.array([self.is_title(int(c.sentences[j]), int(c.articles[j])) for j in top], dtype=bool)
+        if headline.any():
+            order[:len(top)] = np.concatenate([top[~headline], top[headline]])
+        return order, linear
+
+    def is_title(self, sentence: int, article: int) -> bool:
+        title = self._titles.get(article)
+        if title is None:
+            title = self._titles[article] = text.normalized(self.index.source(article).title or "").rstrip(".")
+        if not title or self.index.sent_end[sentence] - self.index.sent_start[sentence] > 2 * len(title) + 8:
+            return False  # far longer than the title (most sentences): no need to compare
+        return text.normalized(self.index.sentence_text(sentence)).rstrip(".") == title
+
+    def candidates(self, terms: list[QueryTerm], question: str) -> Candidates | None:
+        """The question's best BM25 sentences and the features they are re-scored on (None: no match)."""
+        index = self.index
+        weighted = [(t.term, t.weight) for t in terms]
+        hits = index.sentences.search_weighted(weighted, CANDIDATES)
+        if not hits:
+            return None
+        sentences = np.fromiter((h.doc for h in hits), dtype=np.int64, count=len(hits))
+        bm25 = np.fromiter((h.score for h in hits), dtype=np.float64, count=len(hits))
+        paragraphs = index.sent_para[sentences].astype(np.int64)
+        articles = index.para_article[paragraphs].astype(np.int64)
+
+        # Which question term is in which candidate sentence / paragraph / article (terms x candidates).
+        # The sentences just before and after each candidate are looked up with it (one pass per term).
+        first, last = index.para_first[paragraphs], index.para_first[paragraphs + 1] - 1
+        around = np.concatenate([sentences, np.maximum(sentences - 1, first), np.minimum(sentences + 1, last)])
+        found = np.array([index.sentences.doc_scores([(t.term, 1.0)], around) > 0 for t in terms])
+        n = len(sentences)
+        in_sentence = found[:, :n]
+        # (a paragraph's first / last sentence has no neighbour on that side: it is its own, adds nothing)
+        in_neighbour = (found[:, n:2 * n] | found[:, 2 * n:]) & ~in_sentence
+        para_bm25 = np.array([index.paragraphs.doc_scores([(t.term, t.weight)], paragraphs) for t in terms])
+        in_paragraph = para_bm25 > 0
+        in_article = np.array([self._in_articles(t.term, articles) for t in terms])
+
+        idf = np.array([self.idf(t.term) for t in terms])
+        weight = np.array([t.weight for t in terms])
+        total = idf.sum() or 1.0
+        rarest = int(np.argmax(idf))
+        in_title = np.array([[t.term in self.title_terms(a) for a in articles.tolist()] for t in terms])
+        features = {
+            "bm25": bm25,
+            "paragraph_bm25": para_bm25.sum(axis=0),
+            "coverage": (idf * weight) @ in_sentence / total,
+            "paragraph_coverage": (idf @ in_paragraph) / total,
+            "article_coverage": (idf @ in_article) / total,
+            "title_coverage": (idf @ in_title) / total,
+            "rarest": in_sentence[rarest].astype(np.float64),
+            "rarest_matched": (in_sentence * idf[:, None]).max(axis=0) / (idf[rarest] or 1.0),
+            "neighbour": (idf @ in_neighbour) / total,
+            "before_coverage": (idf @ (found[:, n:2 * n] & (sentences > first))) / total,
+            "after_coverage": (idf @ (found[:, 2 * n:] & (sentences < last))) / total,
+            "matched_share": in_sentence.sum(axis=0) / len(terms),
+            "position": np.log1p(sentences - first),
+            "paragraph_length": np.log1p(last + 1 - first),
+        }
+        kind = answer_type(question)
+        features.update(self._text_features(sentences, paragraphs, terms, question, kind))
+        return Candidates(sentences, articles, idf, in_sentence, in_paragraph, in_article, features, kind)
+
+    def _in_articles(self, term: str, articles: np.ndarray) -> np.ndarray:
+        """For each article, whether any of its paragraphs holds the term (postings are sorted)."""
+        ids, _ = self.index.paragraphs.postings(term)
+        if not len(ids):
+            return np.zeros(len(articles), dtype=bool)
+        lo = np.searchsorted(ids, self.article_first_para[articles])
+        hi = np.searchsorted(ids, self.article_first_para[articles + 1])
+        return hi > lo
+
+    def _text_features(self, sentences: np.ndarray, paragraphs: np.ndarray, terms: list[QueryTerm],
+                       question: str, kind: str | None) -> dict[str, np.ndarray]:
+        """Signals read from the candidates' words: words as typed, phrases, length, answer-type cues."""
+        wanted = {t.term for t in terms}
+        surfaces = {text.fold(t.surface): self.idf(t.term) for t in terms if t.typed is None and not t.carried}
+        surface_total = sum(surfaces.values()) or 1.0
+        extra = [name for name, q in _EXTRA_Q.items() if q.search(question)]
+        asked = set(text.TOKEN_RE.findall(text.fold(question)))
+        n = len(sentences)
+        out = {name: np.zeros(n) for name in _TEXT_FEATURES}
+        out["lead"] = (self.index.para_first[paragraphs] == sentences).astype(np.float64)
+        for j, s in enumerate(sentences):
+            sentence = self.index.sentence_text(int(s))
+            found = self._words(int(s))
+            words = [w.term for w in found]
+            seen = {w.surface for w in found}
+            out["surface"][j] = sum(v for k, v in surfaces.items() if k in seen) / surface_total
+            at = [k for k, w in enumerate(words) if w in wanted]  # where the question's terms are
+            out["phrases"][j] = sum(1 for a, b in zip(at, at[1:]) if b == a + 1 and words[a] != words[b])
+            out["new_words"][j] = math.log1p(len(words) - len(at))
+            out["length"][j] = math.log1p(len(words))
+            if at:
+                out["spread"][j] = math.log1p((at[-1] - at[0] + 1) / len(set(words[k] for k in at)))
+            out["refers_back"][j] = _REFERS_BACK.match(sentence) is not None
+            if kind is not None and has_cue(kind, sentence, asked):
+                out["cue_" + kind][j] = 1.0
+            for name in extra:
+                pattern = _EXTRA[name]
+                if name == "year":  # a year the question did not already say
+                    hit = any(text.fold(m.group(0)) not in asked for m in pattern.finditer(sentence))
+                else:
+                    hit = pattern.search(sentence) is not None
+                out["cue_" + name][j] = float(hit)
+        return out

@@ -1,0 +1,263 @@
+"""The `quotebot` / `python -m bot` command line: build, ask, repl, eval, telegram."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Callable, TextIO
+
+import click
+
+from bot.answer.answerer import Answer, Answerer
+from bot.chat import ChatSession
+from bot.config import Settings
+from bot.errors import QuotebotError
+
+logger = logging.getLogger(__name__)
+
+
+class UserError(click.ClickException):
+    """`Error: ...` and exit 2: our user errors (missing folder, bad setting) are usage-like."""
+
+    exit_code = 2
+
+
+def _say(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def settings_options(f: Callable) -> Callable:
+    """--corpus/--index on every command; the environment (QUOTEBOT_CORPUS/_INDEX) and .env otherwise."""
+
+    @click.option("--corpus", type=click.Path(path_type=Path), default=None,
+                  help="Folder of articles (default: $QUOTEBOT_CORPUS or ./seeds).")
+    @click.option("--index", "index_dir", type=click.Path(path_type=Path), default=None,
+                  help="Folder of the built index (default: $QUOTEBOT_INDEX or ./index).")
+    @functools.wraps(f)
+    def wrapper(*args, corpus: Path | None, index_dir: Path | None, **kwargs):
+        try:
+            settings = Settings.from_env().with_paths(corpus, index_dir)
+            _configure_logging(settings.log_level)
+            return f(settings, *args, **kwargs)
+        except QuotebotError as e:
+            raise UserError(str(e)) from None
+
+    return wrapper
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=getattr(logging, level, logging.WARNING),
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)
+    # httpx logs every request URL at INFO, and Telegram's URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def open_answerer(settings: Settings) -> Answerer:
+    from bot.index.store import open_index
+
+    return Answerer(open_index(settings, notify=_say), settings)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="quotebot")
+def cli() -> None:
+    """quotebot: answers questions about news articles by quoting them.
+
+    \b
+    Example:
+        quotebot ask "How many officials were executed in 2014?"
+    """
+
+
+@cli.command()
+@settings_options
+def build(settings: Settings) -> None:
+    """Build the index of the corpus folder (ask, repl and telegram also do this when needed).
+
+    \b
+    Example:
+        quotebot build --corpus seeds --index index
+    """
+    from bot.index.store import build as build_index
+
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if total < 200 or not sys.stderr.isatty():
+            return
+        if bar is None:
+            bar = click.progressbar(length=total, label="Indexing articles", file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    if sys.stderr.isatty():
+        _say(f"Reading and cleaning the articles in {settings.corpus_dir}...")
+    _, report = build_index(settings, progress)
+    if bar is not None:
+        bar.__exit__(None, None, None)
+    for w in report.warnings:
+        _say(f"Warning: {w}")
+    for s in report.skipped:
+        _say(f"Skipped {s.path}: {s.reason}")
+    click.echo(f"Indexed {report.articles} articles, {report.sentences} sentences, "
+               f"{report.vocabulary} terms in {report.seconds:.2f} s -> {settings.index_dir}")
+
+
+def answer_json(answer: Answer) -> dict:
+    """The --json shape other tools rely on."""
+    return {
+        "question": answer.question,
+        "found": answer.found,
+        "searched_for": list(answer.searched_for),
+        "corrections": [{"typed": a, "searched": b} for a, b in answer.corrections],
+        "passages": [
+            {
+                "quote": p.quote,
+                "sentence": p.sentence,
+                "start": p.start,
+                "end": p.end,
+                "terms": list(p.terms),
+                "score": p.score,
+                "bm25": p.bm25,
+                "source": {k: v for k, v in asdict(p.source).items() if k != "place"},
+                "also": [s.path for s in p.also],
+            }
+            for p in answer.passages
+        ],
+    }
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per answer, one per line.")
+@click.option("-k", "top_k", type=click.IntRange(1, 50), default=None, help="Passages per answer (default 3).")
+@click.option("--chat", is_flag=True, help="Treat stdin lines as one conversation (follow-ups, 'more').")
+@settings_options
+def ask(settings: Settings, question: str | None, as_json: bool, top_k: int | None, chat: bool) -> None:
+    """Answer QUESTION, or each line of stdin when no QUESTION is given.
+
+    Lines from stdin are answered each on its own, unless --chat makes them one conversation.
+
+    \b
+    Example:
+        quotebot ask "Who replaced Choe Sun Hui?"
+        printf 'Why was the defense minister executed?\\nmore\\n' | quotebot ask --chat --json
+    """
+    from dataclasses import replace
+
+    from bot.frontends import terminal
+
+    if top_k:
+        settings = replace(settings, top_k=top_k)
+    answerer = open_answerer(settings)
+
+    def example() -> str:
+        return (answerer.example_questions(1) or ["What happened?"])[0]
+
+    lines: list[str] | TextIO = [question] if question is not None else sys.stdin
+    session = ChatSession(answerer)
+    for line in lines:
+        line = line.rstrip("\n")
+        if question is None and not line.strip():
+            continue
+        if chat:
+            reply = session.handle(line)
+        else:
+            reply = ChatSession(answerer).ask(line)
+        if as_json:
+            answer = reply.answer or Answer(line, False, ())
+            payload = answer_json(answer)
+            if reply.notice is not None:
+                payload["notice"] = terminal.notice_text(reply.notice, example)
+            click.echo(json.dumps(payload, ensure_ascii=False))
+            sys.stdout.flush()
+        else:
+            click.echo(terminal.reply_text(reply, colour=False, example=example))
+            if question is None:
+                click.echo()
+
+
+@cli.command()
+@settings_options
+def repl(settings: Settings) -> None:
+    """Chat in the terminal: ask questions, :more, :sources, :help, :quit (or Ctrl-D).
+
+    \b
+    Example:
+        quotebot repl --corpus seeds
+    """
+    from bot.frontends.repl import run_repl
+
+    run_repl(open_answerer(settings))
+
+
+@cli.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--off-corpus", type=click.FloatRange(0.0, 0.95), default=0.0, show_default=True,
+              help="SQuAD: share of articles left out of the corpus; their questions should get no answer.")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Ask only this many questions (seeded sample).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for --limit and --off-corpus.")
+@click.option("--misses", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the questions answered wrongly to this JSON-lines file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@settings_options
+def evaluate(settings: Settings, file: Path, off_corpus: float, limit: int | None, seed: int,
+             misses: Path | None, as_json: bool) -> None:
+    """Measure the answerer on SQuAD v1.1 JSON or on a canned-question file.
+
+    SQuAD articles are written into a temporary corpus and indexed the normal way; every question
+    goes through the same answerer as `ask`, with plain BM25 measured alongside.
+
+    \b
+    Example:
+        quotebot eval tests/data/canned.json
+        quotebot eval dev-v1.1.json --off-corpus 0.5 --json
+    """
+    from bot.eval import run as ev
+
+    progress = sys.stderr.isatty() and not as_json
+    report = ev.evaluate(file, settings, off_corpus=off_corpus, limit=limit, seed=seed,
+                         misses_path=misses, progress=progress)
+    click.echo(json.dumps(report.to_json()) if as_json else ev.format_report(report))
+
+
+@cli.command()
+@click.option("--webhook", metavar="URL", default=None,
+              help="Run as a webhook server for this public HTTPS URL instead of long polling.")
+@click.option("--listen", default="127.0.0.1", show_default=True, help="Webhook server address.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8443, show_default=True, help="Webhook server port.")
+@click.option("--secret-token", default=None, help="Secret Telegram must send in each webhook request.")
+@settings_options
+def telegram(settings: Settings, webhook: str | None, listen: str, port: int, secret_token: str | None) -> None:
+    """Run the Telegram bot (long polling, or --webhook). Needs TELEGRAM_BOT_TOKEN.
+
+    \b
+    Example:
+        TELEGRAM_BOT_TOKEN=123:abc quotebot telegram
+        quotebot telegram --webhook https://bot.example.org/tg --port 8443 --secret-token s3cret
+    """
+    settings.checked_token()
+    from bot.index import store
+    from bot.answer.live import LiveAnswerer
+    from bot.frontends.telegram.app import run
+
+    fingerprint = store.fingerprint(settings.corpus_dir) if settings.corpus_dir.is_dir() else None
+    answerer = LiveAnswerer(open_answerer(settings), fingerprint)
+    answerer.start()
+    try:
+        run(settings, answerer, webhook=webhook, listen=listen, port=port, secret_token=secret_token)
+    finally:
+        answerer.stop()
+
+
+def main() -> None:
+    try:
+        cli(prog_name="quotebot")
+    except KeyboardInterrupt:
+        sys.exit(130)

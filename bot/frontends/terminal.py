@@ -1,0 +1,95 @@
+"""Answers and notices as terminal text: ANSI bold/colour on a colour terminal, plain otherwise."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import textwrap
+from typing import Callable, Iterable
+
+from bot.answer.answerer import Answer, Passage
+from bot.chat import HELP, Notice, Reply
+from bot.corpus.load import Source
+
+BOLD, HIGHLIGHT, DIM, RESET = "\033[1m", "\033[1;33m", "\033[2m", "\033[0m"
+WIDTH = 100
+
+
+def source_line(source: Source) -> str:
+    parts = [source.title or source.path]
+    parts += [p for p in (source.publisher, source.date) if p]
+    if source.byline:
+        parts.append(f"by {source.byline}")
+    parts.append(source.path)
+    return " · ".join(parts)
+
+
+def _fold_ws(s: str) -> str:
+    return " ".join(s.split())
+
+
+# Markers that survive line wrapping and become ANSI codes afterwards, so colour never skews widths.
+_BOLD_ON, _BOLD_OFF, _HL_ON, _HL_OFF = "\ue000", "\ue001", "\ue002", "\ue003"
+
+
+def _mark(sentence: str, words: Iterable[str]) -> str:
+    pattern = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    if pattern:
+        sentence = re.sub(rf"(?<!\w)({pattern})(?!\w)", lambda m: _HL_ON + m.group(1) + _HL_OFF, sentence)
+    return _BOLD_ON + sentence + _BOLD_OFF
+
+
+def _paint(s: str, colour: bool) -> str:
+    codes = {_BOLD_ON: BOLD, _BOLD_OFF: RESET, _HL_ON: HIGHLIGHT, _HL_OFF: RESET + BOLD} if colour else {}
+    return re.sub("[\ue000-\ue003]", lambda m: codes.get(m.group(0), ""), s)
+
+
+def passage_text(p: Passage, number: int, colour: bool) -> str:
+    before = p.quote[: p.start - p.quote_start]
+    after = p.quote[p.end - p.quote_start:]
+    body = _fold_ws(before) + (" " if before.strip() else "")
+    body += _mark(_fold_ws(p.sentence), p.terms)
+    body += (" " if after.strip() else "") + _fold_ws(after)
+    width = max(40, min(WIDTH, shutil.get_terminal_size((WIDTH, 24)).columns)) - 4
+    quote = textwrap.fill(body, width, initial_indent="  > ", subsequent_indent="    ", break_on_hyphens=False)
+    if colour:  # bold restarts on each line so a wrapped sentence stays bold in every terminal
+        quote = quote.replace("\n", _BOLD_OFF + "\n" + _BOLD_ON) if _BOLD_ON in quote else quote
+    src = textwrap.fill(source_line(p.source), width, initial_indent="    — ", subsequent_indent="      ")
+    if p.also:
+        src += "\n    also in: " + "; ".join(s.path for s in p.also)
+    return f"[{number}]\n{_paint(quote, colour)}\n{DIM + src + RESET if colour else src}"
+
+
+def answer_text(answer: Answer, colour: bool) -> str:
+    lines = []
+    if answer.corrections:
+        lines.append("Searched for: " + " ".join(answer.searched_for))
+    if not answer.found:
+        lines.append(Notice.NO_ANSWER.format())
+        lines.append(Notice.NO_ANSWER_HINT.format(sources=":sources"))
+        return "\n".join(lines)
+    for i, p in enumerate(answer.passages):
+        lines.append(passage_text(p, answer.shown_before + 1 + i, colour))
+    if answer.has_more:
+        lines.append(f"({len(answer.remaining)} more: type :more)")
+    return "\n\n".join(lines)
+
+
+def notice_text(notice: Notice, example: Callable[[], str]) -> str:
+    """A notice in words; `example` is asked for only when the notice shows one."""
+    return notice.format(example=example()) if notice is Notice.EMPTY else notice.format()
+
+
+def reply_text(reply: Reply, colour: bool, example: Callable[[], str]) -> str:
+    if reply.answer is not None:
+        return answer_text(reply.answer, colour)
+    assert reply.notice is not None
+    return notice_text(reply.notice, example)
+
+
+def help_text(example: str) -> str:
+    return HELP.format(example=example, more=":more", sources=":sources") + "\n:help shows this, :quit or Ctrl-D leaves."
+
+
+def sources_text(sources: list[Source]) -> str:
+    return "\n".join(f"{i}. {source_line(s)}" for i, s in enumerate(sources, 1))

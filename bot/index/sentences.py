@@ -1,0 +1,142 @@
+"""The sentence index: BM25 over every kept sentence, the text to quote, and the sources.
+
+Built from a `Corpus` in memory; saved and loaded by `bot.index.store` as plain arrays and JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from bot.index.bm25 import BM25Index, count_pairs, group_pairs, plain
+from bot.corpus.load import Article, Corpus, Source
+from bot.index.spelling import Speller
+from bot.index.analysis import KINDS, analyse_corpus
+
+logger = logging.getLogger(__name__)
+
+@dataclass(frozen=True)
+class SentenceSpan:
+    """One sentence located in its article; offsets are characters of the article's text."""
+
+    sentence: int
+    article: int
+    paragraph: int
+    start: int
+    end: int
+
+
+class SentenceIndex:
+    """Everything the answerer needs, as arrays: one row per sentence, per paragraph, per article."""
+
+    def __init__(self, *, sentences: BM25Index, paragraphs: BM25Index, speller: Speller,
+                 sent_para: np.ndarray, sent_start: np.ndarray, sent_end: np.ndarray,
+                 sent_byte: np.ndarray, para_article: np.ndarray, para_first: np.ndarray,
+                 para_kind: np.ndarray, article_byte: np.ndarray, blob: bytes | np.ndarray | memoryview,
+                 articles: list[dict], surface_terms: dict[str, str]):
+        self.sentences = sentences
+        self.paragraphs = paragraphs
+        self.speller = speller
+        self.sent_para = plain(sent_para)
+        self.sent_start = plain(sent_start)
+        self.sent_end = plain(sent_end)
+        self.sent_byte = plain(sent_byte)  # (n, 2): byte start/end in the blob
+        self.para_article = plain(para_article)
+        self.para_first = plain(para_first)  # sentences of paragraph p: para_first[p] .. para_first[p+1]
+        self.para_kind = plain(para_kind)
+        self.article_byte = plain(article_byte)  # (n, 2): where each article's text sits in the blob
+        self.blob = plain(blob) if isinstance(blob, np.ndarray) else blob
+        self.articles = articles  # [{"source": {...}, "also": [{...}, ...]}]
+        self.surface_terms = surface_terms  # folded word as written -> its index term
+        self._sources = [Source(**a["source"]) for a in articles]
+        self._also = [tuple(Source(**s) for s in a.get("also", ())) for a in articles]
+
+    # -- sizes -------------------------------------------------------------------------------------
+    @property
+    def sentence_count(self) -> int:
+        return self.sentences.doc_count
+
+    @property
+    def article_count(self) -> int:
+        return len(self.articles)
+
+    # -- lookups used by the answerer --------------------------------------------------------------
+    def span(self, sentence: int) -> SentenceSpan:
+        p = int(self.sent_para[sentence])
+        return SentenceSpan(sentence, int(self.para_article[p]), p,
+                            int(self.sent_start[sentence]), int(self.sent_end[sentence]))
+
+    def paragraph_sentences(self, paragraph: int) -> range:
+        return range(int(self.para_first[paragraph]), int(self.para_first[paragraph + 1]))
+
+    def kind(self, paragraph: int) -> str:
+        return KINDS[int(self.para_kind[paragraph])]
+
+    def source(self, article: int) -> Source:
+        return self._sources[article]
+
+    def also(self, article: int) -> tuple[Source, ...]:
+        return self._also[article]
+
+    def sources(self) -> list[Source]:
+        return list(self._sources)
+
+    def text_between(self, first_sentence: int, last_sentence: int) -> str:
+        """The article text from one sentence's start to another's end, exactly as written."""
+        lo = int(self.sent_byte[first_sentence, 0])
+        hi = int(self.sent_byte[last_sentence, 1])
+        return bytes(self.blob[lo:hi]).decode("utf-8")
+
+    def sentence_text(self, sentence: int) -> str:
+        return self.text_between(sentence, sentence)
+
+    def article_text(self, article: int) -> str:
+        lo, hi = (int(x) for x in self.article_byte[article])
+        return bytes(self.blob[lo:hi]).decode("utf-8")
+
+    # -- building ----------------------------------------------------------------------------------
+    @classmethod
+    def build(cls, corpus: Corpus, progress: Callable[[int], None] | None = None) -> "SentenceIndex":
+        """Split, analyse and index every kept paragraph of every article."""
+        started = time.perf_counter()
+        done = analyse_corpus(corpus.articles, progress)
+        logger.info("split and analysed %d sentences in %.1f s", len(done.sent_start), time.perf_counter() - started)
+        encoded = [article.text.encode("utf-8") for article in corpus.articles]
+        sizes = np.asarray([len(e) for e in encoded], dtype=np.int64)
+        article_start = np.concatenate(([0], np.cumsum(sizes)))[:-1].astype(np.int64)
+        sent_article = np.repeat(done.para_article, np.diff(done.para_first))
+        sent_para = np.repeat(np.arange(len(done.para_article), dtype=np.int32), np.diff(done.para_first))
+        para_len = np.add.reduceat(done.sent_len, done.para_first[:-1]) if len(done.para_article) else done.sent_len[:0]
+        pairs = count_pairs(done.token_ids, done.sent_len)
+        sentences = BM25Index.from_counts(done.terms, *pairs, done.sent_len)
+        surface_terms = done.surfaces
+        surface_counts = _surface_counts(surface_terms, sentences)
+        return cls(
+            sentences=sentences,
+            paragraphs=BM25Index.from_counts(done.terms, *group_pairs(*pairs, sent_para), para_len),
+            speller=Speller.build(surface_counts),
+            sent_para=sent_para,
+            sent_start=done.sent_start,
+            sent_end=done.sent_end,
+            sent_byte=done.sent_byte + article_start[sent_article][:, None],
+            para_article=done.para_article,
+            para_first=done.para_first,
+            para_kind=done.para_kind,
+            article_byte=np.stack([article_start, article_start + sizes], axis=1) if len(sizes) else np.zeros((0, 2), np.int64),
+            blob=b"".join(encoded),
+            articles=[_article_record(article) for article in corpus.articles],
+            surface_terms=surface_terms,
+        )
+
+
+def _article_record(article: Article) -> dict:
+    return {"source": vars(article.source).copy(), "also": [vars(s).copy() for s in article.also]}
+
+
+def _surface_counts(surfaces: dict[str, str], sentences: BM25Index) -> dict[str, int]:
+    """How common each word as written is, by its term's document frequency (for typo correction)."""
+    return {surface: sentences.df(term) for surface, term in surfaces.items()}

@@ -1,0 +1,142 @@
+import numpy as np
+
+from bot.answer.answerer import Answerer
+
+
+def test_quotes_are_verbatim_with_context_and_source(answerer: Answerer, seeds_index):
+    answer = answerer.answer("How many officials were executed in 2014?")
+    assert answer.found
+    best = answer.passages[0]
+    assert "31 in 2014" in best.sentence
+    assert best.sentence in best.quote
+    assert best.source.publisher == "UPI" and best.source.path == "000_7e3365c8451a1df2.txt"
+    article = seeds_index.article_text(0 if seeds_index.source(0).path == best.source.path else 1)
+    assert article[best.start:best.end] == best.sentence
+    assert article[best.quote_start:best.quote_end] == best.quote
+    assert "executed" in best.terms and "2014" in best.terms
+    assert best.score >= best.bm25 > 0
+    # The next sentence is itself a hit on this page, so it is a passage of its own, not context.
+    assert any(p.sentence.startswith("In 2015, North Korea has executed eight") for p in answer.passages[1:])
+
+
+def test_context_is_the_neighbouring_sentence_of_the_same_paragraph(answerer):
+    best = answerer.answer("Who replaced Choe Sun Hui?").passages[0]
+    assert best.quote.startswith("In another sign of Kim's distrust of the elite")
+    assert best.quote.endswith(best.sentence)  # last sentence of its paragraph: no context after
+
+
+def test_no_text_is_quoted_twice_in_one_answer(answerer):
+    for q in ["How many officials were executed in 2014?", "Kim North Korea elite", "officials defecting"]:
+        answer = answerer.answer(q)
+        spans = sorted((p.source.path, p.quote_start, p.quote_end) for p in answer.passages + answer.remaining)
+        for (pa, a0, a1), (pb, b0, b1) in zip(spans, spans[1:]):
+            assert pa != pb or a1 <= b0, q
+
+
+def test_off_topic_question_gets_no_answer(answerer):
+    for q in ["What is the capital of France?", "How do I bake sourdough bread?"]:
+        answer = answerer.answer(q)
+        assert not answer.found and answer.passages == ()
+
+
+def test_typo_is_corrected_and_reported(answerer):
+    answer = answerer.answer("Why was the defense minister executd?")
+    assert ("executd", "executed") in answer.corrections
+    assert "executed" in answer.searched_for and "executd" not in answer.searched_for
+    assert answer.found and "napping at a rally" in answer.passages[0].quote
+
+
+def test_a_corrected_word_alone_never_makes_an_answer(answerer):
+    answer = answerer.answer("executd")
+    assert answer.corrections and not answer.found
+
+
+def test_passages_are_not_duplicated_and_best_first(answerer):
+    answer = answerer.answer("Kim Jong Un rule of fear North Korea officials")
+    passages = answer.passages + answer.remaining
+    quotes = [" ".join(p.quote.split()) for p in passages]
+    assert len(quotes) == len(set(quotes))
+    # Past the ones the re-ranking trees put in order, passages come by falling linear score.
+    from bot.answer.ranking import RERANKED
+
+    scores = [p.score for p in passages]
+    assert scores[RERANKED:] == sorted(scores[RERANKED:], reverse=True)
+    assert len(scores) > 3 and all(s > 0 for s in scores)
+
+
+def test_top_k_from_settings(answerer):
+    answer = answerer.answer("North Korea")
+    assert len(answer.passages) <= answerer.settings.top_k
+    page = answer.next_page(2)
+    assert page.passages == answer.remaining[:2]
+
+
+def test_boilerplate_is_never_quoted(answerer):
+    for q in ["subscription free article unlimited access", "Advertisement", "Latest Headlines",
+              "Sketch icon chevron", "File photo by Rodong Sinmun", "sponsored content Global Business Bureau",
+              "Try 3 months for $9 offer"]:
+        answer = answerer.answer(q)
+        for p in answer.passages + answer.remaining:
+            for junk in ("Advertisement", "Latest Headlines", "Sketch", "File photo", "Sponsored", "{{", "$9",
+                         "subscription", "Unlimited"):
+                assert junk not in p.quote, (q, p.quote)
+
+
+def test_empty_and_junk_questions(answerer):
+    for q in ["", "   ", "???", "the of and", "\x00\x01", "<script>alert(1)</script>", "x" * 100_000]:
+        answer = answerer.answer(q)
+        assert not answer.found
+
+
+def test_examples_come_from_the_corpus(answerer):
+    examples = answerer.example_questions(3)
+    assert len(examples) == 3
+    assert all(e.endswith("?") for e in examples)
+    assert any("North Korea" in e or "Kim" in e for e in examples)
+
+
+def test_known_words_shortcut_gives_the_same_words_and_matches(seeds_index):
+    """Ranking and quoting look words up in the index's surface map instead of stemming them again;
+    that must never change a word's term or which words are marked as matching."""
+    from bot import text
+    from bot.answer.answerer import matched_words
+    from bot.answer.ranking import QueryTerm
+
+    known = seeds_index.surface_terms
+    samples = [seeds_index.sentence_text(s) for s in range(seeds_index.sentence_count)]
+    samples += ["Kim's U.S.-based co-workers’ 1,000 executions — Café naïve ﬁnance", "KIM JONG-UN executed 27-28"]
+    for sentence in samples:
+        assert text.words(sentence, known) == text.words(sentence)
+        for question in ["Who executed officials in 2014?", "Kim Jong Un's defense minister", "U.S. co-workers"]:
+            terms = [QueryTerm(w.surface, w.term, 1.0) for w in text.words(question)]
+            assert matched_words(sentence, terms, known) == matched_words(sentence, terms)
+
+
+def test_a_headline_repeated_in_the_body_is_not_the_first_answer(answerer, seeds_index):
+    answer = answerer.answer("Which officials are defecting?")
+    titles = {seeds_index.source(a).title for a in range(seeds_index.article_count)}
+    assert answer.found and answer.passages[0].sentence not in titles
+    # ... but it stays findable: asked for in its own words, it is still among the passages.
+    title = seeds_index.source(0).title
+    again = answerer.answer(title)
+    assert any(p.sentence == title for p in again.passages + again.remaining)
+
+
+def test_final_order_is_the_trees_order_then_the_linear_order(answerer):
+    from bot.answer import ranking
+
+    model = ranking.rerank_model()
+    for question in ["How many officials were executed in 2014?", "Who replaced Choe Sun Hui?", "Kim elite purge"]:
+        terms, _ = answerer.analyze(question)
+        c = answerer.ranker.candidates(terms, question)
+        order, linear = answerer.ranker.order(c)
+        assert sorted(order.tolist()) == list(range(len(c.sentences)))
+        k = min(ranking.RERANKED, len(order))
+        assert set(order[:k].tolist()) == set(np.argsort(-linear, kind="stable")[:k].tolist())
+        assert np.all(np.diff(linear[order[k:]]) <= 1e-9)
+        top = order[:k]
+        rows = np.column_stack([c.features[n][top] for n in model.features[:-2]] + [linear[top], linear[top].max() - linear[top]])
+        tree = model.raw(rows)
+        not_title = [not answerer.ranker.is_title(int(c.sentences[j]), int(c.articles[j])) for j in top]
+        kept = tree[np.array(not_title)]
+        assert np.all(np.diff(kept) <= 1e-9)

@@ -1,0 +1,82 @@
+"""Articles added, edited or deleted while a bot runs are picked up without a restart."""
+
+import os
+import threading
+from dataclasses import replace
+
+from bot.index import store
+from bot.answer.answerer import Answerer
+from bot.chat import ChatSession
+from bot.answer.live import LiveAnswerer
+
+
+def _live(settings):
+    index = store.open_index(settings)
+    return LiveAnswerer(Answerer(index, settings), store.fingerprint(settings.corpus_dir))
+
+
+def _touch_later(path):
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+
+
+def test_added_edited_and_deleted_articles_are_picked_up(tiny_corpus):
+    live = _live(tiny_corpus)
+    assert not live.answer("volcano eruption lava").found
+    assert live.check_once() is False  # nothing changed
+    (tiny_corpus.corpus_dir / "d.txt").write_text("Volcano erupts\n\nThe volcano erupted at dawn and lava reached the sea.\n")
+    assert live.check_once() is True
+    assert live.answer("volcano eruption lava").found and live.article_count == 4
+    b = tiny_corpus.corpus_dir / "b.txt"
+    b.write_text(b.read_text().replace("20,000 books", "45,000 books"))
+    _touch_later(b)
+    assert live.check_once() is True
+    assert "45,000 books" in live.answer("How many books does the library hold?").passages[0].quote
+    (tiny_corpus.corpus_dir / "c.txt").unlink()
+    assert live.check_once() is True
+    assert not live.answer("winter storm snow schools").found and live.article_count == 3
+
+
+def test_questions_during_a_rebuild_are_answered_from_the_old_index(tiny_corpus, monkeypatch):
+    live = _live(tiny_corpus)
+    session = ChatSession(live)
+    started, release = threading.Event(), threading.Event()
+    real_build = store.build
+
+    def slow_build(*args, **kwargs):
+        started.set()
+        release.wait(10)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(store, "build", slow_build)
+    (tiny_corpus.corpus_dir / "d.txt").write_text("Volcano erupts\n\nThe volcano erupted at dawn.\n")
+    worker = threading.Thread(target=live.check_once)
+    worker.start()
+    assert started.wait(10)
+    during = session.ask("How many steel cables were replaced?").answer
+    assert during.found and "412 steel cables" in during.passages[0].quote
+    assert not live.answer("volcano erupted").found
+    release.set()
+    worker.join(10)
+    assert live.answer("volcano erupted").found
+
+
+def test_a_broken_corpus_keeps_the_old_index(tiny_corpus):
+    live = _live(tiny_corpus)
+    for f in tiny_corpus.corpus_dir.iterdir():
+        f.unlink()
+    assert live.check_once() is False
+    assert live.answer("steel cables").found
+
+
+def test_background_thread_reloads(tiny_corpus):
+    settings = replace(tiny_corpus, reload_seconds=1)
+    live = _live(settings)
+    reloaded = threading.Event()
+    live.start(on_reload=reloaded.set)
+    try:
+        (settings.corpus_dir / "d.txt").write_text("Volcano erupts\n\nThe volcano erupted at dawn.\n")
+        assert reloaded.wait(30)
+        assert live.answer("volcano erupted").found
+    finally:
+        live.stop()

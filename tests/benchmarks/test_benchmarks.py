@@ -1,0 +1,34 @@
+"""The benchmark scripts still run end to end, on a small generated corpus (timings are not checked
+here: speed is measured by running them at full size, see benchmarks/README.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.support.paths import ROOT
+
+
+def test_make_corpus_and_bench_index_run_on_a_small_corpus(tmp_path):
+    corpus = tmp_path / "corpus"
+    subprocess.run([sys.executable, "benchmarks/make_corpus.py", "--sentences", "3000", "--out", str(corpus),
+                    "--queries", "40"], cwd=ROOT, check=True, capture_output=True, timeout=300)
+    assert len(list(corpus.glob("*.txt"))) > 1 and (corpus / "queries.jsonl").exists()
+    out = tmp_path / "result.json"
+    done = subprocess.run([sys.executable, "benchmarks/bench_index.py", "--corpus", str(corpus),
+                           "--index", str(tmp_path / "index"), "--load-runs", "1", "--bm25s-sample", "5",
+                           "--rank-bm25-sample", "3", "--out-dir", str(tmp_path), "--json", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode in (0, 1), done.stderr  # 1: a target missed, which a tiny corpus may do
+    assert "Traceback" not in done.stdout + done.stderr
+    result = json.loads(out.read_text())
+    assert result
+
+
+def test_slowest_input_reports_a_slowest_input(seeds_settings):
+    done = subprocess.run([sys.executable, "benchmarks/slowest_input.py", "--corpus", str(seeds_settings.corpus_dir),
+                           "--index", str(seeds_settings.index_dir), "--random", "5", "--repeat", "1"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "slowest" in done.stdout.lower()

@@ -1,0 +1,8 @@
+"""Where the tests find the project's files."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = ROOT / "seeds"
+CANNED = ROOT / "tests" / "data" / "canned.json"
+PAGES = ROOT / "tests" / "fixtures" / "pages"
