@@ -160,7 +160,7 @@ def worker_load(args) -> dict:
     t1 = time.perf_counter()
     index, manifest = store.load(Path(args.index))
     t2 = time.perf_counter()
-    answerer = Answerer(index, _settings(args))
+    answerer = Answerer(index, _settings(args).answering)
     t3 = time.perf_counter()
     answerer.answer("first question after loading")
     t4 = time.perf_counter()
@@ -178,7 +178,7 @@ def worker_serve(args) -> dict:
 
     queries = read_queries(Path(args.queries), args.limit_queries)
     index, _ = store.load(Path(args.index))
-    answerer = Answerer(index, _settings(args))
+    answerer = Answerer(index, _settings(args).answering)
     after_load = proc_status()
     for q in queries[:10]:  # warm-up: first-touch of the mapped arrays and caches
         answerer.answer(q["question"])

@@ -54,7 +54,7 @@ def answerer_for(data: dict, folder: Path, off_corpus: float, seed: int) -> tupl
     settings = replace(Settings.from_env(), corpus_dir=plan.corpus_dir, index_dir=folder / "index")
     build(settings)
     index = open_index(settings)
-    return Answerer(index, settings), plan.cases
+    return Answerer(index, settings.answering), plan.cases
 
 
 # -- ranking ---------------------------------------------------------------------------------------

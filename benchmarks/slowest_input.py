@@ -68,7 +68,7 @@ def main() -> int:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(corpus_dir=args.corpus, index_dir=args.index or Path(tmp) / "index")
-        answerer = Answerer(store.open_index(settings, notify=lambda m: print(m, file=sys.stderr)), settings)
+        answerer = Answerer(store.open_index(settings, notify=lambda m: print(m, file=sys.stderr)), settings.answering)
         cases = nasty_inputs(random.Random(args.seed), args.random)
         timings: list[tuple[float, float, str, int, bool]] = []
         for name, question in cases.items():

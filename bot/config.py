@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Mapping
 
@@ -50,7 +50,18 @@ def _ids(env: Mapping[str, str], name: str) -> frozenset[int]:
 
 
 @dataclass(frozen=True)
+class AnswerSettings:
+    """What the answerer uses: passages per page and the sentences quoted around each hit."""
+
+    top_k: int
+    context_before: int
+    context_after: int
+
+
+@dataclass(frozen=True)
 class Settings:
+    """Every setting with its default, written once; `from_env` reads the same fields by name."""
+
     corpus_dir: Path = Path("seeds")
     index_dir: Path = Path("index")
     top_k: int = 3
@@ -59,6 +70,7 @@ class Settings:
     max_sessions: int = 10_000
     session_idle_seconds: int = 3600
     log_level: str = "WARNING"
+    history_path: Path | None = Path("~/.quotebot_history")  # the REPL's line history (None: none kept)
     # Telegram
     telegram_token: str = field(default="", repr=False)
     telegram_base_url: str = "https://api.telegram.org/bot"
@@ -71,29 +83,41 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, dotenv_path: Path | None = Path(".env")) -> "Settings":
-        """Environment wins over `.env`; `.env` is optional."""
+        """Environment wins over `.env`; `.env` is optional; an unset or empty variable keeps the default."""
         env: dict[str, str] = {}
         if dotenv_path is not None and dotenv_path.is_file():
             env.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
         env.update(os.environ if environ is None else environ)
+        default = {f.name: f.default for f in fields(cls)}
+
+        def path(name: str, key: str) -> Path:
+            raw = env.get(name)
+            return Path(raw) if raw else default[key]
+
+        history = env.get("QUOTEBOT_HISTORY")
         return cls(
-            corpus_dir=Path(env.get("QUOTEBOT_CORPUS") or "seeds"),
-            index_dir=Path(env.get("QUOTEBOT_INDEX") or "index"),
-            top_k=_int(env, "QUOTEBOT_TOP_K", 3, 1),
-            context_before=_int(env, "QUOTEBOT_CONTEXT_BEFORE", 1),
-            context_after=_int(env, "QUOTEBOT_CONTEXT_AFTER", 1),
-            max_sessions=_int(env, "QUOTEBOT_MAX_SESSIONS", 10_000, 1),
-            session_idle_seconds=_int(env, "QUOTEBOT_SESSION_IDLE_SECONDS", 3600, 1),
-            log_level=(env.get("QUOTEBOT_LOG_LEVEL") or "WARNING").upper(),
+            corpus_dir=path("QUOTEBOT_CORPUS", "corpus_dir"),
+            index_dir=path("QUOTEBOT_INDEX", "index_dir"),
+            top_k=_int(env, "QUOTEBOT_TOP_K", default["top_k"], 1),
+            context_before=_int(env, "QUOTEBOT_CONTEXT_BEFORE", default["context_before"]),
+            context_after=_int(env, "QUOTEBOT_CONTEXT_AFTER", default["context_after"]),
+            max_sessions=_int(env, "QUOTEBOT_MAX_SESSIONS", default["max_sessions"], 1),
+            session_idle_seconds=_int(env, "QUOTEBOT_SESSION_IDLE_SECONDS", default["session_idle_seconds"], 1),
+            log_level=(env.get("QUOTEBOT_LOG_LEVEL") or default["log_level"]).upper(),
+            history_path=default["history_path"] if history is None else Path(history.strip()) if history.strip() else None,
             telegram_token=(env.get("TELEGRAM_BOT_TOKEN") or "").strip(),
-            telegram_base_url=env.get("TELEGRAM_BASE_URL") or "https://api.telegram.org/bot",
+            telegram_base_url=env.get("TELEGRAM_BASE_URL") or default["telegram_base_url"],
             allowed_users=_ids(env, "TELEGRAM_ALLOWED_USERS"),
             allowed_chats=_ids(env, "TELEGRAM_ALLOWED_CHATS"),
-            rate_limit=_int(env, "QUOTEBOT_RATE_LIMIT", 20, 1),
-            reload_seconds=_int(env, "QUOTEBOT_RELOAD_SECONDS", 0),
-            log_questions=_bool(env, "QUOTEBOT_LOG_QUESTIONS", False),
+            rate_limit=_int(env, "QUOTEBOT_RATE_LIMIT", default["rate_limit"], 1),
+            reload_seconds=_int(env, "QUOTEBOT_RELOAD_SECONDS", default["reload_seconds"]),
+            log_questions=_bool(env, "QUOTEBOT_LOG_QUESTIONS", default["log_questions"]),
             log_salt=env.get("QUOTEBOT_LOG_SALT") or "",
         )
+
+    @property
+    def answering(self) -> AnswerSettings:
+        return AnswerSettings(self.top_k, self.context_before, self.context_after)
 
     def with_paths(self, corpus: Path | None = None, index: Path | None = None) -> "Settings":
         """Command-line --corpus/--index override the environment."""

@@ -29,7 +29,7 @@ def seeds_index(seeds_settings):
 
 @pytest.fixture(scope="session")
 def answerer(seeds_index, seeds_settings) -> Answerer:
-    return Answerer(seeds_index, seeds_settings)
+    return Answerer(seeds_index, seeds_settings.answering)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from functools import cached_property
 import numpy as np
 
 from bot import text
-from bot.config import Settings
+from bot.config import AnswerSettings
 from bot.corpus.load import Source
 from bot.index.sentences import SentenceIndex
 from bot.answer.ranking import Ranker, QueryTerm
@@ -79,7 +79,7 @@ class Answer:
 class Answerer:
     """Ranks an index's sentences for questions; one per loaded index, shared by every session."""
 
-    def __init__(self, index: SentenceIndex, settings: Settings):
+    def __init__(self, index: SentenceIndex, settings: AnswerSettings):
         self.index = index
         self.settings = settings
         self.ranker = Ranker(index)

@@ -13,6 +13,7 @@ import threading
 from typing import Callable
 
 from bot.answer.answerer import Answer, Answerer
+from bot.config import Settings
 from bot.corpus.load import Source
 from bot.errors import QuotebotError
 from bot.answer.ranking import QueryTerm
@@ -23,9 +24,9 @@ logger = logging.getLogger(__name__)
 class LiveAnswerer:
     """Answers like an `Answerer` (same methods), always from the newest complete index."""
 
-    def __init__(self, answerer: Answerer, fingerprint: str | None = None):
+    def __init__(self, answerer: Answerer, settings: Settings, fingerprint: str | None = None):
         self._current = answerer
-        self.settings = answerer.settings
+        self.settings = settings  # where the corpus and the index are, how often to look
         self._fingerprint = fingerprint
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -69,7 +70,7 @@ class LiveAnswerer:
             logger.warning("reload failed, still answering from the previous index: %s", e)
             self._fingerprint = fp
             return False
-        self._current = Answerer(index, self.settings)
+        self._current = Answerer(index, self.settings.answering)
         self._fingerprint = fp
         self.reloads += 1
         logger.info("index reloaded: %d articles, %d sentences", index.article_count, index.sentence_count)

@@ -245,7 +245,7 @@ def evaluate(file: Path, settings: Settings, *, off_corpus: float = 0.0, limit: 
         run_settings = replace(settings, corpus_dir=plan.corpus_dir, index_dir=tmp_dir / "index")
         _, build_report = build(run_settings)
         index = open_index(run_settings)  # loaded back from disk, exactly as `ask` gets it
-        answerer = Answerer(index, run_settings)
+        answerer = Answerer(index, run_settings.answering)
 
         started = time.perf_counter()
         results = _ask_all(answerer, cases, progress)

@@ -60,7 +60,7 @@ def _configure_logging(level: str) -> None:
 def open_answerer(settings: Settings) -> Answerer:
     from bot.index.store import open_index
 
-    return Answerer(open_index(settings, notify=_say), settings)
+    return Answerer(open_index(settings, notify=_say), settings.answering)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -194,7 +194,7 @@ def repl(settings: Settings) -> None:
     """
     from bot.frontends.repl import run_repl
 
-    run_repl(open_answerer(settings))
+    run_repl(open_answerer(settings), history=settings.history_path)
 
 
 @cli.command("eval")
@@ -248,7 +248,7 @@ def telegram(settings: Settings, webhook: str | None, listen: str, port: int, se
     from bot.frontends.telegram.app import run
 
     fingerprint = store.fingerprint(settings.corpus_dir) if settings.corpus_dir.is_dir() else None
-    answerer = LiveAnswerer(open_answerer(settings), fingerprint)
+    answerer = LiveAnswerer(open_answerer(settings), settings, fingerprint)
     answerer.start()
     try:
         run(settings, answerer, webhook=webhook, listen=listen, port=port, secret_token=secret_token)

@@ -11,16 +11,14 @@ from bot.chat import ChatSession
 
 PROMPT = "quotebot> "
 EXIT_HINT = "Type a question, :help for help, :quit or Ctrl-D to leave."
-HISTORY = Path.home() / ".quotebot_history"
 
-
-def _setup_line_editing() -> None:
+def _setup_line_editing(history: Path) -> None:
     try:
         import readline
     except ImportError:  # not on every platform; plain input() still works
         return
     try:
-        readline.read_history_file(HISTORY)
+        readline.read_history_file(history)
     except OSError:
         pass
     readline.set_history_length(1000)
@@ -28,20 +26,21 @@ def _setup_line_editing() -> None:
 
     def save() -> None:
         try:
-            readline.write_history_file(HISTORY)
+            readline.write_history_file(history)
         except OSError:
             pass
 
     atexit.register(save)
 
 
-def run_repl(answerer: Answerer, stdin=None, stdout=None) -> None:
+def run_repl(answerer: Answerer, stdin=None, stdout=None, history: Path | None = None) -> None:
+    """Chat until :quit or end of input; `history`: the file readline keeps past questions in."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     interactive = stdin.isatty() and stdout.isatty()
     colour = interactive
-    if interactive:
-        _setup_line_editing()
+    if interactive and history is not None:
+        _setup_line_editing(history.expanduser())
     session = ChatSession(answerer)
 
     def example() -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -54,6 +54,7 @@ class SentenceIndex:
         self.surface_terms = surface_terms  # folded word as written -> its index term
         self._sources = [Source(**a["source"]) for a in articles]
         self._also = [tuple(Source(**s) for s in a.get("also", ())) for a in articles]
+        self._article_numbers: dict[str, int] | None = None  # file path -> article, made when first asked
 
     # -- sizes -------------------------------------------------------------------------------------
     @property
@@ -93,6 +94,25 @@ class SentenceIndex:
 
     def sentence_text(self, sentence: int) -> str:
         return self.text_between(sentence, sentence)
+
+    def article_number(self, path: str) -> int | None:
+        """The article stored from this file (a path relative to the corpus folder), or None."""
+        if self._article_numbers is None:
+            self._article_numbers = {source.path: a for a, source in enumerate(self._sources)}
+        return self._article_numbers.get(path)
+
+    def article_sentences(self, article: int) -> range:
+        """The article's sentences (they are numbered consecutively, article by article)."""
+        paragraphs = np.flatnonzero(self.para_article == article)
+        if not len(paragraphs):
+            return range(0)
+        return range(int(self.para_first[paragraphs[0]]), int(self.para_first[paragraphs[-1] + 1]))
+
+    def sentences_covering(self, article: int, offsets: Iterable[int]) -> list[int]:
+        """The article's sentences that hold one of these character offsets of its text."""
+        offsets = list(offsets)
+        return [s for s in self.article_sentences(article)
+                if any(int(self.sent_start[s]) <= off < int(self.sent_end[s]) for off in offsets)]
 
     def article_text(self, article: int) -> str:
         lo, hi = (int(x) for x in self.article_byte[article])

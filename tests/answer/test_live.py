@@ -12,7 +12,7 @@ from bot.answer.live import LiveAnswerer
 
 def _live(settings):
     index = store.open_index(settings)
-    return LiveAnswerer(Answerer(index, settings), store.fingerprint(settings.corpus_dir))
+    return LiveAnswerer(Answerer(index, settings.answering), settings, store.fingerprint(settings.corpus_dir))
 
 
 def _touch_later(path):

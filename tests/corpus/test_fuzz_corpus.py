@@ -245,7 +245,7 @@ def test_huge_single_line_file(tmp_path, megabytes):
     index, report = store.build(s)
     seconds = time.perf_counter() - t
     assert report.articles == 2 and not report.skipped
-    answerer = Answerer(index, s)
+    answerer = Answerer(index, s.answering)
     answer = answerer.answer("zyxquorp survey")
     assert answer.found and "zyxquorp" in answer.passages[0].sentence
     assert len(answer.passages[0].quote) < 10_000  # a passage never becomes the whole line

@@ -29,7 +29,7 @@ QUESTIONS = ["How many steel cables were replaced?", "Who cut the ribbon?", "How
 
 
 def answers(index, settings: Settings, questions=QUESTIONS) -> list[dict]:
-    a = Answerer(index, settings)
+    a = Answerer(index, settings.answering)
     return [answer_json(a.answer(q)) for q in questions]
 
 
@@ -405,7 +405,7 @@ def test_abrupt_death_at_each_step_of_save(tiny_corpus, point):
         assert answers(index, tiny_corpus) == expected_old
     said: list[str] = []
     index = store.open_index(tiny_corpus, notify=said.append)
-    assert "55 centimetres" in Answerer(index, tiny_corpus).answer("How much snow is expected?").passages[0].quote
+    assert "55 centimetres" in Answerer(index, tiny_corpus.answering).answer("How much snow is expected?").passages[0].quote
     store.build(tiny_corpus)
     leftovers = [p.name for p in tiny_corpus.index_dir.iterdir() if p.name.startswith("build-")]
     assert leftovers == [store.current_build(tiny_corpus.index_dir).name]

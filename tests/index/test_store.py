@@ -23,7 +23,7 @@ QUESTIONS = ["How many steel cables were replaced?", "Who cut the ribbon?", "How
 
 
 def answers(index, settings) -> list[dict]:
-    a = Answerer(index, settings)
+    a = Answerer(index, settings.answering)
     return [answer_json(a.answer(q)) for q in QUESTIONS]
 
 
@@ -97,7 +97,7 @@ def test_stale_corpus_is_rebuilt_and_said(tiny_corpus, change):
     said: list[str] = []
     index = store.open_index(tiny_corpus, notify=collect(said))
     assert any("changed; rebuilding" in m for m in said), said
-    a = Answerer(index, tiny_corpus)
+    a = Answerer(index, tiny_corpus.answering)
     if change == "add":
         assert a.answer("giant pandas zoo").found
     elif change == "edit":

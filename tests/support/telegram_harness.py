@@ -33,7 +33,7 @@ def make_settings(api: BotAPI, corpus: Path, index: Path, **changes) -> Settings
 
 
 def make_answerer(settings: Settings) -> Answerer:
-    return Answerer(open_index(settings), settings)
+    return Answerer(open_index(settings), settings.answering)
 
 
 class RunningBot:
