@@ -99,8 +99,8 @@ def test_known_words_shortcut_gives_the_same_words_and_matches(seeds_index):
     """Ranking and quoting look words up in the index's surface map instead of stemming them again;
     that must never change a word's term or which words are marked as matching."""
     from bot import text
-    from bot.answer.answerer import matched_words
-    from bot.answer.ranking import QueryTerm
+    from bot.answer.passages import matched_words
+    from bot.answer.query import QueryTerm
 
     known = seeds_index.surface_terms
     samples = [seeds_index.sentence_text(s) for s in range(seeds_index.sentence_count)]
