@@ -174,6 +174,9 @@ def test_rank_runs_candidates_then_order_then_the_decision(hand_answerer, monkey
     assert found.found and keep.tolist() == [True, True, False]
     assert found.sentences.tolist() == c.sentences[order][keep].tolist()
     assert found.scores.tolist() == linear[order][keep].tolist()
+    # The share is MIN_RELATIVE_SCORE's: at a half, s4 (a third of the best) goes too.
+    monkeypatch.setattr(answerer_module, "MIN_RELATIVE_SCORE", 0.5)
+    assert hand_answerer.rank(terms, question).sentences.tolist() == [2]
 
 
 def test_no_candidate_is_no_answer(hand_answerer):

@@ -106,6 +106,13 @@ def test_unknown_words_and_the_title(ranker):
     assert s["two_rarest"] == 0.0
 
 
+def test_the_title_is_the_best_sentences_articles(ranker):
+    three = idf(3)
+    terms = [term("harbour", "harbour"), term("wing", "wing")]  # in the titles of article 0 / article 1
+    assert signals_for(ranker, terms, "harbour wing", 9)[2]["title"] == pytest.approx(three / (TWO + three))
+    assert signals_for(ranker, terms, "harbour wing", 1)[2]["title"] == pytest.approx(TWO / (TWO + three))
+
+
 def test_the_top_five_articles_and_paragraphs(ranker):
     # s1 "repairs" (article 0), s4 "mayor" (article 0), s9 both (article 1); equal idf.
     terms = [term("repairs", "repair"), term("mayor", "mayor")]

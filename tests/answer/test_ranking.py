@@ -120,6 +120,14 @@ def test_word_features_phrases_spread_and_length(ranker):
     assert s2["refers_back"] == 0.0
 
 
+def test_a_phrase_is_two_different_question_terms_side_by_side(ranker):
+    # s2's terms: engin replac 412 steel cabl
+    question = [term("replaced", "replac"), term("steel", "steel")]  # "412" between them
+    assert features_of(ranker, question, "replaced steel", 2)["phrases"] == 0.0
+    question = [term("engineers", "engin"), term("replaced", "replac"), term("412", "412"), term("steel", "steel")]
+    assert features_of(ranker, question, "engineers replaced 412 steel", 2)["phrases"] == 3.0
+
+
 def test_words_as_typed_leave_out_corrected_and_carried_words(ranker):
     terms = [term("steel", "steel"), term("cable", "cabl", 0.6, typed="cabel"),
              term("engineer", "engin", 0.5, carried=True)]
