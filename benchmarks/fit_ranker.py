@@ -16,7 +16,7 @@ reported 4-fold by article and written to bot/answer/models/rerank_model.json.
 Decision (--decision): the corpus is built from half of the articles (several seeded splits);
 questions of the kept articles should be answered, the others refused.  Each question's row is
 `answer_signals` of its best sentence under the shipped ranking; a gradient-boosted tree model
-(LightGBM, binary) is fitted and saved as plain arrays that bot/trees.py evaluates with numpy.  The
+(LightGBM, binary) is fitted and saved as flat JSON arrays that bot/answer/trees.py evaluates with numpy.  The
 threshold is set on out-of-fold scores (4 folds by article) to refuse --refuse of the off-corpus
 questions, then checked on a split the model never saw.
 
@@ -195,8 +195,8 @@ def decision_rows(answerer: Answerer, cases: list[evaluate.Case], about_all: lis
         c = ranker.candidates(terms, case.question)
         if c is None:
             continue
-        order, scores = ranker.order(c)  # linear scores, in the final (re-ranked) order
-        signals = decision.answer_signals(ranker, terms, case.question, c, order, scores[order])
+        order, linear = ranker.order(c)  # the final (re-ranked) order, as the answerer ranks
+        signals = decision.answer_signals(terms, case.question, c, order, linear[order])
         if signals is not None:
             rows.append(signals)
             answerable.append(int(case.answerable))
@@ -213,7 +213,7 @@ def train_trees(X: np.ndarray, y: np.ndarray, rounds: int):
 
 
 def trees_json(booster, features: list[str], threshold: float) -> dict:
-    """LightGBM's trees as flat arrays (see bot/trees.py)."""
+    """LightGBM's trees as flat arrays (see bot/answer/trees.py)."""
     trees = []
     for info in booster.dump_model()["tree_info"]:
         tree = {"feature": [], "threshold": [], "left": [], "right": [], "leaf": [], "depth": 1}

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Callable, Hashable
 
-from bot.answer.answerer import Answer, Answerer
-from bot.answer.ranking import QueryTerm
+from bot.answer.answerer import Answerer
+from bot.answer.passages import Answer
+from bot.answer.query import QueryTerm
 
 # A follow-up is short and leans on the question before it ("and in 2013?", "what about X?").
 FOLLOW_UP_CUE = re.compile(r"^\s*(?:and|also|but|so|what about|how about|and what about|what of|and how about)\b", re.I)

@@ -2,11 +2,12 @@
 
 The inputs are signals of the best sentence and its question (what share of the question it, its
 paragraph, its article and its title hold, typos, unknown words, names, how far it leads the others,
-its ranking features); a gradient-boosted tree model weighs them (bot/answer/models/answer_model.json, fitted by
+its ranking features), all read from the ranker's `Candidates` in their final order; a
+gradient-boosted tree model weighs them (bot/answer/models/answer_model.json, fitted by
 benchmarks/fit_ranker.py on SQuAD dev with half of the articles left out of the corpus: questions about
 kept articles should be answered, the others refused).  Fixed rules stay outside the model: a
-question with nothing of its own to search, or whose best sentence matches none of the words as
-typed, gets no answer.
+question with nothing of its own to search (only carried words), or whose best sentence matches none
+of the words as typed, gets no answer.
 """
 
 from __future__ import annotations
@@ -14,46 +15,44 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bot.answer.cues import ANSWER_TYPES
+from bot.answer.query import Candidates, QueryTerm
 from bot.answer.trees import TreeEnsemble, load_model
 
-if TYPE_CHECKING:
-    from bot.answer.ranking import Candidates, QueryTerm, Ranker
-
 MODEL_PATH = Path(__file__).parent / "models" / "answer_model.json"
-KINDS = ("number", "date", "person", "place")
+# The question words left when the question wants none of the answer types.
 _WH = re.compile(r"\b(what|which|why|how)\b", re.I)
 
 
 @cache
 def model() -> TreeEnsemble:
+    """The shipped no-answer model: raw score >= its threshold means answer."""
     return load_model(MODEL_PATH, "no-answer model")
 
 
-def is_answer(ranker: Ranker, terms: list[QueryTerm], question: str, c: Candidates,
-              order: np.ndarray, scores: np.ndarray) -> bool:
-    """Whether the best of the ranked candidates answers the question."""
-    signals = answer_signals(ranker, terms, question, c, order, scores)
+def is_answer(terms: list[QueryTerm], question: str, c: Candidates, order: np.ndarray, scores: np.ndarray) -> bool:
+    """Whether the best of the ranked candidates answers the question (arguments as answer_signals)."""
+    signals = answer_signals(terms, question, c, order, scores)
     return signals is not None and model().decide(signals)
 
 
-def answer_signals(ranker: Ranker, terms: list[QueryTerm], question: str, c: Candidates,
-                   order: np.ndarray, scores: np.ndarray) -> dict[str, float] | None:
-    """The decision's inputs for the best candidate (`order` ranks c's candidates, `scores` in that
-    order); None when it cannot be an answer."""
+def answer_signals(terms: list[QueryTerm], question: str, c: Candidates, order: np.ndarray,
+                   scores: np.ndarray) -> dict[str, float] | None:
+    """The decision's inputs for the best candidate (`order` ranks c's candidates, `scores` are their
+    linear scores in that order); None when a fixed rule says it cannot be an answer."""
     own = np.array([not t.carried for t in terms])
     if not own.any():
         return None
     exact = np.array([t.typed is None for t in terms]) & own
     in_sentence, in_paragraph, in_article = c.in_sentence[:, order], c.in_paragraph[:, order], c.in_article[:, order]
     articles = c.articles[order]
+    best = int(order[0])
     # A corrected or carried-over word alone never makes an answer.
     if not (in_sentence[:, 0] & exact).any():
         return None
-    known = np.array([t.term in ranker.index.sentences.vocab for t in terms])
     weight = np.array([t.weight for t in terms])
     q_idf = np.where(own, c.idf, 0.0)
     total = q_idf.sum()
@@ -62,7 +61,6 @@ def answer_signals(ranker: Ranker, terms: list[QueryTerm], question: str, c: Can
     rarest, second = by_idf[0], by_idf[min(1, len(by_idf) - 1)]
     missing = q_idf[~(in_paragraph[:, 0] & exact)]
     top = min(5, scores.size)
-    best = int(order[0])
     signals = {
         "coverage_exact": share(in_sentence[:, 0] & exact),  # idf share matched by words as typed
         "coverage": float((q_idf * weight * in_sentence[:, 0]).sum() / total),  # corrected words count less
@@ -70,7 +68,7 @@ def answer_signals(ranker: Ranker, terms: list[QueryTerm], question: str, c: Can
         "corrected": share(~exact & own),  # idf share of corrected words
         "two_rarest": float(all(in_sentence[[rarest, second], 0] & exact[[rarest, second]])),
         "paragraph": share(in_paragraph[:, 0] & exact),  # idf share (as typed) in the sentence's paragraph
-        "unknown": share(~known),  # idf share of words the corpus does not have at all
+        "unknown": share(~c.known),  # idf share of words the corpus does not have at all
         # lead of the best score over the second: relative, and in score points per idf of the question
         "margin": float((scores[0] - scores[1]) / max(scores[0], 1e-9)) if scores.size > 1 else 1.0,
         "gap": float(scores[0] - scores[1]) / total if scores.size > 1 else 0.0,
@@ -91,15 +89,14 @@ def answer_signals(ranker: Ranker, terms: list[QueryTerm], question: str, c: Can
     for key, where in (("names_paragraph", in_paragraph), ("names_article", in_article)):
         signals[key] = float((q_idf * (where[:, 0] & name)).sum() / names_total) if names_total else 1.0
     signals["has_names"] = float(names_total > 0)
-    title = ranker.title_terms(int(articles[0]))
-    signals["title"] = share(np.array([t.term in title for t in terms]) & exact)
+    signals["title"] = share(c.in_title[:, best] & exact)  # idf share (as typed) in the article's title
     signals["bm25"] = float(c.features["bm25"][best]) / total
     # The best candidate's ranking features, and what the question asks for.
     for feature, values in c.features.items():
         signals["best_" + feature] = float(values[best])
-    for k in KINDS:
-        signals["asks_" + k] = float(c.kind == k)
+    for answer_type in ANSWER_TYPES:
+        signals["asks_" + answer_type] = float(c.answer_type == answer_type)
     wh = _WH.search(question)
     for w in ("what", "which", "why", "how"):
-        signals["asks_" + w] = float(c.kind is None and wh is not None and wh.group(1).lower() == w)
+        signals["asks_" + w] = float(c.answer_type is None and wh is not None and wh.group(1).lower() == w)
     return signals

@@ -12,11 +12,12 @@ import logging
 import threading
 from typing import Callable
 
-from bot.answer.answerer import Answer, Answerer
+from bot.answer.answerer import Answerer
+from bot.answer.passages import Answer
 from bot.config import Settings
 from bot.corpus.load import Source
 from bot.errors import QuotebotError
-from bot.answer.ranking import QueryTerm
+from bot.answer.query import QueryTerm
 
 logger = logging.getLogger(__name__)
 

@@ -1,36 +1,35 @@
-"""Sentence ranking on top of the index's BM25 scores; the no-answer decision is in bot/decision.py.
+"""Sentence ranking on top of the index's BM25 scores: the candidates, their features and their order.
 
 Sentence BM25 picks the candidates; they are re-scored with the paragraph's, the article's and the
 article title's match of the same terms, the share of the question's idf mass the sentence (and its
 neighbours) hold, words found as typed, phrase matches, the sentence's place in its paragraph and
-answer-type cues (a number for "how many", a date for "when", a name for "who", a reason for "why").
-A linear score over these orders all candidates; small re-ranking trees then order the best twenty.
-Weights and trees are fitted by benchmarks/fit_ranker.py on SQuAD v1.1 dev and checked 4-fold by
-article; none is tuned on single questions.
+answer-type cues (a number for "how many", a date for "when", a name for "who", a reason for "why":
+bot/answer/cues.py).  A linear score over these orders all candidates; small re-ranking trees then
+order the best twenty.  Weights and trees are fitted by benchmarks/fit_ranker.py on SQuAD v1.1 dev and
+checked 4-fold by article; none is tuned on single questions.  Whether the best one answers the
+question at all is bot/answer/decision.py's to say, from the same `Candidates`.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from bot import text
-from bot.answer import decision
-from bot.index.sentences import SentenceIndex
+from bot.answer import cues
+from bot.answer.query import Candidates, QueryTerm
 from bot.answer.trees import TreeEnsemble, load_model
+from bot.index.sentences import SentenceIndex
 
 # How many BM25 candidates are re-scored with the richer signals.
 CANDIDATES = 60
 # The best this many by the linear score are put in order by the re-ranking trees.
 RERANKED = 20
 RERANK_MODEL_PATH = Path(__file__).parent / "models" / "rerank_model.json"
-# Passages after the first must score at least this share of the best one ("more" stays relevant).
-MIN_RELATIVE_SCORE = 0.3
 
 # Re-scoring: each candidate's score is a weighted sum of the features below (weights in BM25 points).
 # Fitted together as a linear listwise ranker (softmax over a question's candidates, the right
@@ -62,46 +61,21 @@ FEATURE_WEIGHTS = {
     "refers_back": 19.2,  # the sentence opens with a pronoun or "this ...": it continues the one before
     "position": -16.3,  # log(1 + sentences before it in its paragraph)
     "paragraph_length": -29.1,  # log(1 + sentences in its paragraph)
-    # Answer-type cues: the question wants a number / date / person / place and the sentence has one
-    # it did not already say; narrower ones on top: "what percentage" -> a percentage, "how much
+    # Answer-type cues (bot/answer/cues.py): the question wants a number / date / person / place and
+    # the sentence has one it did not already say; narrower ones on top: "what percentage" -> a percentage, "how much
     # money/cost" -> an amount of money, "what year" -> a year (a date cue alone is also met by a month),
     # "why" -> a reason ("because", "due to", "for doing").
     "cue_number": 127.0, "cue_date": 106.0, "cue_person": 42.6, "cue_place": 52.0,
     "cue_percent": 153.0, "cue_money": 200.0, "cue_year": 173.0, "cue_reason": 89.0,
 }
+# The features read from the candidates' words, in the order they join the others (the linear score
+# adds them up in this order).
 _TEXT_FEATURES = ("surface", "phrases", "new_words", "length", "spread", "refers_back", "lead", "cue_number",
                   "cue_date", "cue_person", "cue_place", "cue_percent", "cue_money", "cue_year", "cue_reason")
 
-_NUMBER_Q = re.compile(r"\bhow (?:many|much|long|old|far|large|big|tall|high|often|fast|wide|deep|heavy)\b"
-                       r"|\bwhat (?:percentage|percent|number|amount|proportion|fraction|share)\b", re.I)
-_DATE_Q = re.compile(r"\bwhen\b|\b(?:what|which|in what) (?:year|decade|century|date|month|day|period|era)\b"
-                     r"|\bwhat time\b", re.I)
-_PERSON_Q = re.compile(r"\bwho(?:m|se)?\b", re.I)
-_PLACE_Q = re.compile(r"\bwhere\b|\b(?:what|which) (?:country|city|state|place|region|continent|location|town"
-                      r"|county|area|island|river|nation|province)\b", re.I)
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen"
-                     r"|twenty|thirty|forty|fifty|hundred|thousand|million|billion|trillion|dozen|half|percent)\b", re.I)
-_DATE = re.compile(r"\b(?:1\d{3}|20\d{2})s?\b|\b\d{1,2}(?:st|nd|rd|th)? century\b|\bcentury\b"
-                   r"|\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b", re.I)
-_NAME = re.compile(r"(?<=[^.!?\s]\s)[^\W\d_][\w'-]+")  # (a capital checked apart: any script)
 # A sentence opening with a pronoun or "this ..." continues the one before: questions about such a
 # sentence often name what the pronoun stands for.
 _REFERS_BACK = re.compile(r"\W*(?:this|these|that|those|it|its|he|she|they|his|her|their|such|there)\b", re.I)
-_EXTRA_Q = {
-    "percent": re.compile(r"\bwhat (?:percentage|percent|proportion|fraction|share)\b", re.I),
-    "money": re.compile(r"\bhow much (?:money|did|does|do|was|is|were|are|had|has|cost)\b"
-                        r"|\bhow much\b.*\b(?:cost|pay|paid|spend|spent|worth|price|earn|raise|funding)", re.I),
-    "year": re.compile(r"\b(?:what|which|in what) year\b", re.I),
-    "reason": re.compile(r"\bwhy\b|\bwhat (?:was|is|were|are) the (?:reason|cause|purpose)|\bwhat (?:caused|led to)\b"
-                         r"|\bhow come\b", re.I),
-}
-_EXTRA = {
-    "percent": re.compile(r"%|\bper ?cent", re.I),
-    "money": re.compile(r"[$£€¥]\s?\d|\b\d+(?:[.,]\d+)*\s?(?:dollars|pounds|euros|yen|usd)\b|\b(?:million|billion)\b", re.I),
-    "year": re.compile(r"\b(?:1\d{3}|20\d{2})s?\b"),
-    "reason": re.compile(r"\b(?:because|due to|owing to|thanks to|as a result|in order to|so that|so as to|reasons?"
-                         r"|caused by|led to|for (?:allegedly |reportedly |apparently )?\w+ing)\b", re.I),
-}
 
 
 @cache
@@ -110,60 +84,9 @@ def rerank_model() -> TreeEnsemble:
     return load_model(RERANK_MODEL_PATH, "re-ranking model")
 
 
-def answer_type(question: str) -> str | None:
-    """What kind of answer the question wants, from its question words; None when it does not say."""
-    if _NUMBER_Q.search(question):
-        return "number"
-    if _DATE_Q.search(question):
-        return "date"
-    if _PERSON_Q.search(question):
-        return "person"
-    if _PLACE_Q.search(question):
-        return "place"
-    return None
-
-
-def has_cue(kind: str, sentence: str, asked: set[str]) -> bool:
-    """Whether the sentence holds something of that kind that the question did not already say."""
-    pattern = {"number": _NUMBER, "date": _DATE}.get(kind, _NAME)
-    names = pattern is _NAME
-    return any(text.fold(m.group(0)) not in asked and (not names or m.group(0)[0].isupper())
-               for m in pattern.finditer(sentence))
-
-
-@dataclass(frozen=True)
-class QueryTerm:
-    surface: str  # as searched (after correction), for people
-    term: str  # index term
-    weight: float
-    typed: str | None = None  # what the user typed, when corrected
-    carried: bool = False  # taken over from the previous question of the conversation
-
-
-@dataclass(frozen=True)
-class Ranking:
-    found: bool
-    sentences: np.ndarray
-    scores: np.ndarray
-    bm25: np.ndarray
-
-
-@dataclass(frozen=True)
-class Candidates:
-    sentences: np.ndarray  # sentence ids, in BM25 order
-    articles: np.ndarray  # each one's article
-    idf: np.ndarray  # each query term's idf
-    in_sentence: np.ndarray  # terms x candidates: the term is in the sentence / paragraph / article
-    in_paragraph: np.ndarray
-    in_article: np.ndarray
-    features: dict[str, np.ndarray]  # name -> one value per candidate (see FEATURE_WEIGHTS)
-    kind: str | None  # what the question asks for (answer_type)
-
-
-NOTHING = Ranking(False, np.empty(0, dtype=np.int64), np.empty(0), np.empty(0))
-
-
 class Ranker:
+    """Finds and orders one index's candidate sentences for a question's terms."""
+
     def __init__(self, index: SentenceIndex):
         self.index = index
         n = index.sentence_count
@@ -188,19 +111,9 @@ class Ranker:
         return found
 
     def idf(self, term: str) -> float:
+        """The term's sentence idf (an unknown word's: as if it were in one sentence)."""
         tid = self.index.sentences.vocab.get(term)
         return self.unknown_idf if tid is None else float(self.index.sentences.idf[tid])
-
-    def rank(self, terms: list[QueryTerm], question: str) -> Ranking:
-        c = self.candidates(terms, question)
-        if c is None:
-            return NOTHING
-        order, scores = self.order(c)
-        sentences, scores, bm25 = c.sentences[order], scores[order], c.features["bm25"][order]
-        if not decision.is_answer(self, terms, question, c, order, scores):
-            return Ranking(False, sentences, scores, bm25)
-        keep = scores >= MIN_RELATIVE_SCORE * scores[0]
-        return Ranking(True, sentences[keep], scores[keep], bm25[keep])
 
     def order(self, c: Candidates) -> tuple[np.ndarray, np.ndarray]:
         """The candidates' final order (indices into c) and their linear scores.
@@ -224,6 +137,7 @@ class Ranker:
         return order, linear
 
     def is_title(self, sentence: int, article: int) -> bool:
+        """Whether the sentence only repeats its article's title."""
         title = self._titles.get(article)
         if title is None:
             title = self._titles[article] = text.normalized(self.index.source(article).title or "").rstrip(".")
@@ -256,6 +170,7 @@ class Ranker:
         in_paragraph = para_bm25 > 0
         in_article = np.array([self._in_articles(t.term, articles) for t in terms])
 
+        known = np.array([t.term in index.sentences.vocab for t in terms])
         idf = np.array([self.idf(t.term) for t in terms])
         weight = np.array([t.weight for t in terms])
         total = idf.sum() or 1.0
@@ -277,9 +192,10 @@ class Ranker:
             "position": np.log1p(sentences - first),
             "paragraph_length": np.log1p(last + 1 - first),
         }
-        kind = answer_type(question)
-        features.update(self._text_features(sentences, paragraphs, terms, question, kind))
-        return Candidates(sentences, articles, idf, in_sentence, in_paragraph, in_article, features, kind)
+        answer_type = cues.answer_type(question)
+        features.update(self._text_features(sentences, paragraphs, terms, question, answer_type))
+        return Candidates(sentences, articles, idf, known, in_sentence, in_paragraph, in_article, in_title,
+                          features, answer_type)
 
     def _in_articles(self, term: str, articles: np.ndarray) -> np.ndarray:
         """For each article, whether any of its paragraphs holds the term (postings are sorted)."""
@@ -291,12 +207,12 @@ class Ranker:
         return hi > lo
 
     def _text_features(self, sentences: np.ndarray, paragraphs: np.ndarray, terms: list[QueryTerm],
-                       question: str, kind: str | None) -> dict[str, np.ndarray]:
+                       question: str, answer_type: str | None) -> dict[str, np.ndarray]:
         """Signals read from the candidates' words: words as typed, phrases, length, answer-type cues."""
         wanted = {t.term for t in terms}
         surfaces = {text.fold(t.surface): self.idf(t.term) for t in terms if t.typed is None and not t.carried}
         surface_total = sum(surfaces.values()) or 1.0
-        extra = [name for name, q in _EXTRA_Q.items() if q.search(question)]
+        narrow = cues.narrow_types(question)
         asked = set(text.TOKEN_RE.findall(text.fold(question)))
         n = len(sentences)
         out = {name: np.zeros(n) for name in _TEXT_FEATURES}
@@ -314,13 +230,8 @@ class Ranker:
             if at:
                 out["spread"][j] = math.log1p((at[-1] - at[0] + 1) / len(set(words[k] for k in at)))
             out["refers_back"][j] = _REFERS_BACK.match(sentence) is not None
-            if kind is not None and has_cue(kind, sentence, asked):
-                out["cue_" + kind][j] = 1.0
-            for name in extra:
-                pattern = _EXTRA[name]
-                if name == "year":  # a year the question did not already say
-                    hit = any(text.fold(m.group(0)) not in asked for m in pattern.finditer(sentence))
-                else:
-                    hit = pattern.search(sentence) is not None
-                out["cue_" + name][j] = float(hit)
+            if answer_type is not None and cues.has_cue(answer_type, sentence, asked):
+                out["cue_" + answer_type][j] = 1.0
+            for name in narrow:
+                out["cue_" + name][j] = float(cues.has_narrow_cue(name, sentence, asked))
         return out

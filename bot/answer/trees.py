@@ -1,6 +1,6 @@
 """A fitted tree ensemble (gradient-boosted regression trees) evaluated with numpy.
 
-The model file is plain JSON written by benchmarks/fit_ranker.py from a LightGBM model: feature names,
+The model file is JSON written by benchmarks/fit_ranker.py from a LightGBM model: feature names,
 and per tree the arrays of its internal nodes (feature, threshold, left, right) and its leaf values.
 A child index >= 0 is an internal node, -1 - k is leaf k.  A row goes left when its value is <= the
 threshold (missing values are not used: every feature is always computed).  No LightGBM is needed to
@@ -79,7 +79,7 @@ class TreeEnsemble:
 
 
 def load_model(path: Path, what: str) -> TreeEnsemble:
-    """A model file shipped with the package; unreadable means a broken install, said plainly."""
+    """A model file shipped with the package; unreadable means a broken install, and the error says so."""
     try:
         return TreeEnsemble.load(path)
     except (OSError, ValueError, KeyError, TypeError, IndexError) as e:

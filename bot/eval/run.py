@@ -31,7 +31,8 @@ import numpy as np
 
 from bot import text
 from bot.eval import squad
-from bot.answer.answerer import Answer, Answerer
+from bot.answer.answerer import Answerer
+from bot.answer.passages import Answer
 from bot.index.bm25 import BM25Index
 from bot.config import Settings
 from bot.errors import QuotebotError

@@ -12,7 +12,8 @@ from typing import Callable, TextIO
 
 import click
 
-from bot.answer.answerer import Answer, Answerer
+from bot.answer.answerer import Answerer
+from bot.answer.passages import Answer
 from bot.chat import ChatSession
 from bot.config import Settings
 from bot.errors import QuotebotError

@@ -7,7 +7,7 @@ import shutil
 import textwrap
 from typing import Callable, Iterable
 
-from bot.answer.answerer import Answer, Passage
+from bot.answer.passages import Answer, Passage
 from bot.chat import HELP, Notice, Reply
 from bot.corpus.load import Source
 

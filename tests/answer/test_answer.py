@@ -99,8 +99,8 @@ def test_known_words_shortcut_gives_the_same_words_and_matches(seeds_index):
     """Ranking and quoting look words up in the index's surface map instead of stemming them again;
     that must never change a word's term or which words are marked as matching."""
     from bot import text
-    from bot.answer.answerer import matched_words
-    from bot.answer.ranking import QueryTerm
+    from bot.answer.passages import matched_words
+    from bot.answer.query import QueryTerm
 
     known = seeds_index.surface_terms
     samples = [seeds_index.sentence_text(s) for s in range(seeds_index.sentence_count)]
@@ -140,3 +140,67 @@ def test_final_order_is_the_trees_order_then_the_linear_order(answerer):
         not_title = [not answerer.ranker.is_title(int(c.sentences[j]), int(c.articles[j])) for j in top]
         kept = tree[np.array(not_title)]
         assert np.all(np.diff(kept) <= 1e-9)
+
+
+# -- the answerer's flow on the hand-made index of tests/answer/hand_index.py ----------------------
+
+def test_rank_runs_candidates_then_order_then_the_decision(hand_answerer, monkeypatch):
+    from bot.answer import answerer as answerer_module, decision
+
+    question = "Engineers replaced 412 steel cables mayor"  # s2, then s4 and s9 far behind (a third, an eighth)
+    terms, _ = hand_answerer.analyze(question)
+    c = hand_answerer.ranker.candidates(terms, question)
+    order, linear = hand_answerer.ranker.order(c)
+    seen = []
+
+    def decide(*args):
+        seen.append(args)
+        return False
+
+    monkeypatch.setattr(decision, "is_answer", decide)
+    refused = hand_answerer.rank(terms, question)
+    # The decision is handed the final order and the scores in it; refused, nothing is dropped.
+    (got_terms, got_question, got_c, got_order, got_scores), = seen
+    assert got_terms == terms and got_question == question and got_c.sentences.tolist() == c.sentences.tolist()
+    assert got_order.tolist() == order.tolist() and got_scores.tolist() == linear[order].tolist()
+    assert not refused.found
+    assert refused.sentences.tolist() == c.sentences[order].tolist()
+    assert refused.scores.tolist() == linear[order].tolist()
+    assert refused.bm25.tolist() == c.features["bm25"][order].tolist()
+
+    monkeypatch.setattr(decision, "is_answer", lambda *args: True)
+    found = hand_answerer.rank(terms, question)
+    keep = linear[order] >= answerer_module.MIN_RELATIVE_SCORE * linear[order][0]
+    assert found.found and keep.tolist() == [True, True, False]
+    assert found.sentences.tolist() == c.sentences[order][keep].tolist()
+    assert found.scores.tolist() == linear[order][keep].tolist()
+    # The share is MIN_RELATIVE_SCORE's: at a half, s4 (a third of the best) goes too.
+    monkeypatch.setattr(answerer_module, "MIN_RELATIVE_SCORE", 0.5)
+    assert hand_answerer.rank(terms, question).sentences.tolist() == [2]
+
+
+def test_no_candidate_is_no_answer(hand_answerer):
+    terms, _ = hand_answerer.analyze("zebra giraffe")
+    ranking = hand_answerer.rank(terms, "zebra giraffe")
+    assert not ranking.found and len(ranking.sentences) == 0
+
+
+def test_rules_end_to_end_corrected_or_carried_words_alone(hand_answerer):
+    from bot.answer.query import QueryTerm
+
+    typo = hand_answerer.answer("cabels")  # corrected to "cables"; s2 holds nothing else of it
+    assert typo.corrections == (("cabels", "cables"),) and not typo.found
+    carried = hand_answerer.answer("the", carried=(QueryTerm("cables", "cabl", 0.5, carried=True),))
+    assert carried.context == ("cables",) and carried.searched_for == () and not carried.found
+    assert hand_answerer.answer("steel", carried=(QueryTerm("cables", "cabl", 0.5, carried=True),)).found
+
+
+def test_a_passage_quotes_its_neighbours_of_the_same_paragraph(hand_answerer, hand):
+    answer = hand_answerer.answer("How many steel cables did the engineers replace?")
+    best = answer.passages[0]
+    assert best.sentence == "Engineers replaced 412 steel cables."
+    assert best.quote == ("The harbour bridge reopened on Tuesday after long repairs. Engineers replaced 412 steel "
+                          "cables. They worked through the winter because the river froze.")
+    article = hand.article_text(0)
+    assert article[best.start:best.end] == best.sentence and article[best.quote_start:best.quote_end] == best.quote
+    assert best.terms == ("Engineers", "replaced", "steel", "cables")

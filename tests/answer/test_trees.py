@@ -48,7 +48,7 @@ def test_shipped_model_reads_only_signals_the_answerer_computes(answerer):
     c = answerer.ranker.candidates(terms, "Who did Kim Jong Un meet?")
     order = np.arange(len(c.sentences))
     scores = np.sort(np.arange(len(c.sentences), dtype=float))[::-1]
-    signals = decision.answer_signals(answerer.ranker, terms, "Who did Kim Jong Un meet?", c, order, scores)
+    signals = decision.answer_signals(terms, "Who did Kim Jong Un meet?", c, order, scores)
     assert set(model.features) <= set(signals)
     assert np.all(np.isfinite([signals[f] for f in model.features]))
 

@@ -27,7 +27,8 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, Callb
                           ContextTypes, InlineQueryHandler, MessageHandler, filters)
 
 from bot.frontends.telegram import markup as fmt
-from bot.answer.answerer import Answer, Answerer
+from bot.answer.answerer import Answerer
+from bot.answer.passages import Answer
 from bot.chat import ChatSession, Reply, Sessions, is_more_request
 from bot.config import Settings
 from bot.errors import QuotebotError

@@ -12,7 +12,7 @@ import html
 import re
 from typing import Iterable
 
-from bot.answer.answerer import Answer, Passage
+from bot.answer.passages import Answer, Passage
 from bot.chat import HELP, Notice, Reply
 from bot.corpus.load import Source
 

@@ -14,7 +14,7 @@ import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bot.answer.ranking import QueryTerm
+from bot.answer.query import QueryTerm
 
 KEY_PREFIX = "m:"  # callback_data is "m:" + 11 URL-safe characters, far below Telegram's 64 bytes
 

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import logging
 
-from bot.answer.answerer import Answer
+from bot.answer.passages import Answer
 from bot.config import Settings
 
 logger = logging.getLogger("quotebot.questions")

@@ -6,7 +6,7 @@ from hypothesis import given, settings, strategies as st
 
 from tests.support.botapi import parse_telegram_html, utf16_len
 
-from bot.answer.answerer import Answer, Passage
+from bot.answer.passages import Answer, Passage
 from bot.chat import Notice, Reply
 from bot.corpus.load import Source
 from bot.frontends.telegram.markup import (MAX_MESSAGE, answer_messages, passage_html, plain_text, reply_messages,

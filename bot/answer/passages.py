@@ -1,0 +1,155 @@
+"""What an answer is made of: passages quoted verbatim from the articles, and the answer that holds
+them; and how ranked sentences become passages (each hit with its neighbouring sentences).
+
+Data only; wording and markup belong to the front ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+from bot import text
+from bot.answer.query import QueryTerm, Ranking
+from bot.config import AnswerSettings
+from bot.corpus.load import Source
+from bot.index.sentences import SentenceIndex
+
+# How many passages one question keeps ready (the first page plus what "more" pages through).
+MAX_PASSAGES = 30
+
+
+@dataclass(frozen=True)
+class Passage:
+    quote: str  # the hit sentence with its neighbours, exactly as written in the article
+    sentence: str  # the hit sentence, a substring of quote
+    start: int  # the sentence's character offsets in the article's text
+    end: int
+    quote_start: int
+    quote_end: int
+    score: float  # linear ranking score (the first twenty are put in order by re-ranking trees: not monotone)
+    bm25: float  # the sentence's raw BM25 score
+    source: Source
+    also: tuple[Source, ...] = ()  # the same story in other files
+    # What `terms` is worked out from, when it is first read: most passages wait for a "more" that
+    # never comes, so they are not searched for matching words in advance.
+    asked: tuple[QueryTerm, ...] = field(default=(), repr=False, compare=False)
+    known: Mapping[str, str] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def terms(self) -> tuple[str, ...]:
+        """Words of the sentence (as written) that match the question."""
+        return matched_words(self.sentence, self.asked, self.known)
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    found: bool
+    searched_for: tuple[str, ...]  # words searched, after typo correction, as a person reads them
+    corrections: tuple[tuple[str, str], ...] = ()  # (typed, searched instead)
+    passages: tuple[Passage, ...] = ()
+    remaining: tuple[Passage, ...] = field(default=(), repr=False)  # ready for "more"
+    context: tuple[str, ...] = ()  # the carried words: taken over from the previous question
+    terms: tuple[QueryTerm, ...] = field(default=(), repr=False)
+    shown_before: int = 0  # passages of this answer already shown on earlier pages
+
+    @property
+    def has_more(self) -> bool:
+        return bool(self.remaining)
+
+    def first_page(self, k: int) -> "Answer":
+        """The same answer with its first k passages shown and the rest kept for "more"."""
+        every = self.passages + self.remaining
+        return replace(self, passages=every[:k], remaining=every[k:], shown_before=0)
+
+    def next_page(self, k: int) -> "Answer":
+        """The following k passages of the same answer."""
+        return replace(self, passages=self.remaining[:k], remaining=self.remaining[k:],
+                       shown_before=self.shown_before + len(self.passages))
+
+
+def build_passages(index: SentenceIndex, ranking: Ranking, terms: Sequence[QueryTerm],
+                   settings: AnswerSettings) -> list[Passage]:
+    """The ranking's sentences as passages, best first: each hit quoted with up to
+    settings.context_before / context_after neighbouring sentences of its paragraph, no text twice."""
+    hits = _distinct_hits(index, ranking)
+    passages = []
+    asked = tuple(terms)
+    seen_quotes: set[str] = set()
+    for first, last, hit, order in _quoted_ranges(index, hits, settings):
+        quote = index.text_between(first, last)
+        key = text.normalized(quote)
+        if key in seen_quotes:
+            continue
+        seen_quotes.add(key)
+        span = index.span(hit)
+        sentence = index.sentence_text(hit)
+        passages.append(Passage(
+            quote=quote,
+            sentence=sentence,
+            start=span.start,
+            end=span.end,
+            quote_start=int(index.sent_start[first]),
+            quote_end=int(index.sent_end[last]),
+            score=round(float(ranking.scores[order]), 6),
+            bm25=round(float(ranking.bm25[order]), 6),
+            source=index.source(span.article),
+            also=index.also(span.article),
+            asked=asked,
+            known=index.surface_terms,
+        ))
+    return passages
+
+
+def _distinct_hits(index: SentenceIndex, ranking: Ranking) -> list[tuple[int, int]]:
+    """Up to MAX_PASSAGES of the ranking's sentences with distinct text: (sentence, place in the ranking)."""
+    hits: list[tuple[int, int]] = []
+    seen_text: set[str] = set()
+    for order, s in enumerate(int(x) for x in ranking.sentences):
+        key = text.normalized(index.sentence_text(s))
+        if key in seen_text:
+            continue  # a caption repeated in the body, the same line twice: one passage
+        seen_text.add(key)
+        hits.append((s, order))
+        if len(hits) >= MAX_PASSAGES:
+            break
+    return hits
+
+
+def _quoted_ranges(index: SentenceIndex, hits: list[tuple[int, int]],
+                   settings: AnswerSettings) -> list[tuple[int, int, int, int]]:
+    """Each hit's quoted sentences: (first, last, hit, place in the ranking)."""
+    # Quoted neighbours never repeat text.  The first page's hits are kept as passages of their own (a
+    # neighbour that is one of them is not swallowed into another's quote); a later hit already quoted
+    # as a neighbour above is not shown again.
+    page = {s for s, _ in hits[: settings.top_k]}
+    taken = set(page)
+    ranges: list[tuple[int, int, int, int]] = []
+    for s, order in hits:
+        if s in taken and s not in page:
+            continue
+        para = index.paragraph_sentences(int(index.sent_para[s]))
+        first = last = s
+        while first > para.start and s - first < settings.context_before and first - 1 not in taken:
+            first -= 1
+        while last < para.stop - 1 and last - s < settings.context_after and last + 1 not in taken:
+            last += 1
+        taken.update(range(first, last + 1))
+        ranges.append((first, last, s, order))
+    return ranges
+
+
+def matched_words(sentence: str, terms: Sequence[QueryTerm], known: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The sentence's own words (as written) whose index terms the question asked for (`known`: the
+    index's surface word -> term map, which spares stemming words it has seen)."""
+    wanted = {t.term for t in terms}
+    found: list[str] = []
+    for token in text.TOKEN_RE.findall(sentence):
+        if token in found:
+            continue
+        term = text.known_term(text.fold(token), known)
+        if term in wanted or (term is None and not wanted.isdisjoint(text.terms_of_token(token))):
+            found.append(token)
+    return tuple(found)

@@ -1,0 +1,166 @@
+"""The no-answer decision's signals and fixed rules, worked out by hand on tests/answer/hand_index.py.
+
+`answer_signals` is handed the order and the scores, so the tests choose them: which candidate is
+the best one, and how far it leads.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from bot.answer import decision
+from bot.answer.query import QueryTerm
+from bot.answer.trees import TreeEnsemble
+from tests.answer.hand_index import best_first, column, idf
+
+ONE, TWO = idf(1), idf(2)
+
+
+def term(surface: str, stem: str, weight: float = 1.0, **kw) -> QueryTerm:
+    return QueryTerm(surface, stem, weight, **kw)
+
+
+def signals_for(ranker, terms, question, *first, scores=None):
+    """The signals with these sentences first (scores 10, 9, 8, ... unless given)."""
+    c = ranker.candidates(terms, question)
+    order = best_first(c, *first)
+    if scores is None:
+        scores = 10.0 - np.arange(len(order), dtype=float)
+    return c, order, decision.answer_signals(terms, question, c, order, np.asarray(scores, dtype=float))
+
+
+def test_words_as_typed_corrected_words_and_the_rarest(ranker):
+    # s2 holds "steel" and "cables", s3 "winter"; "cable" was corrected from "cabel". Equal idf all.
+    terms = [term("steel", "steel"), term("cable", "cabl", 0.6, typed="cabel"), term("winter", "winter")]
+    c, order, s = signals_for(ranker, terms, "steel cabel winter", 2, scores=[2.0, 1.0])
+    assert s["coverage_exact"] == pytest.approx(1 / 3)  # only "steel" matches as typed
+    assert s["coverage"] == pytest.approx((1 + 0.6) / 3)  # the corrected word counts at its weight
+    assert s["corrected"] == pytest.approx(1 / 3)
+    assert s["paragraph"] == pytest.approx(2 / 3) and s["article"] == pytest.approx(2 / 3)  # + "winter" (s3)
+    assert s["two_rarest"] == 0.0  # rarest "steel", second "cable": in the sentence, but corrected
+    assert s["rarest_missing"] == pytest.approx(1.0)  # the corrected "cable" counts as missing
+    assert s["length"] == pytest.approx(3 / 8)
+    assert s["unknown"] == 0.0
+
+
+def test_margin_gap_and_score_of_the_best(ranker):
+    terms = [term("steel", "steel"), term("winter", "winter")]
+    c, order, s = signals_for(ranker, terms, "steel winter", 2, scores=[10.0, 6.0])
+    assert s["margin"] == pytest.approx(0.4)  # (10 - 6) / 10
+    assert s["gap"] == pytest.approx(4 / (2 * ONE))  # score points per idf of the question
+    assert s["score"] == pytest.approx(10 / (2 * ONE))
+    assert s["bm25"] == pytest.approx(c.features["bm25"][column(c, 2)] / (2 * ONE))
+    # A single candidate leads by everything.
+    _, _, alone = signals_for(ranker, [term("steel", "steel")], "steel", 2, scores=[3.0])
+    assert (alone["margin"], alone["gap"]) == (1.0, 0.0)
+
+
+def test_carried_words_count_for_nothing(ranker):
+    terms = [term("steel", "steel"), term("mayor", "mayor", 0.5, carried=True)]
+    _, _, s = signals_for(ranker, terms, "steel", 2)
+    assert s["coverage_exact"] == 1.0 and s["coverage"] == 1.0  # "mayor" has no share of the question
+    assert s["corrected"] == 0.0 and s["length"] == pytest.approx(1 / 8)
+
+
+def test_fixed_rule_nothing_of_its_own_to_search(ranker):
+    terms = [term("steel", "steel", 0.5, carried=True), term("winter", "winter", 0.5, carried=True)]
+    assert signals_for(ranker, terms, "and?", 2)[2] is None
+
+
+def test_fixed_rule_the_best_sentence_must_match_a_word_as_typed(ranker):
+    corrected = [term("cable", "cabl", 0.6, typed="cabel"), term("winter", "winter")]
+    assert signals_for(ranker, corrected, "cabel winter", 2)[2] is None  # s2 has only the corrected word
+    assert signals_for(ranker, corrected, "cabel winter", 3)[2] is not None  # s3 has "winter"
+    carried = [term("steel", "steel", 0.5, carried=True), term("winter", "winter")]
+    assert signals_for(ranker, carried, "winter", 2)[2] is None  # s2 has only the carried word
+    assert signals_for(ranker, carried, "winter", 3)[2] is not None
+
+
+def test_names_of_the_question_must_be_near_the_best_sentence(ranker):
+    rosa = [term("Rosa", "rosa"), term("Diaz", "diaz"), term("cut", "cut"), term("ribbon", "ribbon")]
+    _, _, s = signals_for(ranker, rosa, "Did Rosa Diaz cut the ribbon?", 8)
+    assert (s["has_names"], s["names_paragraph"], s["names_article"]) == (1.0, 1.0, 1.0)
+    tom = [term("Tom", "tom"), term("Reed", "reed"), term("cut", "cut"), term("ribbon", "ribbon")]
+    _, _, s = signals_for(ranker, tom, "Did Tom Reed cut the ribbon?", 8)  # Tom Reed is in article 0
+    assert (s["has_names"], s["names_paragraph"], s["names_article"]) == (1.0, 0.0, 0.0)
+    _, _, s = signals_for(ranker, tom, "Did Tom Reed cut the ribbon?", 4)
+    assert (s["names_paragraph"], s["names_article"]) == (1.0, 1.0)
+    # The question's first word is capitalised anyway: not a name.
+    _, _, s = signals_for(ranker, [term("Ribbon", "ribbon"), term("cut", "cut")], "Ribbon cut?", 8)
+    assert (s["has_names"], s["names_paragraph"], s["names_article"]) == (0.0, 1.0, 1.0)
+
+
+def test_unknown_words_and_the_title(ranker):
+    unknown = math.log(10.5 / 1.5)  # "zebra": in no sentence, weighed as if in one; the rarest term
+    terms = [term("steel", "steel"), term("zebra", "zebra"), term("harbour", "harbour")]
+    _, _, s = signals_for(ranker, terms, "steel zebra harbour", 2)
+    total = ONE + unknown + TWO
+    assert s["unknown"] == pytest.approx(unknown / total)
+    assert s["coverage_exact"] == pytest.approx(ONE / total)
+    assert s["title"] == pytest.approx(TWO / total)  # "Harbour bridge reopens"
+    assert s["article"] == pytest.approx((ONE + TWO) / total)
+    assert s["rarest_missing"] == pytest.approx(1.0) and s["rarest_article"] == 0.0  # "zebra", nowhere
+    assert s["two_rarest"] == 0.0
+
+
+def test_the_title_is_the_best_sentences_articles(ranker):
+    three = idf(3)
+    terms = [term("harbour", "harbour"), term("wing", "wing")]  # in the titles of article 0 / article 1
+    assert signals_for(ranker, terms, "harbour wing", 9)[2]["title"] == pytest.approx(three / (TWO + three))
+    assert signals_for(ranker, terms, "harbour wing", 1)[2]["title"] == pytest.approx(TWO / (TWO + three))
+
+
+def test_the_top_five_articles_and_paragraphs(ranker):
+    # s1 "repairs" (article 0), s4 "mayor" (article 0), s9 both (article 1); equal idf.
+    terms = [term("repairs", "repair"), term("mayor", "mayor")]
+    _, _, s = signals_for(ranker, terms, "repairs mayor", 9, 4, 1)
+    assert s["scatter"] == pytest.approx(2 / 3) and s["same_article"] == pytest.approx(1 / 3)
+    assert s["paragraph"] == 1.0 and s["best_paragraph"] == 1.0
+    _, _, s = signals_for(ranker, terms, "repairs mayor", 1, 4, 9)
+    assert s["scatter"] == pytest.approx(2 / 3) and s["same_article"] == pytest.approx(2 / 3)
+    assert s["paragraph"] == pytest.approx(0.5) and s["best_paragraph"] == 1.0  # s9's, third
+    assert s["coverage_exact"] == pytest.approx(0.5) and s["two_rarest"] == 0.0
+    assert s["rarest_article"] == 1.0
+
+
+def test_the_best_ones_features_and_what_the_question_asks(ranker):
+    terms = [term("cables", "cabl")]
+    c, _, s = signals_for(ranker, terms, "How many cables?", 2)
+    # ("best_paragraph" is a signal of its own, the best paragraph share among the top five)
+    assert {name: s["best_" + name] for name in c.features} == {
+        name: float(values[column(c, 2)]) for name, values in c.features.items()}
+    asks = {k: v for k, v in s.items() if k.startswith("asks_")}
+    assert asks == {"asks_number": 1.0, "asks_date": 0.0, "asks_person": 0.0, "asks_place": 0.0,
+                    "asks_what": 0.0, "asks_which": 0.0, "asks_why": 0.0, "asks_how": 0.0}
+    # With no answer type, the question word itself.
+    _, _, s = signals_for(ranker, [term("engineers", "engin")], "What did the engineers replace?", 2)
+    assert s["asks_what"] == 1.0 and s["asks_number"] == 0.0 and s["asks_how"] == 0.0
+    _, _, s = signals_for(ranker, [term("winter", "winter")], "Why did they work in winter?", 3)
+    assert s["asks_why"] == 1.0 and s["asks_what"] == 0.0
+
+
+def test_is_answer_asks_the_model_only_when_no_rule_refuses(ranker, monkeypatch):
+    # A one-tree model: coverage_exact above 0.5 scores 1, at or below it 0; threshold 1.
+    model = TreeEnsemble.from_json({"features": ["coverage_exact"], "threshold": 1.0, "trees": [
+        {"feature": [0], "threshold": [0.5], "left": [-1], "right": [-2], "leaf": [0.0, 1.0]}]})
+    monkeypatch.setattr(decision, "model", lambda: model)
+    terms = [term("steel", "steel"), term("cables", "cabl")]
+    c = ranker.candidates(terms, "steel cables")
+    assert decision.is_answer(terms, "steel cables", c, best_first(c, 2), np.array([1.0]))
+    half = [term("steel", "steel"), term("winter", "winter")]
+    c = ranker.candidates(half, "steel winter")
+    assert not decision.is_answer(half, "steel winter", c, best_first(c, 2), np.array([2.0, 1.0]))
+    # A rule's refusal stands whatever the model would say.
+    monkeypatch.setattr(decision, "model", lambda: TreeEnsemble.from_json(
+        {"features": ["coverage_exact"], "threshold": -1.0, "trees": [{"feature": [], "threshold": [], "left": [],
+                                                                        "right": [], "leaf": [0.0]}]}))
+    carried = [term("steel", "steel", 0.5, carried=True)]
+    c = ranker.candidates(carried, "and?")
+    assert not decision.is_answer(carried, "and?", c, best_first(c, 2), np.array([1.0]))
+
+
+def test_the_shipped_model_answers_a_question_the_index_answers(hand_answerer):
+    assert hand_answerer.answer("How many steel cables did the engineers replace?").found
