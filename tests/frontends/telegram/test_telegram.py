@@ -195,7 +195,7 @@ def test_group_answers_only_mentions_replies_and_ask(api, run):
 
 
 def test_allowlist_refuses_politely_once(api, run, caplog):
-    caplog.set_level(logging.WARNING, logger="bot.frontends.telegram.app")
+    caplog.set_level(logging.WARNING, logger="bot.frontends.telegram.limits")
     run(allowed_users=frozenset({1}), allowed_chats=frozenset({GROUP}))
     for _ in range(3):
         api.private(2, "Who replaced Choe Sun Hui?")
