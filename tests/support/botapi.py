@@ -195,6 +195,16 @@ class BotAPI:
                                            "message": self._as_message(sent), "data": data}})
             return query_id
 
+    def sent_before(self, chat_id: int, text: str, callback_data: str) -> dict:
+        """A message with a More button that a bot sent earlier (before a restart, or before this
+        server started): recorded as sent, so that pressing its button and editing it work."""
+        with self.cond:
+            markup = {"inline_keyboard": [[{"text": "More", "callback_data": callback_data}]]}
+            sent = {"chat_id": chat_id, "message_id": next(self._message_ids[chat_id]), "text": text, "html": text,
+                    "parse_mode": "HTML", "reply_to": None, "markup": markup, "time": time.monotonic()}
+            self.sent.append(sent)
+            return sent
+
     def inline(self, user_id: int, query: str) -> str:
         with self.cond:
             query_id = f"iq{next(self._update_ids)}"
