@@ -16,7 +16,7 @@ EXIT_HINT = "Type a question, :help for help, :quit or Ctrl-D to leave."
 def _setup_line_editing(history: Path) -> None:
     try:
         import readline
-    except ImportError:  # not on every platform; plain input() still works
+    except ImportError:  # not on every platform; input() still works without it
         return
     try:
         readline.read_history_file(history)

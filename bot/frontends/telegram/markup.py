@@ -107,7 +107,7 @@ def passage_html(p: Passage, number: int | None = None, limit: int = MAX_MESSAGE
     if utf16_len(sentence) > room:
         before, after, sentence = "", "", _cut_end(sentence, room)
     elif utf16_len(before) + utf16_len(sentence) + utf16_len(after) > room:
-        rest = room - utf16_len(sentence)  # shared by the context: at least half for what follows
+        rest = room - utf16_len(sentence)  # shared by the neighbouring sentences: at least half for what follows
         after_room = rest - min(utf16_len(before), rest // 2)
         if utf16_len(after) > after_room:
             after = _cut_end(after, after_room)

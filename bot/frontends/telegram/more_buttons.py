@@ -46,7 +46,7 @@ class MoreButtons:
         self._db.execute("CREATE TABLE IF NOT EXISTS last (chat_id INTEGER PRIMARY KEY, key TEXT)")
 
     def put(self, request: MoreRequest) -> str:
-        """Store a request; returns its callback_data."""
+        """Keep a request for its button; returns the button's callback_data."""
         key = secrets.token_urlsafe(8)
         carried = json.dumps([asdict(t) for t in request.carried])
         with self._lock:
