@@ -38,19 +38,19 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.answer import decision
-from bot.eval import run as evaluate
-from bot.answer import ranking
-from bot.eval import squad  # noqa: E402
+from bot.answer import decision, ranking  # noqa: E402
 from bot.answer.answerer import Answerer  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.index.store import build, open_index  # noqa: E402
 from bot.answer.trees import TreeEnsemble  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.eval import squad  # noqa: E402
+from bot.eval.metrics import Case  # noqa: E402
+from bot.eval.plans import squad_plan  # noqa: E402
+from bot.index.store import build, open_index  # noqa: E402
 
 
-def answerer_for(data: dict, folder: Path, off_corpus: float, seed: int) -> tuple[Answerer, list[evaluate.Case]]:
+def answerer_for(data: dict, folder: Path, off_corpus: float, seed: int) -> tuple[Answerer, list[Case]]:
     """An answerer over the file's articles (off_corpus of them left out), and its questions."""
-    plan = evaluate._squad_plan(squad.parse(data), folder / "corpus", off_corpus, random.Random(seed))
+    plan = squad_plan(squad.parse(data), folder / "corpus", off_corpus, random.Random(seed))
     settings = replace(Settings.from_env(), corpus_dir=plan.corpus_dir, index_dir=folder / "index")
     build(settings)
     index = open_index(settings)
@@ -59,20 +59,19 @@ def answerer_for(data: dict, folder: Path, off_corpus: float, seed: int) -> tupl
 
 # -- ranking ---------------------------------------------------------------------------------------
 
-def ranking_rows(answerer: Answerer, cases: list[evaluate.Case]) -> dict[str, np.ndarray]:
+def ranking_rows(answerer: Answerer, cases: list[Case]) -> dict[str, np.ndarray]:
     index, names = answerer.index, list(ranking.FEATURE_WEIGHTS)
-    paths = evaluate._article_numbers(index)
     X, qid, right, article, sentence = [], [], [], [], []
     for q, case in enumerate(cases):
         terms, _ = answerer.analyze(case.question)
         c = answerer.ranker.candidates(terms, case.question)
         if c is None or not case.answerable:
             continue
-        covering = set(evaluate._covering(index, case))
+        covering = set(case.covering(index))
         X.append(np.stack([c.features[k] for k in names], axis=1))
         qid.append(np.full(len(c.sentences), q))
         right.append(np.isin(c.sentences, list(covering)))
-        article.append(np.full(len(c.sentences), paths[case.path]))
+        article.append(np.full(len(c.sentences), index.article_number(case.path)))
         sentence.append(c.sentences)
     return {"X": np.concatenate(X), "qid": np.concatenate(qid), "right": np.concatenate(right),
             "article": np.concatenate(article), "sentence": np.concatenate(sentence),
@@ -186,7 +185,7 @@ def fit_rerank(rows: dict, linear: np.ndarray, folds: np.ndarray, out: Path, rou
 
 # -- the no-answer decision -----------------------------------------------------------------------
 
-def decision_rows(answerer: Answerer, cases: list[evaluate.Case], about_all: list[int]) -> tuple[list[dict], list[int], list[int]]:
+def decision_rows(answerer: Answerer, cases: list[Case], about_all: list[int]) -> tuple[list[dict], list[int], list[int]]:
     """Each question's decision signals (questions a fixed rule refuses are left out), whether it should
     be answered, and the article it is about."""
     ranker, rows, answerable, about = answerer.ranker, [], [], []

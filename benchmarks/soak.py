@@ -1,4 +1,4 @@
-"""Soak: the real `python -m bot telegram` process against the stand-in Bot API (tests/botapi.py, run in
+"""Soak: the real `python -m bot telegram` process against the stand-in Bot API (tests/support/botapi.py, run in
 this process) for a set time, with a steady mix of users, questions, More buttons, inline queries and
 injected faults, and one restart of the bot midway.
 
@@ -39,8 +39,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # a script run from anywhere: the project's bot and tests.support
 
 from tests.support.botapi import DROP_AFTER, DROP_BEFORE, SLOW, TOKEN, BotAPI  # noqa: E402
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Callable, Hashable
 
-from bot.answer.answerer import Answerer
 from bot.answer.passages import Answer
 from bot.answer.query import QueryTerm
+from bot.answer.service import AnswerService
 
 # A follow-up is short and leans on the question before it ("and in 2013?", "what about X?").
 FOLLOW_UP_CUE = re.compile(r"^\s*(?:and|also|but|so|what about|how about|and what about|what of|and how about)\b", re.I)
@@ -56,12 +56,12 @@ class Reply:
 
 
 class ChatSession:
-    """One person's conversation: remembers the last question and the passages not yet shown."""
+    """One person's conversation: remembers the last question and pages through its passages."""
 
-    def __init__(self, answerer: Answerer, page_size: int | None = None):
+    def __init__(self, answerer: AnswerService, page_size: int | None = None):
         self.answerer = answerer
-        self.page_size = page_size or answerer.settings.top_k
-        self.last: Answer | None = None
+        self.page_size = page_size or answerer.page_size
+        self.last: Answer | None = None  # the page shown last
         self.last_terms: tuple[QueryTerm, ...] = ()
         self.touched = time.monotonic()
 
@@ -80,10 +80,10 @@ class ChatSession:
             combined = self.answerer.answer(question, carried)
             if combined.found:
                 answer = combined
-        answer = answer.first_page(self.page_size)
+        answer = answer.page(0, self.page_size)
         if answer.searched_for:
             self.last = answer
-            if not answer.context:  # a follow-up keeps leaning on the question it followed
+            if not answer.carried_words:  # a follow-up keeps leaning on the question it followed
                 self.last_terms = answer.terms
         return Reply(answer=answer)
 
@@ -92,13 +92,21 @@ class ChatSession:
         return short and (FOLLOW_UP_CUE.match(question) is not None or not alone.found)
 
     def more(self) -> Reply:
+        """The next page of the last question."""
         self.touched = time.monotonic()
         if self.last is None:
             return Reply(notice=Notice.NOTHING_BEFORE)
-        if not self.last.found or not self.last.remaining:
+        if not self.last.found or not self.last.has_more:
             return Reply(notice=Notice.NO_MORE)
-        self.last = self.last.next_page(self.page_size)
+        self.last = self.last.page(self.last.shown, self.page_size)
         return Reply(answer=self.last)
+
+    def more_after(self, question: str, carried: tuple[QueryTerm, ...], shown: int) -> Reply:
+        """The page after the first `shown` passages of a question asked earlier, perhaps before a
+        restart (a Telegram More button): asked again, and "more" goes on from that page."""
+        self.touched = time.monotonic()
+        self.last = self.answerer.answer(question, carried).page(shown, self.page_size)
+        return Reply(answer=self.last) if self.last.passages else Reply(notice=Notice.NO_MORE)
 
 
 class Sessions:

@@ -28,7 +28,7 @@ def test_follow_up_uses_the_previous_question(answerer):
     assert "31 in 2014" in session.ask("How many officials were executed in 2014?").answer.passages[0].quote
     follow = session.ask("and in 2013?").answer
     assert follow.found and "30 in 2013" in follow.passages[0].quote
-    assert "executed" in follow.context or "officials" in follow.context
+    assert "executed" in follow.carried_words or "officials" in follow.carried_words
 
 
 def test_follow_up_about_a_person(answerer):
@@ -42,7 +42,7 @@ def test_a_new_full_question_is_not_a_follow_up(answerer):
     session = ChatSession(answerer)
     session.ask("Who replaced Choe Sun Hui?")
     answer = session.ask("Why was the defense minister executed?").answer
-    assert answer.context == () and "napping" in answer.passages[0].quote
+    assert answer.carried_words == () and "napping" in answer.passages[0].quote
 
 
 def test_is_more_request():
@@ -61,3 +61,38 @@ def test_sessions_are_bounded_and_expire(answerer):
     s = short.get("a")
     time.sleep(0.05)
     assert short.get("a") is not s
+
+
+def test_pages_are_the_answerers_page_size_unless_told(answerer):
+    assert ChatSession(answerer).page_size == answerer.page_size == 3
+    session = ChatSession(answerer, page_size=2)
+    first = session.ask("North Korea").answer
+    assert len(first.passages) == 2 and first.shown_before == 0
+    second = session.more().answer
+    assert second.shown_before == 2 and second.passages == first.remaining[:2]
+
+
+def test_more_after_continues_a_page_asked_before(answerer):
+    """A More button's page: the question asked again, the page after the passages it had shown."""
+    session = ChatSession(answerer)
+    every = answerer.answer("North Korea").page(0).passages
+    page = session.more_after("North Korea", (), 3).answer
+    assert page.passages == every[3:6] and page.shown_before == 3
+    assert session.more().answer.passages == every[6:9]  # and "more" goes on from there
+    assert session.more_after("North Korea", (), len(every)).notice is Notice.NO_MORE
+    assert session.more().notice is Notice.NO_MORE
+
+
+def test_more_after_keeps_the_carried_words(answerer):
+    session = ChatSession(answerer)
+    session.ask("How many officials were executed in 2014?")
+    follow = session.ask("and in 2013?").answer
+    carried = tuple(t for t in follow.terms if t.carried)
+    assert carried and ChatSession(answerer).more_after("and in 2013?", carried, 0).answer.passages == follow.passages
+
+
+def test_a_message_with_nothing_to_search_keeps_the_last_question(answerer):
+    session = ChatSession(answerer)
+    session.ask("North Korea")
+    assert not session.ask("😀").answer.found
+    assert session.more().answer.shown_before == 3

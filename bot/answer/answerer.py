@@ -45,6 +45,11 @@ class Answerer:
     def sentence_count(self) -> int:
         return self.index.sentence_count
 
+    @property
+    def page_size(self) -> int:
+        """Passages per page: an answer's first page, and each "more"."""
+        return self.settings.top_k
+
     def sources(self) -> list[Source]:
         return self.index.sources()
 
@@ -90,11 +95,11 @@ class Answerer:
         carried_words = tuple(t.surface for t in terms if t.carried)
         ranking = self.rank(terms, question[:MAX_QUESTION_CHARS])  # the words analyzed, no more
         if not ranking.found:
-            return Answer(question, False, searched, tuple(corrections), context=carried_words, terms=tuple(terms))
+            return Answer(question, False, searched, tuple(corrections), carried_words=carried_words,
+                          terms=tuple(terms))
         passages = build_passages(self.index, ranking, terms, self.settings)
-        k = self.settings.top_k
-        return Answer(question, True, searched, tuple(corrections), tuple(passages[:k]),
-                      tuple(passages[k:]), carried_words, tuple(terms))
+        return Answer(question, True, searched, tuple(corrections), tuple(passages), carried_words=carried_words,
+                      terms=tuple(terms)).first_page(self.page_size)
 
     def rank(self, terms: list[QueryTerm], question: str) -> Ranking:
         """The candidates in their final order; when the best one answers the question (`found`), only

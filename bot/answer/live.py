@@ -10,46 +10,43 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Callable
+from typing import Any, Callable
 
 from bot.answer.answerer import Answerer
-from bot.answer.passages import Answer
 from bot.config import Settings
-from bot.corpus.load import Source
 from bot.errors import QuotebotError
-from bot.answer.query import QueryTerm
 
 logger = logging.getLogger(__name__)
 
 
+class _Current:
+    """A member of the newest answerer, looked up again on every use: a reload is seen at once, and
+    one call (an `answer`, say) runs wholly on the index it started on."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, live: "LiveAnswerer | None", owner: type | None = None) -> Any:
+        return self if live is None else getattr(live.current, self.name)
+
+
 class LiveAnswerer:
-    """Answers like an `Answerer` (same methods), always from the newest complete index."""
+    """An `AnswerService` that always answers from the newest complete index of its corpus folder."""
+
+    article_count = _Current()
+    sentence_count = _Current()
+    page_size = _Current()
+    sources = _Current()
+    example_questions = _Current()
+    answer = _Current()
 
     def __init__(self, answerer: Answerer, settings: Settings, fingerprint: str | None = None):
-        self._current = answerer
+        self.current = answerer  # replaced whole on a reload, never changed in place
         self.settings = settings  # where the corpus and the index are, how often to look
         self._fingerprint = fingerprint
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.reloads = 0
-
-    # -- the Answerer interface, delegated to the current index ----------------------------------
-    @property
-    def article_count(self) -> int:
-        return self._current.article_count
-
-    @property
-    def sentence_count(self) -> int:
-        return self._current.sentence_count
-
-    def sources(self) -> list[Source]:
-        return self._current.sources()
-
-    def example_questions(self, n: int = 3) -> list[str]:
-        return self._current.example_questions(n)
-
-    def answer(self, question: str, carried: tuple[QueryTerm, ...] = ()) -> Answer:
-        return self._current.answer(question, carried)
 
     # -- reloading ---------------------------------------------------------------------------------
     def check_once(self) -> bool:
@@ -71,7 +68,7 @@ class LiveAnswerer:
             logger.warning("reload failed, still answering from the previous index: %s", e)
             self._fingerprint = fp
             return False
-        self._current = Answerer(index, self.settings.answering)
+        self.current = Answerer(index, self.settings.answering)
         self._fingerprint = fp
         self.reloads += 1
         logger.info("index reloaded: %d articles, %d sentences", index.article_count, index.sentence_count)

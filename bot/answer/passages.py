@@ -51,23 +51,37 @@ class Answer:
     corrections: tuple[tuple[str, str], ...] = ()  # (typed, searched instead)
     passages: tuple[Passage, ...] = ()
     remaining: tuple[Passage, ...] = field(default=(), repr=False)  # ready for "more"
-    context: tuple[str, ...] = ()  # the carried words: taken over from the previous question
+    carried_words: tuple[str, ...] = ()  # words taken over from the previous question (a follow-up)
     terms: tuple[QueryTerm, ...] = field(default=(), repr=False)
     shown_before: int = 0  # passages of this answer already shown on earlier pages
 
+    # Paging: every front end (and the evaluation) shows an answer through `page`.
     @property
     def has_more(self) -> bool:
         return bool(self.remaining)
 
+    @property
+    def shown(self) -> int:
+        """Passages shown once this page has been: the earlier pages' and this one's."""
+        return self.shown_before + len(self.passages)
+
+    def page(self, start: int, k: int | None = None) -> "Answer":
+        """The same answer showing the k passages after its first `start` (all the rest when k is
+        None), the ones after them kept for "more".  Pages go forward: `start` is never before
+        this page's own."""
+        if start < self.shown_before:
+            raise ValueError(f"page {start} is before this answer's page ({self.shown_before})")
+        ahead = (self.passages + self.remaining)[start - self.shown_before:]
+        k = len(ahead) if k is None else k
+        return replace(self, passages=ahead[:k], remaining=ahead[k:], shown_before=start)
+
     def first_page(self, k: int) -> "Answer":
         """The same answer with its first k passages shown and the rest kept for "more"."""
-        every = self.passages + self.remaining
-        return replace(self, passages=every[:k], remaining=every[k:], shown_before=0)
+        return self.page(0, k)
 
     def next_page(self, k: int) -> "Answer":
         """The following k passages of the same answer."""
-        return replace(self, passages=self.remaining[:k], remaining=self.remaining[k:],
-                       shown_before=self.shown_before + len(self.passages))
+        return self.page(self.shown, k)
 
 
 def build_passages(index: SentenceIndex, ranking: Ranking, terms: Sequence[QueryTerm],

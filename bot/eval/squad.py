@@ -1,6 +1,6 @@
 """SQuAD v1.1 JSON -> article files of a corpus folder, and each question's expected character offsets.
 
-Each article is written as a plain article file: its title on the first line, a blank line, then
+Each article is written as an article file of text: its title on the first line, a blank line, then
 its paragraphs separated by blank lines.  An answer's place is its offset in that file, so the
 evaluation can check it against the hit sentence's start/end the answerer reports.
 """

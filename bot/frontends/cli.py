@@ -84,24 +84,13 @@ def build(settings: Settings) -> None:
     Example:
         quotebot build --corpus seeds --index index
     """
+    from bot.frontends.progress import ProgressBar
     from bot.index.store import build as build_index
-
-    bar = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if total < 200 or not sys.stderr.isatty():
-            return
-        if bar is None:
-            bar = click.progressbar(length=total, label="Indexing articles", file=sys.stderr)
-            bar.__enter__()
-        bar.update(done - bar.pos)
 
     if sys.stderr.isatty():
         _say(f"Reading and cleaning the articles in {settings.corpus_dir}...")
-    _, report = build_index(settings, progress)
-    if bar is not None:
-        bar.__exit__(None, None, None)
+    with ProgressBar("Indexing articles", minimum=200) as progress:
+        _, report = build_index(settings, progress)
     for w in report.warnings:
         _say(f"Warning: {w}")
     for s in report.skipped:
@@ -220,12 +209,14 @@ def evaluate(settings: Settings, file: Path, off_corpus: float, limit: int | Non
         quotebot eval tests/data/canned.json
         quotebot eval dev-v1.1.json --off-corpus 0.5 --json
     """
-    from bot.eval import run as ev
+    from bot.eval import run as evaluation
+    from bot.frontends.eval_report import format_report
+    from bot.frontends.progress import ProgressBar
 
-    progress = sys.stderr.isatty() and not as_json
-    report = ev.evaluate(file, settings, off_corpus=off_corpus, limit=limit, seed=seed,
-                         misses_path=misses, progress=progress)
-    click.echo(json.dumps(report.to_json()) if as_json else ev.format_report(report))
+    with ProgressBar("Asking", enabled=sys.stderr.isatty() and not as_json) as progress:
+        report = evaluation.evaluate(file, settings, off_corpus=off_corpus, limit=limit, seed=seed,
+                                     misses_path=misses, progress=progress)
+    click.echo(json.dumps(report.to_json()) if as_json else format_report(report))
 
 
 @cli.command()

@@ -5,17 +5,18 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bot.frontends import terminal
-from bot.answer.answerer import Answerer
+from bot.answer.service import AnswerService
 from bot.chat import ChatSession
+from bot.frontends import terminal
 
 PROMPT = "quotebot> "
 EXIT_HINT = "Type a question, :help for help, :quit or Ctrl-D to leave."
 
+
 def _setup_line_editing(history: Path) -> None:
     try:
         import readline
-    except ImportError:  # not on every platform; plain input() still works
+    except ImportError:  # not on every platform; input() still works without it
         return
     try:
         readline.read_history_file(history)
@@ -33,7 +34,7 @@ def _setup_line_editing(history: Path) -> None:
     atexit.register(save)
 
 
-def run_repl(answerer: Answerer, stdin=None, stdout=None, history: Path | None = None) -> None:
+def run_repl(answerer: AnswerService, stdin=None, stdout=None, history: Path | None = None) -> None:
     """Chat until :quit or end of input; `history`: the file readline keeps past questions in."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout

@@ -1,4 +1,4 @@
-"""Answers and notices as terminal text: ANSI bold/colour on a colour terminal, plain otherwise."""
+"""Answers and notices as terminal text: ANSI bold/colour on a colour terminal, none otherwise."""
 
 from __future__ import annotations
 

@@ -191,7 +191,7 @@ def test_rules_end_to_end_corrected_or_carried_words_alone(hand_answerer):
     typo = hand_answerer.answer("cabels")  # corrected to "cables"; s2 holds nothing else of it
     assert typo.corrections == (("cabels", "cables"),) and not typo.found
     carried = hand_answerer.answer("the", carried=(QueryTerm("cables", "cabl", 0.5, carried=True),))
-    assert carried.context == ("cables",) and carried.searched_for == () and not carried.found
+    assert carried.carried_words == ("cables",) and carried.searched_for == () and not carried.found
     assert hand_answerer.answer("steel", carried=(QueryTerm("cables", "cabl", 0.5, carried=True),)).found
 
 

@@ -4,10 +4,10 @@ import os
 import threading
 from dataclasses import replace
 
-from bot.index import store
 from bot.answer.answerer import Answerer
-from bot.chat import ChatSession
 from bot.answer.live import LiveAnswerer
+from bot.chat import ChatSession
+from bot.index import store
 
 
 def _live(settings):
@@ -25,8 +25,11 @@ def test_added_edited_and_deleted_articles_are_picked_up(tiny_corpus):
     assert not live.answer("volcano eruption lava").found
     assert live.check_once() is False  # nothing changed
     (tiny_corpus.corpus_dir / "d.txt").write_text("Volcano erupts\n\nThe volcano erupted at dawn and lava reached the sea.\n")
+    before = live.current
     assert live.check_once() is True
+    assert live.current is not before  # swapped whole
     assert live.answer("volcano eruption lava").found and live.article_count == 4
+    assert "d.txt" in [s.path for s in live.sources()] and live.sentence_count == live.current.sentence_count
     b = tiny_corpus.corpus_dir / "b.txt"
     b.write_text(b.read_text().replace("20,000 books", "45,000 books"))
     _touch_later(b)
@@ -80,3 +83,12 @@ def test_background_thread_reloads(tiny_corpus):
         assert live.answer("volcano erupted").found
     finally:
         live.stop()
+
+
+def test_a_session_made_before_a_reload_answers_from_the_new_index(tiny_corpus):
+    live = _live(tiny_corpus)
+    session = ChatSession(live)
+    assert not session.ask("volcano eruption lava").answer.found
+    (tiny_corpus.corpus_dir / "d.txt").write_text("Volcano erupts\n\nThe volcano erupted at dawn and lava reached the sea.\n")
+    assert live.check_once() is True
+    assert session.ask("volcano eruption lava").answer.found

@@ -192,8 +192,18 @@ class BotAPI:
             data = data if data is not None else sent["markup"]["inline_keyboard"][0][0]["callback_data"]
             query_id = f"cq{next(self._update_ids)}"
             self._push({"callback_query": {"id": query_id, "from": self.user(user_id), "chat_instance": "1",
-                                           "message": self._as_message(sent), "data": data}})
+                                           "message": self.as_message(sent), "data": data}})
             return query_id
+
+    def sent_before(self, chat_id: int, text: str, callback_data: str) -> dict:
+        """A message with a More button that a bot sent earlier (before a restart, or before this
+        server started): recorded as sent, so that pressing its button and editing it work."""
+        with self.cond:
+            markup = {"inline_keyboard": [[{"text": "More", "callback_data": callback_data}]]}
+            sent = {"chat_id": chat_id, "message_id": next(self._message_ids[chat_id]), "text": text, "html": text,
+                    "parse_mode": "HTML", "reply_to": None, "markup": markup, "time": time.monotonic()}
+            self.sent.append(sent)
+            return sent
 
     def inline(self, user_id: int, query: str) -> str:
         with self.cond:
@@ -376,7 +386,7 @@ class BotAPI:
                 "parse_mode": p.get("parse_mode"), "reply_to": reply_to, "markup": p.get("reply_markup"),
                 "time": time.monotonic()}
         self.sent.append(sent)
-        return self._as_message(sent)
+        return self.as_message(sent)
 
     def _edit(self, method: str, p: dict) -> dict:
         chat_id, message_id = int(p["chat_id"]), int(p["message_id"])
@@ -386,10 +396,11 @@ class BotAPI:
                     sent["html"] = p["text"]
                     sent["text"] = self._check_text(p["text"], p.get("parse_mode"))
                 sent["markup"] = p.get("reply_markup")
-                return self._as_message(sent)
+                return self.as_message(sent)
         raise ApiError(400, "Bad Request: message to edit not found")
 
-    def _as_message(self, sent: dict) -> dict:
+    def as_message(self, sent: dict) -> dict:
+        """A message the bot sent, as Telegram shows it in an update (to reply to it, say)."""
         chat = self._chats.get(sent["chat_id"]) or (self.private_chat(sent["chat_id"]) if sent["chat_id"] > 0
                                                     else self.group_chat(sent["chat_id"]))
         msg = {"message_id": sent["message_id"], "date": int(time.time()), "chat": chat, "from": self.me,

@@ -1,5 +1,5 @@
 """Running the real Application (from bot.frontends.telegram.app.build_application) in a background event loop,
-against the stand-in Bot API of tests/botapi.py, so tests can stay plain synchronous code."""
+against the stand-in Bot API of tests/support/botapi.py, so tests can stay plain synchronous code."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from pathlib import Path
 from telegram import Update
 
 from bot.answer.answerer import Answerer
+from bot.answer.service import AnswerService
 from bot.config import Settings
 from bot.index.store import open_index
 from bot.frontends.telegram.app import build_application
 
 from tests.support.botapi import BotAPI
-
 from tests.support.paths import SEEDS
 
 
@@ -39,8 +39,9 @@ def make_answerer(settings: Settings) -> Answerer:
 class RunningBot:
     """build_application(...) polling the stand-in from its own thread and event loop."""
 
-    def __init__(self, settings: Settings, answerer: Answerer, store_path: Path | None = None, poll_timeout: int = 1):
-        self.app = build_application(settings, answerer, store_path or settings.index_dir / "telegram.sqlite")
+    def __init__(self, settings: Settings, answerer: AnswerService, buttons_path: Path | None = None,
+                 poll_timeout: int = 1):
+        self.app = build_application(settings, answerer, buttons_path or settings.index_dir / "telegram.sqlite")
         self.poll_timeout = poll_timeout
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)

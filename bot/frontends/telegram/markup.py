@@ -40,7 +40,7 @@ def visible_len(html_text: str) -> int:
     return utf16_len(visible(html_text).strip())
 
 
-def plain_text(html_text: str) -> str:
+def strip_markup(html_text: str) -> str:
     """The fallback when Telegram rejects the HTML: same words, no markup."""
     return visible(html_text).strip()
 
@@ -107,7 +107,7 @@ def passage_html(p: Passage, number: int | None = None, limit: int = MAX_MESSAGE
     if utf16_len(sentence) > room:
         before, after, sentence = "", "", _cut_end(sentence, room)
     elif utf16_len(before) + utf16_len(sentence) + utf16_len(after) > room:
-        rest = room - utf16_len(sentence)  # shared by the context: at least half for what follows
+        rest = room - utf16_len(sentence)  # shared by the neighbouring sentences: at least half for what follows
         after_room = rest - min(utf16_len(before), rest // 2)
         if utf16_len(after) > after_room:
             after = _cut_end(after, after_room)
@@ -133,17 +133,18 @@ def split_blocks(blocks: Iterable[str], limit: int = MAX_MESSAGE) -> list[str]:
     return messages
 
 
-def answer_messages(answer: Answer, first_number: int = 1, sources: str = "/sources") -> list[str]:
-    """An answer as one or more HTML messages, each within Telegram's limit."""
+def answer_messages(answer: Answer, sources: str = "/sources") -> list[str]:
+    """A page of an answer as one or more HTML messages, each within Telegram's limit; its passages
+    are numbered on from the pages before it (a lone passage on a first page has no number)."""
     blocks = []
     if answer.corrections:
         blocks.append("Searched for: <i>" + esc(" ".join(answer.searched_for)) + "</i>")
     if not answer.found:
         blocks.append(esc(Notice.NO_ANSWER.format()) + "\n" + esc(Notice.NO_ANSWER_HINT.format(sources=sources)))
         return split_blocks(blocks)
-    numbered = len(answer.passages) > 1 or first_number > 1
+    numbered = len(answer.passages) > 1 or answer.shown_before > 0
     for i, p in enumerate(answer.passages):
-        blocks.append(passage_html(p, first_number + i if numbered else None))
+        blocks.append(passage_html(p, answer.shown_before + 1 + i if numbered else None))
     return split_blocks(blocks)
 
 
@@ -155,9 +156,9 @@ def notice_html(notice: Notice, example: str = "") -> str:
     return esc(notice.format())
 
 
-def reply_messages(reply: Reply, example: str = "", first_number: int = 1) -> list[str]:
+def reply_messages(reply: Reply, example: str = "") -> list[str]:
     if reply.answer is not None:
-        return answer_messages(reply.answer, first_number)
+        return answer_messages(reply.answer)
     assert reply.notice is not None
     return [notice_html(reply.notice, example)]
 

@@ -1,8 +1,8 @@
 """What a "More" button stands for, kept on disk so buttons still work after a restart.
 
-A button's callback_data is a short random key; the store maps it to the question, the words
+A button's callback_data is a short random key; the table maps it to the question, the words
 carried over from the conversation, and how many passages were already shown.  Each key is used
-once (pressing it takes it out) and the store keeps only the newest `max_rows` keys.
+once (pressing it takes it out), and only the newest `max_rows` keys are kept.
 """
 
 from __future__ import annotations
@@ -21,13 +21,17 @@ KEY_PREFIX = "m:"  # callback_data is "m:" + 11 URL-safe characters, far below T
 
 @dataclass(frozen=True)
 class MoreRequest:
+    """The page a More button asks for: the one after `shown` passages of the chat's question."""
+
     chat_id: int
     question: str
     carried: tuple[QueryTerm, ...]
     shown: int  # passages already shown
 
 
-class MoreStore:
+class MoreButtons:
+    """The More buttons sent and not yet pressed, and each chat's latest answer, in SQLite."""
+
     def __init__(self, path: Path, max_rows: int = 50_000):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.max_rows = max_rows
@@ -42,7 +46,7 @@ class MoreStore:
         self._db.execute("CREATE TABLE IF NOT EXISTS last (chat_id INTEGER PRIMARY KEY, key TEXT)")
 
     def put(self, request: MoreRequest) -> str:
-        """Store a request; returns its callback_data."""
+        """Keep a request for its button; returns the button's callback_data."""
         key = secrets.token_urlsafe(8)
         carried = json.dumps([asdict(t) for t in request.carried])
         with self._lock:

@@ -1,4 +1,5 @@
-"""The real Application (bot.frontends.telegram.app.build_application) against the stand-in Bot API, in process."""
+"""The handlers (bot.frontends.telegram.handlers) in the real Application (bot.frontends.telegram.app.build_application)
+against the stand-in Bot API, in process."""
 
 from __future__ import annotations
 
@@ -181,7 +182,7 @@ def test_group_answers_only_mentions_replies_and_ask(api, run):
     api.group(GROUP, 1, "@quotebot_test_bot Who replaced Choe Sun Hui?")
     mention = only(api.replies(GROUP))
     assert "Kim Hyok Chol" in mention["text"] and "quotebot_test_bot" not in mention["text"]
-    api.group(GROUP, 2, "Why was the defense minister executed?", reply_to=api._as_message(mention))
+    api.group(GROUP, 2, "Why was the defense minister executed?", reply_to=api.as_message(mention))
     assert "napping at a rally" in api.replies(GROUP, 2)[1]["text"]
     api.group(GROUP, 3, "/ask How many officials were executed in 2014?")
     assert "31 in 2014" in api.replies(GROUP, 3)[2]["text"]
@@ -195,7 +196,7 @@ def test_group_answers_only_mentions_replies_and_ask(api, run):
 
 
 def test_allowlist_refuses_politely_once(api, run, caplog):
-    caplog.set_level(logging.WARNING, logger="bot.frontends.telegram.app")
+    caplog.set_level(logging.WARNING, logger="bot.frontends.telegram.limits")
     run(allowed_users=frozenset({1}), allowed_chats=frozenset({GROUP}))
     for _ in range(3):
         api.private(2, "Who replaced Choe Sun Hui?")
@@ -250,7 +251,7 @@ def test_error_handler_apologises_without_internals(api, run, caplog):
     api.fail("sendMessage", 400)  # Telegram refuses the reply for a reason the bot can't fix
     api.private(1, "Who replaced Choe Sun Hui?")
     assert only(api.replies(1))["text"] == APOLOGY
-    errors = [r for r in caplog.records if r.name == "bot.frontends.telegram.app" and r.exc_info]
+    errors = [r for r in caplog.records if r.name == "bot.frontends.telegram.handlers" and r.exc_info]
     assert errors and all(TOKEN not in r.getMessage() for r in caplog.records)
 
 

@@ -8,8 +8,8 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.frontends.telegram import markup as fmt
 from bot.chat import ChatSession
+from bot.frontends.telegram import markup
 from tests.support.botapi import parse_telegram_html, utf16_len
 
 QUOTE = re.compile(r"<blockquote>(.*?)</blockquote>", re.S)
@@ -29,17 +29,17 @@ def test_every_telegram_reply_is_valid_html_within_the_limit_and_quotes_verbatim
     session = ChatSession(answerer)
     for line in lines:
         reply = session.handle(line)
-        for message in fmt.reply_messages(reply, "Who replaced Choe Sun Hui?"):
+        for message in markup.reply_messages(reply, "Who replaced Choe Sun Hui?"):
             visible = parse_telegram_html(message)  # raises on anything Telegram would reject
-            assert utf16_len(visible) <= fmt.MAX_MESSAGE
+            assert utf16_len(visible) <= markup.MAX_MESSAGE
             for quote in QUOTE.findall(message):
-                words = _folded(parse_telegram_html(quote)).replace(fmt.ELLIPSIS, "\n").split("\n")
+                words = _folded(parse_telegram_html(quote)).replace(markup.ELLIPSIS, "\n").split("\n")
                 for piece in (w.strip() for w in words):
                     assert not piece or any(piece in a for a in articles), piece
 
 
 def test_the_check_sees_real_quotes(answerer, seeds_index):
     reply = ChatSession(answerer).handle("How many officials were executed in 2014?")
-    messages = fmt.reply_messages(reply, "")
+    messages = markup.reply_messages(reply, "")
     quotes = [q for m in messages for q in QUOTE.findall(m)]
     assert quotes and "31 in 2014" in parse_telegram_html(quotes[0])

@@ -71,11 +71,18 @@ def test_added_and_deleted_articles_are_followed_without_a_restart(bot):
     assert "Quillfeather" not in ask(api, 1, NEW_QUESTION)
     assert "Kim Hyok Chol" in ask(api, 1, OLD_QUESTION)
 
-    # Add the article (and enough filler that the rebuild takes a moment); keep asking meanwhile.
+    # Add the article (and enough filler that the rebuild takes a moment); keep asking meanwhile.  The
+    # files are written aside and moved in, the article first: a check of the folder that falls among
+    # the moves still sees the article (writing 150 fillers in place takes long enough on a busy
+    # machine for a check to see only some of them, and not the article written last).
     rng = random.Random(5)
+    staging = corpus.parent / "staging"
+    staging.mkdir()
+    (staging / "lighthouse.txt").write_text(NEW_ARTICLE, encoding="utf-8")
     for n in range(150):
-        (corpus / f"filler_{n:03d}.txt").write_text(filler(n, rng), encoding="utf-8")
-    (corpus / "lighthouse.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+        (staging / f"filler_{n:03d}.txt").write_text(filler(n, rng), encoding="utf-8")
+    for path in sorted(staging.iterdir(), key=lambda p: p.name != "lighthouse.txt"):
+        path.rename(corpus / path.name)
     asked: list[tuple[int, datetime]] = []
     deadline = time.monotonic() + 30
     user = 100

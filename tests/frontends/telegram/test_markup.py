@@ -9,7 +9,7 @@ from tests.support.botapi import parse_telegram_html, utf16_len
 from bot.answer.passages import Answer, Passage
 from bot.chat import Notice, Reply
 from bot.corpus.load import Source
-from bot.frontends.telegram.markup import (MAX_MESSAGE, answer_messages, passage_html, plain_text, reply_messages,
+from bot.frontends.telegram.markup import (MAX_MESSAGE, answer_messages, passage_html, strip_markup, reply_messages,
                                  sources_messages, split_blocks, start_html, visible_len)
 
 NASTY = Source(title="<script>alert(1)</script> & </blockquote>", publisher="A&B <News>", byline="O'Brien",
@@ -80,7 +80,7 @@ def test_sources_and_start_escape_corpus_and_user_text():
     assert_valid(sources_messages([NASTY] * 200))
     html = start_html("<b>&", 2, 40, ["What about <x>?"])
     assert "Hello, &lt;b&gt;&amp;!" in html and "What about &lt;x&gt;?" in html
-    assert plain_text(html).startswith("Hello, <b>&!")
+    assert strip_markup(html).startswith("Hello, <b>&!")
 
 
 def test_split_blocks_never_exceeds_the_limit_when_blocks_fit():

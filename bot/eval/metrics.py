@@ -1,0 +1,96 @@
+"""What is right for a question, and the scores over many: R@k, MRR@10, answered and refused shares.
+
+A question is right at rank k when the k-th passage is right for it: SQuAD, the passage's hit
+sentence covers one of the answers' character offsets in the right article; canned, the passage's
+quote contains `expect` and comes from the article file `path`.  Questions with no answer (canned
+`no_answer`, SQuAD articles left out of the corpus) are right when the answerer refuses; a refusal is
+a miss at every rank for the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+
+from bot.index.sentences import SentenceIndex
+
+RANKS = (1, 3, 5)
+MRR_DEPTH = 10
+
+
+@dataclass(frozen=True)
+class Case:
+    """One question and what counts as right for it."""
+
+    question: str
+    path: str | None  # article file holding the answer; None: the right outcome is no answer
+    offsets: tuple[int, ...] = ()  # SQuAD: answer offsets in the article file's text
+    expect: str | None = None  # canned: a substring the quote must contain
+    within: int | None = None  # canned: the rank the expected passage must reach (default 1)
+
+    @property
+    def answerable(self) -> bool:
+        return self.path is not None
+
+    def covering(self, index: SentenceIndex) -> list[int]:
+        """The indexed sentences that hold one of the answer offsets (none: cleaning dropped it)."""
+        article = index.article_number(self.path) if self.path is not None else None
+        return [] if article is None else index.sentences_covering(article, self.offsets)
+
+
+@dataclass(frozen=True)
+class Result:
+    case: Case
+    found: bool
+    rank: int  # 1-based rank of the first right passage, 0 when none (or when refused)
+    passages: tuple[tuple[str, int, int], ...]  # (path, start, end) of each hit sentence, in order
+
+    @property
+    def right(self) -> bool:
+        if not self.case.answerable:
+            return not self.found
+        return 0 < self.rank <= (self.case.within or 1)
+
+
+@dataclass(frozen=True)
+class Scores:
+    recall: dict[int, float]  # R@k over answerable questions
+    mrr: float  # MRR@10 over answerable questions
+    answered: float | None  # share of answerable questions answered
+    refused: float | None  # share of no-answer questions refused
+
+    def to_json(self) -> dict:
+        out = {f"r@{k}": round(v, 4) for k, v in self.recall.items()}
+        out["mrr@10"] = round(self.mrr, 4)
+        out["answered"] = None if self.answered is None else round(self.answered, 4)
+        out["refused"] = None if self.refused is None else round(self.refused, 4)
+        return out
+
+
+def first_right(case: Case, passages: Iterable[tuple[str, int, int, str]]) -> int:
+    """1-based rank of the first passage (path, start, end, quote) that is right for the case, or 0."""
+    for rank, (path, start, end, quote) in enumerate(passages, 1):
+        if path != case.path:
+            continue
+        if case.expect is not None:
+            if case.expect in quote:
+                return rank
+        elif any(start <= off < end for off in case.offsets):
+            return rank
+    return 0
+
+
+def scores(results: Iterable[Result]) -> Scores:
+    """R@k, MRR@10 and answered share over answerable questions; refused share over the others."""
+    results = list(results)
+    ranks = np.asarray([r.rank for r in results if r.case.answerable], dtype=np.int64)
+    found = [r.found for r in results if r.case.answerable]
+    refused = [not r.found for r in results if not r.case.answerable]
+    n = len(ranks)
+    recall = {k: float(np.mean((ranks > 0) & (ranks <= k))) if n else 0.0 for k in RANKS}
+    hits = (ranks > 0) & (ranks <= MRR_DEPTH)
+    mrr = float(np.sum(1.0 / ranks[hits]) / n) if n else 0.0
+    return Scores(recall, mrr, float(np.mean(found)) if found else None,
+                  float(np.mean(refused)) if refused else None)

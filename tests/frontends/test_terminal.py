@@ -1,0 +1,35 @@
+"""bot.frontends.terminal: answers as terminal text, ANSI only when asked for."""
+
+from __future__ import annotations
+
+import re
+
+from bot.chat import Notice, Reply
+from bot.frontends.terminal import BOLD, HIGHLIGHT, answer_text, notice_text, reply_text
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def test_pages_are_numbered_on_and_say_how_many_are_left(answerer):
+    page = answerer.answer("North Korea").page(3, 3)
+    text = answer_text(page, colour=False)
+    assert re.findall(r"^\[(\d+)\]$", text, re.M) == ["4", "5", "6"]
+    assert text.endswith(f"({len(page.remaining)} more: type :more)")
+    assert not ANSI.search(text)
+    last = page.page(page.shown + len(page.remaining) - 1, 3)
+    assert "more: type :more" not in answer_text(last, colour=False)
+
+
+def test_colour_marks_the_sentence_and_the_words_asked_for(answerer):
+    page = answerer.answer("Who replaced Choe Sun Hui?")
+    text = answer_text(page, colour=True)
+    assert BOLD in text and HIGHLIGHT + "Choe" in text
+    assert ANSI.sub("", text) == answer_text(page, colour=False)
+
+
+def test_no_answer_and_notices(answerer):
+    assert answer_text(answerer.answer("What is the capital of France?"), colour=False) == \
+        Notice.NO_ANSWER.format() + "\n" + Notice.NO_ANSWER_HINT.format(sources=":sources")
+    asked = []
+    assert notice_text(Notice.NO_MORE, lambda: asked.append(1) or "Q?") == Notice.NO_MORE.format() and not asked
+    assert reply_text(Reply(notice=Notice.EMPTY), False, lambda: "Who?") == Notice.EMPTY.format(example="Who?")
