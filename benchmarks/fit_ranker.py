@@ -44,7 +44,7 @@ from bot.answer import ranking
 from bot.eval import squad  # noqa: E402
 from bot.answer.answerer import Answerer  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.index.store import build, open_index  # noqa: E402
+from bot.index.build import build, open_index  # noqa: E402
 from bot.answer.trees import TreeEnsemble  # noqa: E402
 
 

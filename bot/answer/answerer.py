@@ -13,7 +13,7 @@ import numpy as np
 
 from bot import text
 from bot.config import AnswerSettings
-from bot.corpus.load import Source
+from bot.corpus.types import Source
 from bot.index.sentences import SentenceIndex
 from bot.answer.ranking import Ranker, QueryTerm
 

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from bot.index import store
+from bot.index import build as index_build
+from bot.index import format as index_format
 from bot.answer.answerer import Answerer
 from bot.frontends.cli import cli, answer_json
 
@@ -38,14 +39,14 @@ def touch_later(path: Path) -> None:
 
 
 def test_save_load_round_trip_answers_identically(tiny_corpus):
-    built, report = store.build(tiny_corpus)
+    built, report = index_build.build(tiny_corpus)
     assert report.articles == 3 and report.sentences > 5 and not report.reused
     for mmap in (True, False):
-        loaded, manifest = store.load(tiny_corpus.index_dir, mmap=mmap)
-        assert manifest["fingerprint"] == store.fingerprint(tiny_corpus.corpus_dir)
+        loaded, manifest = index_format.load(tiny_corpus.index_dir, mmap=mmap)
+        assert manifest["fingerprint"] == index_build.fingerprint(tiny_corpus.corpus_dir)
         assert answers(loaded, tiny_corpus) == answers(built, tiny_corpus)
-        for name, arr in store._array_files(built).items():
-            np.testing.assert_array_equal(store._array_files(loaded)[name], arr)
+        for name, arr in index_format.array_files(built).items():
+            np.testing.assert_array_equal(index_format.array_files(loaded)[name], arr)
         assert bytes(loaded.blob) == bytes(built.blob)
         assert loaded.articles == built.articles and loaded.surface_terms == built.surface_terms
     found = [a for a in answers(built, tiny_corpus) if a["found"]]
@@ -53,10 +54,10 @@ def test_save_load_round_trip_answers_identically(tiny_corpus):
 
 
 def test_format_is_plain_npy_and_json(tiny_corpus):
-    store.build(tiny_corpus)
-    build = store.current_build(tiny_corpus.index_dir)
+    index_build.build(tiny_corpus)
+    build = index_format.current_build(tiny_corpus.index_dir)
     manifest = json.loads((build / "manifest.json").read_text())
-    assert manifest["format"] == store.FORMAT and manifest["version"] == store.FORMAT_VERSION
+    assert manifest["format"] == index_format.FORMAT and manifest["version"] == index_format.FORMAT_VERSION
     for name in manifest["files"]:
         path = build / name
         assert name.endswith((".npy", ".json", ".bin"))
@@ -70,18 +71,18 @@ def test_format_is_plain_npy_and_json(tiny_corpus):
 
 def test_missing_index_is_built_on_first_use_with_a_message(tiny_corpus):
     said: list[str] = []
-    index = store.open_index(tiny_corpus, notify=collect(said))
+    index = index_build.open_index(tiny_corpus, notify=collect(said))
     assert index.article_count == 3
     assert any("first use" in m for m in said), said
     assert any(m.startswith("Indexed 3 articles") for m in said)
     said.clear()
-    store.open_index(tiny_corpus, notify=collect(said))
+    index_build.open_index(tiny_corpus, notify=collect(said))
     assert said == []  # current index: loaded silently
 
 
 @pytest.mark.parametrize("change", ["add", "edit", "delete", "sidecar"])
 def test_stale_corpus_is_rebuilt_and_said(tiny_corpus, change):
-    store.open_index(tiny_corpus)
+    index_build.open_index(tiny_corpus)
     corpus = tiny_corpus.corpus_dir
     if change == "add":
         (corpus / "sub").mkdir()
@@ -95,7 +96,7 @@ def test_stale_corpus_is_rebuilt_and_said(tiny_corpus, change):
     else:
         (corpus / "a.txt").with_suffix(".json").write_text('{"publisher": "Portville Wire"}')
     said: list[str] = []
-    index = store.open_index(tiny_corpus, notify=collect(said))
+    index = index_build.open_index(tiny_corpus, notify=collect(said))
     assert any("changed; rebuilding" in m for m in said), said
     a = Answerer(index, tiny_corpus.answering)
     if change == "add":
@@ -107,31 +108,31 @@ def test_stale_corpus_is_rebuilt_and_said(tiny_corpus, change):
     else:
         assert a.answer("steel cables").passages[0].source.publisher == "Portville Wire"
     said.clear()
-    store.open_index(tiny_corpus, notify=collect(said))
+    index_build.open_index(tiny_corpus, notify=collect(said))
     assert said == []
 
 
 def test_fingerprint_changes_with_same_size_same_mtime_edit(tiny_corpus):
     path = tiny_corpus.corpus_dir / "a.txt"
-    before = store.fingerprint(tiny_corpus.corpus_dir)
+    before = index_build.fingerprint(tiny_corpus.corpus_dir)
     st = path.stat()
     path.write_text(path.read_text().replace("412", "413"))
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # size and mtime as before: ctime still moves
     assert path.stat().st_size == st.st_size
-    assert store.fingerprint(tiny_corpus.corpus_dir) != before
+    assert index_build.fingerprint(tiny_corpus.corpus_dir) != before
 
 
 def test_build_reports_counts_and_reuse_after_waiting(tiny_corpus):
-    _, first = store.build(tiny_corpus)
-    _, again = store.build(tiny_corpus)  # an explicit build always builds...
+    _, first = index_build.build(tiny_corpus)
+    _, again = index_build.build(tiny_corpus)  # an explicit build always builds...
     assert not again.reused
-    _, reused = store.build(tiny_corpus, reuse=True)  # ...open_index's build keeps a current index
+    _, reused = index_build.build(tiny_corpus, reuse=True)  # ...open_index's build keeps a current index
     assert reused.reused and (reused.articles, reused.sentences) == (first.articles, first.sentences)
 
 
 def test_only_one_build_folder_kept(tiny_corpus):
     for _ in range(3):
-        store.build(tiny_corpus)
+        index_build.build(tiny_corpus)
     names = [p.name for p in tiny_corpus.index_dir.iterdir()]
     assert len([n for n in names if n.startswith("build-")]) == 1
     assert "CURRENT.tmp" not in names
@@ -190,7 +191,7 @@ def test_subprocess_corrupt_index_is_rebuilt_with_a_warning(tiny_corpus, tmp_pat
     args = ["--corpus", str(tiny_corpus.corpus_dir), "--index", str(tiny_corpus.index_dir)]
     first = _run(["ask", "--json", "How many steel cables were replaced?", *args], tmp_path)
     assert first.returncode == 0 and "first use" in first.stderr
-    build = store.current_build(tiny_corpus.index_dir)
+    build = index_format.current_build(tiny_corpus.index_dir)
     weights = build / "sent.weights.npy"
     weights.write_bytes(weights.read_bytes()[:-7])
     second = _run(["ask", "--json", "How many steel cables were replaced?", *args], tmp_path)
@@ -207,8 +208,8 @@ def test_subprocess_corrupt_index_is_rebuilt_with_a_warning(tiny_corpus, tmp_pat
 def test_cli_unreadable_index_rebuilt(tiny_corpus):
     """A file that cannot be read at all (here a folder where terms.json should be; chmod does not
     stop root) is reported and the index rebuilt."""
-    store.build(tiny_corpus)
-    build = store.current_build(tiny_corpus.index_dir)
+    index_build.build(tiny_corpus)
+    build = index_format.current_build(tiny_corpus.index_dir)
     (build / "terms.json").unlink()
     (build / "terms.json").mkdir()
     args = ["--corpus", str(tiny_corpus.corpus_dir), "--index", str(tiny_corpus.index_dir)]
@@ -220,11 +221,11 @@ def test_cli_unreadable_index_rebuilt(tiny_corpus):
 
 def test_load_time_of_verification_is_reported(tiny_corpus, capsys):
     """Not a timing test: records what verifying a small index costs (the benchmark covers 1M)."""
-    store.build(tiny_corpus)
+    index_build.build(tiny_corpus)
     t = time.perf_counter()
-    store.load(tiny_corpus.index_dir)
+    index_format.load(tiny_corpus.index_dir)
     with_check = time.perf_counter() - t
     t = time.perf_counter()
-    store.load(tiny_corpus.index_dir, verify=False)
+    index_format.load(tiny_corpus.index_dir, verify=False)
     without = time.perf_counter() - t
     assert with_check < 1.0 and without < 1.0
