@@ -6,3 +6,4 @@ ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
 CANNED = ROOT / "tests" / "data" / "canned.json"
 PAGES = ROOT / "tests" / "fixtures" / "pages"
+OLD_INDEX = ROOT / "tests" / "index" / "data" / "index_v2"
