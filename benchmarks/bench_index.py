@@ -141,7 +141,7 @@ def worker_build(args) -> dict:
     if args.skip_dedupe:  # measure everything else when duplicate merging is too slow to wait for
         from bot.corpus import load
 
-        load.merge_duplicates = lambda articles, parallel=False: list(articles)
+        load.merge_duplicates = lambda articles, *, parallel=False: list(articles)
     t0 = time.perf_counter()
     index, report = _profiled(args, "build", lambda: build(settings))
     seconds = time.perf_counter() - t0

@@ -35,7 +35,7 @@ def fork_is_safe() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def map_chunks(fn: Callable[[Sequence[T], int], R], work: Sequence[T], bounds: Sequence[Bounds],
+def map_chunks(fn: Callable[[Sequence[T], int], R], work: Sequence[T], bounds: Sequence[Bounds], *,
                parallel: bool = True) -> Iterator[R]:
     """fn(work[lo:hi], lo) for each (lo, hi) of `bounds`, yielded in that order.
 

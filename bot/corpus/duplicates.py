@@ -77,7 +77,8 @@ def _sketches(articles: Sequence[Article], parallel: bool) -> list[np.ndarray]:
         return [_sketch(a, word_hashes) for a in chunk]
 
     out: list[np.ndarray] = []
-    for part in map_chunks(sketch_chunk, articles, bounds_by_count(len(articles), _SKETCH_CHUNK), parallel):
+    bounds = bounds_by_count(len(articles), _SKETCH_CHUNK)
+    for part in map_chunks(sketch_chunk, articles, bounds, parallel=parallel):
         out += part
     return out
 
@@ -129,7 +130,7 @@ def _prefix_pairs(prefixes: list[np.ndarray]) -> dict[int, list[int]] | None:
     return {j: sorted(found) for j, found in pairs.items()}
 
 
-def merge_duplicates(articles: Sequence[Article], parallel: bool = False) -> list[Article]:
+def merge_duplicates(articles: Sequence[Article], *, parallel: bool = False) -> list[Article]:
     """Articles in order; each one whose body shingles reach DUPLICATE_JACCARD with an earlier kept
     article is folded into the first such article's `also`.  `parallel`: sketch the articles in a
     pool of workers (the same result, sooner for a big corpus)."""

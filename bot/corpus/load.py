@@ -49,11 +49,13 @@ def _read_all(folder: Path, paths: Sequence[Path]) -> Iterator[tuple[Article | S
         return out
 
     bounds = bounds_by_count(len(paths), _READ_CHUNK)
-    for part in map_chunks(read_chunk, paths, bounds, _worth_a_pool(size, len(paths))):
+    for part in map_chunks(read_chunk, paths, bounds, parallel=_worth_a_pool(size, len(paths))):
         yield from part
 
 
 def load_corpus(folder: Path) -> Corpus:
+    """Every article file under `folder`, read and with the copies of one story merged; each file's
+    warnings and skip are logged as they come.  QuotebotError when no file holds a usable article."""
     folder = check_folder(folder)
     warnings: list[str] = []
     articles: list[Article] = []
@@ -71,4 +73,4 @@ def load_corpus(folder: Path) -> Corpus:
         detail = f"; skipped: {', '.join(f'{s.path} ({s.reason})' for s in skipped)}" if skipped else ""
         raise QuotebotError(f"Corpus folder {folder} holds no usable article (.txt, .md, .html){detail}")
     parallel = _worth_a_pool(sum(len(a.text) for a in articles), len(articles))
-    return Corpus(tuple(merge_duplicates(articles, parallel)), tuple(skipped), tuple(warnings))
+    return Corpus(tuple(merge_duplicates(articles, parallel=parallel)), tuple(skipped), tuple(warnings))

@@ -49,7 +49,6 @@ def test_bom_stripped(tmp_path):
     assert a.text.startswith("BOM headline") and a.source.title == "BOM headline"
 
 
-
 def test_decode_falls_back_and_says_so():
     warnings: list[str] = []
     assert decode("Café".encode("utf-16"), "a.txt", warnings) == "Café" and warnings == []
