@@ -5,8 +5,8 @@
 Every measurement runs in a fresh subprocess of this script (`--worker ...`), so the build's and
 the baselines' memory never count as serving memory and every load starts from a new process:
 
-    build      bot.index.store.build(settings) from the text (splitting, terms, index, save)
-    load       bot.index.store.load(index_dir): once "cold" (the index files dropped from the page cache
+    build      bot.index.build.build(settings) from the text (splitting, terms, index, save)
+    load       bot.index.format.load(index_dir): once "cold" (the index files dropped from the page cache
                with posix_fadvise(DONTNEED)) and --load-runs times warm; median reported
     serve      load + Answerer + answer every query (Answerer.answer, passages included), then
                index.sentences.search(terms, 10) for every query; peak RSS (VmHWM) of that process
@@ -135,15 +135,15 @@ def _profiled(args, name: str, fn):
 
 
 def worker_build(args) -> dict:
-    from bot.index import store
+    from bot.index.build import build
 
     settings = _settings(args)
     if args.skip_dedupe:  # measure everything else when duplicate merging is too slow to wait for
-        from bot.corpus import load as corpus
+        from bot.corpus import load
 
-        corpus._merge_duplicates = lambda articles: list(articles)
+        load.merge_duplicates = lambda articles, *, parallel=False: list(articles)
     t0 = time.perf_counter()
-    index, report = _profiled(args, "build", lambda: store.build(settings))
+    index, report = _profiled(args, "build", lambda: build(settings))
     seconds = time.perf_counter() - t0
     return {"seconds": seconds, "report_seconds": report.seconds, "articles": report.articles,
             "sentences": report.sentences, "vocabulary": report.vocabulary,
@@ -154,11 +154,11 @@ def worker_build(args) -> dict:
 
 def worker_load(args) -> dict:
     t0 = time.perf_counter()
-    from bot.index import store
+    from bot.index import format as index_format
     from bot.answer.answerer import Answerer
 
     t1 = time.perf_counter()
-    index, manifest = store.load(Path(args.index))
+    index, manifest = index_format.load(Path(args.index))
     t2 = time.perf_counter()
     answerer = Answerer(index, _settings(args).answering)
     t3 = time.perf_counter()
@@ -173,11 +173,11 @@ def worker_serve(args) -> dict:
     import gc
 
     from bot import text
-    from bot.index import store
+    from bot.index import format as index_format
     from bot.answer.answerer import Answerer
 
     queries = read_queries(Path(args.queries), args.limit_queries)
-    index, _ = store.load(Path(args.index))
+    index, _ = index_format.load(Path(args.index))
     answerer = Answerer(index, _settings(args).answering)
     after_load = proc_status()
     for q in queries[:10]:  # warm-up: first-touch of the mapped arrays and caches
@@ -216,10 +216,10 @@ def worker_baselines(args) -> dict:
     import numpy as np
 
     from bot import text
-    from bot.index import store
+    from bot.index import format as index_format
 
     queries = read_queries(Path(args.queries), args.limit_queries)
-    index, _ = store.load(Path(args.index))
+    index, _ = index_format.load(Path(args.index))
     bm = index.sentences
     token_lists = [text.terms(q["question"]) for q in queries]
     token_lists = [t for t in token_lists if t]
@@ -371,7 +371,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", action="store_true", help="cProfile the build and the answers (slower)")
     ap.add_argument("--py-spy", action="store_true", help="sample the build with py-spy (pip install py-spy)")
     ap.add_argument("--skip-dedupe", action="store_true",
-                    help="build without bot.corpus.load._merge_duplicates (monkeypatched in the build worker only)")
+                    help="build without merging duplicates (bot.corpus.load.merge_duplicates monkeypatched "
+                         "in the build worker only)")
     ap.add_argument("--keep-openblas-env", action="store_true", help="do not unset OPENBLAS_* for the workers")
     ap.add_argument("--out-dir", type=Path, default=Path("benchmarks/out"))
     ap.add_argument("--json", type=Path, help="default: <out-dir>/bench_<index name>.json")
@@ -419,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.skip_build and (args.index / "CURRENT").is_file():
         step("build skipped (--skip-build)")
     else:
-        step("building (bot.index.store.build) ...")
+        step("building (bot.index.build.build) ...")
         results["build"] = run_worker("build", args, env)
     build_dir = current_build_dir(args.index)
     results["index_bytes"] = dir_size(build_dir)
@@ -467,7 +468,7 @@ def report(r: dict, args) -> None:
                 f"<= {TARGETS['build_seconds']:.0f}", b["seconds"] <= TARGETS["build_seconds"])
         else:
             checks["build"] = b["seconds"] <= TARGETS["build_seconds"]
-            row("build seconds (bot.index.store.build)", f"{b['seconds']:.1f}", f"<= {TARGETS['build_seconds']:.0f}",
+            row("build seconds (bot.index.build.build)", f"{b['seconds']:.1f}", f"<= {TARGETS['build_seconds']:.0f}",
                 checks["build"])
         row("build process wall seconds (incl. imports)", f"{b['process_wall_seconds']:.1f}")
         row("build peak RSS MB", f"{mb(b['status'].get('VmHWM')):.0f}")
@@ -476,7 +477,7 @@ def report(r: dict, args) -> None:
     warm_loads = [w["load_seconds"] for w in r["load_warm"]]
     warm_load = statistics.median(warm_loads)
     checks["load"] = max(warm_load, cold["load_seconds"]) <= TARGETS["load_seconds"]
-    row("load seconds cold (store.load, page cache dropped)", f"{cold['load_seconds']:.3f}",
+    row("load seconds cold (format.load, page cache dropped)", f"{cold['load_seconds']:.3f}",
         f"<= {TARGETS['load_seconds']:.0f}", cold["load_seconds"] <= TARGETS["load_seconds"])
     row(f"load seconds warm (median of {len(warm_loads)} fresh processes)", f"{warm_load:.3f}",
         f"<= {TARGETS['load_seconds']:.0f}", warm_load <= TARGETS["load_seconds"])

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.index import store  # noqa: E402
+from bot.index.build import open_index  # noqa: E402
 from bot.answer.answerer import Answerer  # noqa: E402
 from bot.chat import ChatSession  # noqa: E402
 from bot.config import Settings  # noqa: E402
@@ -68,7 +68,7 @@ def main() -> int:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(corpus_dir=args.corpus, index_dir=args.index or Path(tmp) / "index")
-        answerer = Answerer(store.open_index(settings, notify=lambda m: print(m, file=sys.stderr)), settings.answering)
+        answerer = Answerer(open_index(settings, notify=lambda m: print(m, file=sys.stderr)), settings.answering)
         cases = nasty_inputs(random.Random(args.seed), args.random)
         timings: list[tuple[float, float, str, int, bool]] = []
         for name, question in cases.items():

@@ -7,7 +7,8 @@ import pytest
 
 from bot.answer.answerer import Answerer
 from bot.config import Settings
-from bot.index import store
+from bot.index import format as index_format
+from bot.index.build import build
 from tests.support.paths import SEEDS
 
 
@@ -17,13 +18,13 @@ def seeds_settings(tmp_path_factory) -> Settings:
     corpus = base / "seeds"
     shutil.copytree(SEEDS, corpus)
     settings = Settings(corpus_dir=corpus, index_dir=base / "index")
-    store.build(settings)
+    build(settings)
     return settings
 
 
 @pytest.fixture(scope="session")
 def seeds_index(seeds_settings):
-    index, _ = store.load(seeds_settings.index_dir)
+    index, _ = index_format.load(seeds_settings.index_dir)
     return index
 
 

@@ -14,7 +14,7 @@ from bot.answer.passages import Answer, build_passages
 from bot.answer.query import NOTHING, QueryTerm, Ranking
 from bot.answer.ranking import Ranker
 from bot.config import AnswerSettings
-from bot.corpus.load import Source
+from bot.corpus.types import Source
 from bot.index.sentences import SentenceIndex
 
 # Questions are cut to this many characters and distinct terms before searching: a 100 KB paste

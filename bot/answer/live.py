@@ -51,10 +51,10 @@ class LiveAnswerer:
     # -- reloading ---------------------------------------------------------------------------------
     def check_once(self) -> bool:
         """Rebuild and swap if the corpus changed; True when a new index was swapped in."""
-        from bot.index import store
+        from bot.index import build as index_build
 
         try:
-            fp = store.fingerprint(self.settings.corpus_dir)
+            fp = index_build.fingerprint(self.settings.corpus_dir)
         except OSError as e:
             logger.warning("cannot read the corpus folder %s: %s", self.settings.corpus_dir, e)
             return False
@@ -62,7 +62,7 @@ class LiveAnswerer:
             return False
         logger.info("articles changed in %s; rebuilding the index", self.settings.corpus_dir)
         try:
-            index = store.open_index(self.settings, notify=lambda message: logger.info("%s", message))
+            index = index_build.open_index(self.settings, notify=lambda message: logger.info("%s", message))
         except (QuotebotError, OSError) as e:
             # Keep serving the old index: an emptied or broken folder must not take the bot down.
             logger.warning("reload failed, still answering from the previous index: %s", e)

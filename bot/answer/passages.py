@@ -13,7 +13,7 @@ from functools import cached_property
 from bot import text
 from bot.answer.query import QueryTerm, Ranking
 from bot.config import AnswerSettings
-from bot.corpus.load import Source
+from bot.corpus.types import Source
 from bot.index.sentences import SentenceIndex
 
 # How many passages one question keeps ready (the first page plus what "more" pages through).

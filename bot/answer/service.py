@@ -10,7 +10,7 @@ from typing import Protocol, runtime_checkable
 
 from bot.answer.passages import Answer
 from bot.answer.query import QueryTerm
-from bot.corpus.load import Source
+from bot.corpus.types import Source
 
 
 @runtime_checkable

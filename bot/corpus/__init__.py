@@ -1,0 +1,11 @@
+"""The corpus stage: article files in a folder -> cleaned articles with their sources.
+
+types       the value types (Source, Paragraph, Article, Skipped, Corpus)
+files       finding and reading one article file (decoding, sidecars)
+html        HTML pages reduced to text
+extract     paragraphs of a page kept or dropped, and the metadata it shows
+cleaning    the line rules that recognise page furniture
+metadata    bylines, datelines, dates and publisher names
+duplicates  near-duplicate detection (the same story in several files)
+load        load_corpus: the whole folder read and merged
+"""

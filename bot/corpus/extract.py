@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.corpus import cleaning as C
-from bot.corpus import metadata as M
+from bot.corpus import cleaning, metadata
 
 # Prose long enough to mean the article (not a teaser list) has resumed.
 _PROSE_WORDS = 20
@@ -40,23 +39,23 @@ def extract(text: str, markdown: bool = False, captions: frozenset[int] | set[in
     out = Extracted()
     dropped: list[str] = []
     items: list[tuple[_Para, str | None]] = []
-    for span in C.split_paragraphs(text):
+    for span in cleaning.split_paragraphs(text):
         p = _Para(span.start, span.end)
         if markdown:
             _strip_markdown(text, p)
         raw = text[p.start:p.end]
-        cap = C.caption_parts(raw)
+        cap = cleaning.caption_parts(raw)
         if cap == (0, 0):
             # A photo credit names the agency, not the publisher; a copyright line may name the page.
             if re.match(r"(?:©|copyright)", raw.strip(), re.IGNORECASE):
-                dropped.append(C.norm(raw))
+                dropped.append(cleaning.norm(raw))
             continue
         if cap:
             p.start, p.end, p.kind = p.start + cap[0], p.start + cap[1], "caption"
         elif p.start in captions:
             p.kind = "caption"
-        p.t = C.norm(text[p.start:p.end])
-        items.append((p, C.boilerplate_reason(p.t)))
+        p.t = cleaning.norm(text[p.start:p.end])
+        items.append((p, cleaning.boilerplate_reason(p.t)))
     items = _mark_menus(items)
 
     paras: list[_Para] = []
@@ -64,10 +63,10 @@ def extract(text: str, markdown: bool = False, captions: frozenset[int] | set[in
     zone: str | None = None  # "hard" after a section heading, "soft" after a paywall pitch
     long_body = 0
     for n, (p, reason) in enumerate(items):
-        if C.is_comments_marker(p.t) and long_body >= _BODY_BEFORE_COMMENTS:
+        if cleaning.is_comments_marker(p.t) and long_body >= _BODY_BEFORE_COMMENTS:
             dropped.extend(q.t for q, _ in items[n:])
             break
-        if C.is_zone_marker(p.t):
+        if cleaning.is_zone_marker(p.t):
             zone = "hard"
         elif reason == "promotion":
             zone = zone or "soft"
@@ -87,7 +86,7 @@ def extract(text: str, markdown: bool = False, captions: frozenset[int] | set[in
     paras = _dedupe(paras)
     out.paragraphs = [(p.start, p.end, p.kind) for p in paras]
     if not out.publisher:
-        out.publisher = M.publisher_from_boilerplate(dropped)
+        out.publisher = metadata.publisher_from_boilerplate(dropped)
     return out
 
 
@@ -95,7 +94,7 @@ def _mark_menus(items: list[tuple[_Para, str | None]]) -> list[tuple[_Para, str 
     """Three or more short labels in a row (kept or already flagged) are a menu."""
     def label(item: tuple[_Para, str | None]) -> bool:
         p, reason = item
-        return reason in ("navigation", "menu", "section heading") or (p.kind == "body" and C.short_label(p.t))
+        return reason in ("navigation", "menu", "section heading") or (p.kind == "body" and cleaning.short_label(p.t))
 
     out = list(items)
     i = 0
@@ -112,13 +111,13 @@ def _mark_menus(items: list[tuple[_Para, str | None]]) -> list[tuple[_Para, str 
 
 def _pitchy(t: str) -> bool:
     """Inside a paywall block: drop labels and anything still talking to the reader."""
-    return not C.sentence_like(t) or C.pitch(t)
+    return not cleaning.sentence_like(t) or cleaning.pitch(t)
 
 
 def _prose(t: str) -> bool:
-    if C.protected(t) and C.boilerplate_reason(t) is None:
+    if cleaning.protected(t) and cleaning.boilerplate_reason(t) is None:
         return True
-    return len(t.split()) >= _PROSE_WORDS and C.sentence_like(t) and C.boilerplate_reason(t) is None
+    return len(t.split()) >= _PROSE_WORDS and cleaning.sentence_like(t) and cleaning.boilerplate_reason(t) is None
 
 
 def _strip_markdown(text: str, p: _Para) -> None:
@@ -130,13 +129,13 @@ def _strip_markdown(text: str, p: _Para) -> None:
 
 def _metadata_line(t: str, out: Extracted) -> bool:
     """Bylines and timestamps describe the article; they are not part of it."""
-    name = M.byline(t)
+    name = metadata.byline(t)
     if name:
         out.byline = out.byline or name
-        out.date = out.date or M.posted_date(t)
+        out.date = out.date or metadata.posted_date(t)
         return True
-    if M.is_timestamp(t):
-        out.date = out.date or M.posted_date(t)
+    if metadata.is_timestamp(t):
+        out.date = out.date or metadata.posted_date(t)
         return True
     return False
 
@@ -147,7 +146,7 @@ def _headline_like(p: _Para) -> bool:
         p.kind != "caption"
         and len(t.split()) <= 25
         and not re.search(r"[.:;,]$", t)
-        and M.dateline(t) is None
+        and metadata.dateline(t) is None
     )
 
 
@@ -183,10 +182,10 @@ def _headline(paras: list[_Para], out: Extracted, meta_at: list[int]) -> None:
 def _deck_like(p: _Para) -> bool:
     return (
         p.kind == "body"
-        and M.dateline(p.t) is None
+        and metadata.dateline(p.t) is None
         and len(p.t.split()) <= 40
-        and len(C.sentences(p.t)) <= 1
-        and not C.protected(p.t)
+        and len(cleaning.sentences(p.t)) <= 1
+        and not cleaning.protected(p.t)
     )
 
 
@@ -198,7 +197,7 @@ def _datelines(paras: list[_Para], out: Extracted) -> None:
     for p in paras:
         if p.kind != "body":
             continue
-        d = M.dateline(p.t)
+        d = metadata.dateline(p.t)
         if d:
             out.place, date, pub = d
             out.date = date or out.date
@@ -217,9 +216,10 @@ def _dedupe(paras: list[_Para]) -> list[_Para]:
             continue
         seen.add(key)
         if p.kind == "caption":
-            words = C.content_words(p.t)
+            words = cleaning.content_words(p.t)
             if words and body_sents is None:
-                body_sents = [C.content_words(s) for q in paras if q.kind != "caption" for s in C.sentences(q.t)]
+                body_sents = [cleaning.content_words(s)
+                              for q in paras if q.kind != "caption" for s in cleaning.sentences(q.t)]
             if words and any(len(words & s) >= _CAPTION_REPEAT * len(words) for s in body_sents):
                 continue
         kept.append(p)

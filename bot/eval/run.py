@@ -73,7 +73,7 @@ class Report:
 def evaluate(file: Path, settings: Settings, *, off_corpus: float = 0.0, limit: int | None = None,
              seed: int = 0, misses_path: Path | None = None, progress: Progress | None = None) -> Report:
     """Build the index of the file's corpus the normal way, ask every question, score the answers."""
-    from bot.index.store import build, open_index
+    from bot.index.build import build, open_index
 
     file = Path(file)
     rng = random.Random(seed)

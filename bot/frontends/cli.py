@@ -59,7 +59,7 @@ def _configure_logging(level: str) -> None:
 
 
 def open_answerer(settings: Settings) -> Answerer:
-    from bot.index.store import open_index
+    from bot.index.build import open_index
 
     return Answerer(open_index(settings, notify=_say), settings.answering)
 
@@ -85,7 +85,7 @@ def build(settings: Settings) -> None:
         quotebot build --corpus seeds --index index
     """
     from bot.frontends.progress import ProgressBar
-    from bot.index.store import build as build_index
+    from bot.index.build import build as build_index
 
     if sys.stderr.isatty():
         _say(f"Reading and cleaning the articles in {settings.corpus_dir}...")
@@ -235,11 +235,11 @@ def telegram(settings: Settings, webhook: str | None, listen: str, port: int, se
         quotebot telegram --webhook https://bot.example.org/tg --port 8443 --secret-token s3cret
     """
     settings.checked_token()
-    from bot.index import store
+    from bot.index import build as index_build
     from bot.answer.live import LiveAnswerer
     from bot.frontends.telegram.app import run
 
-    fingerprint = store.fingerprint(settings.corpus_dir) if settings.corpus_dir.is_dir() else None
+    fingerprint = index_build.fingerprint(settings.corpus_dir) if settings.corpus_dir.is_dir() else None
     answerer = LiveAnswerer(open_answerer(settings), settings, fingerprint)
     answerer.start()
     try:

@@ -9,7 +9,7 @@ from typing import Callable, Iterable
 
 from bot.answer.passages import Answer, Passage
 from bot.chat import HELP, Notice, Reply
-from bot.corpus.load import Source
+from bot.corpus.types import Source
 
 BOLD, HIGHLIGHT, DIM, RESET = "\033[1m", "\033[1;33m", "\033[2m", "\033[0m"
 WIDTH = 100

@@ -8,18 +8,17 @@ cheap; the parent renumbers ids into one vocabulary.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import threading
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
 
 from bot import text
-from bot.corpus.load import Article
+from bot.corpus.types import Article
+from bot.parallel import bounds_by_size, map_chunks, worker_count
 
-KINDS = ("title", "deck", "body", "caption")
+# What each paragraph is, stored in the index as its number in this tuple (so only ever append).
+PARAGRAPH_KINDS = ("title", "deck", "body", "caption")
 # Below this many characters of text the pool's start-up costs more than it saves.
 PARALLEL_MIN_CHARS = 5_000_000
 # Work is handed out in runs of articles of about this much text: big enough that each chunk's
@@ -32,7 +31,7 @@ class Analysis:
     """Everything about the sentences of a run of articles, in article order."""
 
     para_article: np.ndarray  # int32, article number of each kept paragraph (with sentences)
-    para_kind: np.ndarray  # uint8, index into KINDS
+    para_kind: np.ndarray  # uint8, index into PARAGRAPH_KINDS
     para_first: np.ndarray  # int64, first sentence of each paragraph, plus one past the end
     sent_start: np.ndarray  # int64 character offsets in the article text
     sent_end: np.ndarray
@@ -51,7 +50,7 @@ def _byte_offsets(s: str) -> Callable[[int], int]:
     return lambda i: int(cumulative[i])
 
 
-def analyse(articles: Sequence[Article], first_article: int = 0) -> Analysis:
+def analyze(articles: Sequence[Article], first_article: int = 0) -> Analysis:
     """One process's work: every kept paragraph of these articles split and reduced to term ids."""
     vocab: dict[str, int] = {}
     # token as written -> its term ids: each distinct token is analysed once per process.
@@ -71,7 +70,8 @@ def analyse(articles: Sequence[Article], first_article: int = 0) -> Analysis:
             if not spans:
                 continue
             para_article.append(a)
-            para_kind.append(KINDS.index(paragraph.kind) if paragraph.kind in KINDS else KINDS.index("body"))
+            para_kind.append(PARAGRAPH_KINDS.index(paragraph.kind) if paragraph.kind in PARAGRAPH_KINDS
+                             else PARAGRAPH_KINDS.index("body"))
             para_first.append(len(starts))
             for start, end in spans:
                 before = len(ids)
@@ -99,14 +99,6 @@ def analyse(articles: Sequence[Article], first_article: int = 0) -> Analysis:
         # Analysed here, where the words are already stemmed (cached), not again in the parent.
         surfaces={w.surface: w.term for token in token_ids for w in text.words_of_token(token)},
     )
-
-
-_WORK: Sequence[Article] = ()
-
-
-def _analyse_chunk(bounds: tuple[int, int]) -> Analysis:
-    lo, hi = bounds
-    return analyse(_WORK[lo:hi], lo)
 
 
 def merge(parts: Sequence[Analysis]) -> Analysis:
@@ -140,43 +132,15 @@ def merge(parts: Sequence[Analysis]) -> Analysis:
     )
 
 
-def _chunks(sizes: Sequence[int], target: int) -> list[tuple[int, int]]:
-    """Consecutive (lo, hi) runs of articles holding about `target` characters each."""
-    bounds, lo, held = [], 0, 0
-    for i, n in enumerate(sizes):
-        held += n
-        if held >= target:
-            bounds.append((lo, i + 1))
-            lo, held = i + 1, 0
-    if lo < len(sizes):
-        bounds.append((lo, len(sizes)))
-    return bounds
-
-
-def analyse_corpus(articles: Sequence[Article], progress: Callable[[int], None] | None = None) -> Analysis:
-    """All articles, in worker processes when the corpus is big and the machine has cores to spare."""
-    global _WORK
-    workers = min(os.cpu_count() or 1, 8)
+def analyze_corpus(articles: Sequence[Article], progress: Callable[[int], None] | None = None) -> Analysis:
+    """All articles, in worker processes when the corpus is big and the machine has cores to spare;
+    `progress` is told how many articles are done after each chunk."""
     size = sum(len(a.text) for a in articles)
-    target = min(CHUNK_CHARS, max(CHUNK_CHARS // 8, size // (4 * workers)))  # >= 4 chunks a worker
-    bounds = _chunks([len(a.text) for a in articles], target)
-    # Forking a process that runs other threads (a bot reloading its index) can copy a held lock.
-    can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-    if workers < 2 or size < PARALLEL_MIN_CHARS or not can_fork:
-        parts = []
-        for lo, hi in bounds:
-            parts.append(analyse(articles[lo:hi], lo))
-            if progress:
-                progress(hi)
-        return merge(parts)
-    _WORK = articles  # fork hands the articles to the workers without pickling them
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            parts = []
-            for part in pool.imap(_analyse_chunk, bounds):
-                parts.append(part)
-                if progress:
-                    progress(bounds[len(parts) - 1][1])
-    finally:
-        _WORK = ()
+    target = min(CHUNK_CHARS, max(CHUNK_CHARS // 8, size // (4 * worker_count())))  # >= 4 chunks a worker
+    bounds = bounds_by_size([len(a.text) for a in articles], target)
+    parts = []
+    for number, part in enumerate(map_chunks(analyze, articles, bounds, parallel=size >= PARALLEL_MIN_CHARS)):
+        parts.append(part)
+        if progress:
+            progress(bounds[number][1])
     return merge(parts)

@@ -18,7 +18,7 @@ B = 0.75
 EPSILON = 0.25
 
 
-def plain(array: np.ndarray) -> np.ndarray:
+def as_ndarray(array: np.ndarray) -> np.ndarray:
     """A memory-mapped array as a plain ndarray over the same pages: np.memmap's Python-level
     __getitem__ costs microseconds per slice, which adds up on the query path."""
     return array.view(np.ndarray) if isinstance(array, np.memmap) else array
@@ -62,8 +62,8 @@ class BM25Index:
                  idf: np.ndarray, doc_len: np.ndarray, k1: float = K1, b: float = B, epsilon: float = EPSILON):
         self.terms = list(terms)
         self.vocab = {t: i for i, t in enumerate(self.terms)}
-        self.indptr, self.doc_ids, self.weights = plain(indptr), plain(doc_ids), plain(weights)
-        self.idf, self.doc_len = plain(idf), plain(doc_len)
+        self.indptr, self.doc_ids, self.weights = as_ndarray(indptr), as_ndarray(doc_ids), as_ndarray(weights)
+        self.idf, self.doc_len = as_ndarray(idf), as_ndarray(doc_len)
         self.k1, self.b, self.epsilon = k1, b, epsilon
         self._local = threading.local()
 

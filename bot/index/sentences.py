@@ -1,6 +1,6 @@
 """The sentence index: BM25 over every kept sentence, the text to quote, and the sources.
 
-Built from a `Corpus` in memory; saved and loaded by `bot.index.store` as plain arrays and JSON.
+Built from a `Corpus` in memory; saved and loaded by `bot.index.format` as plain arrays and JSON.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from bot.index.bm25 import BM25Index, count_pairs, group_pairs, plain
-from bot.corpus.load import Article, Corpus, Source
+from bot.corpus.types import Article, Corpus, Source
+from bot.index.analysis import PARAGRAPH_KINDS, analyze_corpus
+from bot.index.bm25 import BM25Index, as_ndarray, count_pairs, group_pairs
 from bot.index.spelling import Speller
-from bot.index.analysis import KINDS, analyse_corpus
 
 logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class SentenceSpan:
@@ -33,6 +34,10 @@ class SentenceSpan:
 class SentenceIndex:
     """Everything the answerer needs, as arrays: one row per sentence, per paragraph, per article."""
 
+    # Its own arrays (the BM25 indexes and the speller have theirs), saved one file each.
+    ARRAYS = ("sent_para", "sent_start", "sent_end", "sent_byte", "para_article", "para_first", "para_kind",
+              "article_byte")
+
     def __init__(self, *, sentences: BM25Index, paragraphs: BM25Index, speller: Speller,
                  sent_para: np.ndarray, sent_start: np.ndarray, sent_end: np.ndarray,
                  sent_byte: np.ndarray, para_article: np.ndarray, para_first: np.ndarray,
@@ -41,15 +46,15 @@ class SentenceIndex:
         self.sentences = sentences
         self.paragraphs = paragraphs
         self.speller = speller
-        self.sent_para = plain(sent_para)
-        self.sent_start = plain(sent_start)
-        self.sent_end = plain(sent_end)
-        self.sent_byte = plain(sent_byte)  # (n, 2): byte start/end in the blob
-        self.para_article = plain(para_article)
-        self.para_first = plain(para_first)  # sentences of paragraph p: para_first[p] .. para_first[p+1]
-        self.para_kind = plain(para_kind)
-        self.article_byte = plain(article_byte)  # (n, 2): where each article's text sits in the blob
-        self.blob = plain(blob) if isinstance(blob, np.ndarray) else blob
+        self.sent_para = as_ndarray(sent_para)
+        self.sent_start = as_ndarray(sent_start)
+        self.sent_end = as_ndarray(sent_end)
+        self.sent_byte = as_ndarray(sent_byte)  # (n, 2): byte start/end in the blob
+        self.para_article = as_ndarray(para_article)
+        self.para_first = as_ndarray(para_first)  # sentences of paragraph p: para_first[p] .. para_first[p+1]
+        self.para_kind = as_ndarray(para_kind)
+        self.article_byte = as_ndarray(article_byte)  # (n, 2): where each article's text sits in the blob
+        self.blob = as_ndarray(blob) if isinstance(blob, np.ndarray) else blob
         self.articles = articles  # [{"source": {...}, "also": [{...}, ...]}]
         self.surface_terms = surface_terms  # folded word as written -> its index term
         self._sources = [Source(**a["source"]) for a in articles]
@@ -75,7 +80,7 @@ class SentenceIndex:
         return range(int(self.para_first[paragraph]), int(self.para_first[paragraph + 1]))
 
     def kind(self, paragraph: int) -> str:
-        return KINDS[int(self.para_kind[paragraph])]
+        return PARAGRAPH_KINDS[int(self.para_kind[paragraph])]
 
     def source(self, article: int) -> Source:
         return self._sources[article]
@@ -118,12 +123,15 @@ class SentenceIndex:
         lo, hi = (int(x) for x in self.article_byte[article])
         return bytes(self.blob[lo:hi]).decode("utf-8")
 
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name) for name in self.ARRAYS}
+
     # -- building ----------------------------------------------------------------------------------
     @classmethod
     def build(cls, corpus: Corpus, progress: Callable[[int], None] | None = None) -> "SentenceIndex":
-        """Split, analyse and index every kept paragraph of every article."""
+        """Split, analyze and index every kept paragraph of every article."""
         started = time.perf_counter()
-        done = analyse_corpus(corpus.articles, progress)
+        done = analyze_corpus(corpus.articles, progress)
         logger.info("split and analysed %d sentences in %.1f s", len(done.sent_start), time.perf_counter() - started)
         encoded = [article.text.encode("utf-8") for article in corpus.articles]
         sizes = np.asarray([len(e) for e in encoded], dtype=np.int64)

@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from bot.config import Settings
-from bot.index import store
+from bot.index import build as index_build
+from bot.index import format as index_format
 from bot.index.sentences import SentenceIndex
 
 ARTICLES = {
@@ -51,8 +52,8 @@ def build(folder: Path) -> SentenceIndex:
     for name, body in ARTICLES.items():
         (corpus / name).write_text(body, encoding="utf-8")
     settings = Settings(corpus_dir=corpus, index_dir=folder / "index")
-    store.build(settings)
-    index, _ = store.load(settings.index_dir)
+    index_build.build(settings)
+    index, _ = index_format.load(settings.index_dir)
     return index
 
 

@@ -7,12 +7,12 @@ from dataclasses import replace
 from bot.answer.answerer import Answerer
 from bot.answer.live import LiveAnswerer
 from bot.chat import ChatSession
-from bot.index import store
+from bot.index import build as index_build
 
 
 def _live(settings):
-    index = store.open_index(settings)
-    return LiveAnswerer(Answerer(index, settings.answering), settings, store.fingerprint(settings.corpus_dir))
+    index = index_build.open_index(settings)
+    return LiveAnswerer(Answerer(index, settings.answering), settings, index_build.fingerprint(settings.corpus_dir))
 
 
 def _touch_later(path):
@@ -44,14 +44,14 @@ def test_questions_during_a_rebuild_are_answered_from_the_old_index(tiny_corpus,
     live = _live(tiny_corpus)
     session = ChatSession(live)
     started, release = threading.Event(), threading.Event()
-    real_build = store.build
+    real_build = index_build.build
 
     def slow_build(*args, **kwargs):
         started.set()
         release.wait(10)
         return real_build(*args, **kwargs)
 
-    monkeypatch.setattr(store, "build", slow_build)
+    monkeypatch.setattr(index_build, "build", slow_build)
     (tiny_corpus.corpus_dir / "d.txt").write_text("Volcano erupts\n\nThe volcano erupted at dawn.\n")
     worker = threading.Thread(target=live.check_once)
     worker.start()

@@ -14,9 +14,12 @@ from unittest import mock
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from bot.corpus import load as corpus_mod
 from bot import text
-from bot.index import store
+from bot.corpus import load as corpus_load
+from bot.corpus.files import corpus_files, relative_path
+from bot.corpus.load import load_corpus
+from bot.index import format as index_format
+from bot.index.build import build
 from bot.answer.answerer import Answerer
 from bot.config import Settings
 from bot.errors import QuotebotError
@@ -114,10 +117,10 @@ def _write_tree(root: Path, readables, junks, depth: int, salt: int, bad_name: b
 
 
 def _check_corpus(root: Path, expected: dict[str, str]) -> None:
-    result = corpus_mod.load_corpus(root)
+    result = load_corpus(root)
     indexed = {a.source.path for a in result.articles} | {s.path for a in result.articles for s in a.also}
     skipped = {s.path: s.reason for s in result.skipped}
-    listed = {corpus_mod._rel(p, root) for p in corpus_mod.corpus_files(root)}
+    listed = {relative_path(p, root) for p in corpus_files(root)}
     assert indexed | set(skipped) == listed  # every file accounted for...
     assert not indexed & set(skipped)  # ...once
     assert all(isinstance(r, str) and r for r in skipped.values())
@@ -132,8 +135,8 @@ def _check_corpus(root: Path, expected: dict[str, str]) -> None:
 
 def _check_build(root: Path, index_dir: Path, expected: dict[str, str]) -> None:
     s = Settings(corpus_dir=root, index_dir=index_dir)
-    index, report = store.build(s)
-    loaded, _ = store.load(index_dir)
+    index, report = build(s)
+    loaded, _ = index_format.load(index_dir)
     texts = {src.path: loaded.article_text(i) for i, src in enumerate(loaded.sources())}
     for rel, m in expected.items():
         # the marker's sentences are indexed under its term, and quote the article they came from
@@ -185,7 +188,7 @@ def test_files_vanishing_between_listing_and_reading(n, vanish):
             return real(self)
 
         with mock.patch.object(Path, "read_bytes", read_bytes):
-            index, report = store.build(Settings(corpus_dir=root, index_dir=Path(tmp) / "index"))
+            index, report = build(Settings(corpus_dir=root, index_dir=Path(tmp) / "index"))
         reasons = {s.path: s.reason for s in report.skipped}
         assert "vanished" in reasons[gone]
         assert index.article_count == n - 1
@@ -194,17 +197,17 @@ def test_files_vanishing_between_listing_and_reading(n, vanish):
 def test_file_deleted_for_real_after_listing(tmp_path):
     root = tmp_path / "corpus"
     expected = _write_tree(root, [("utf-8", False, ".txt", "", 1)] * 3, [], 0, 9, False)
-    listed = corpus_mod.corpus_files(root)
+    listed = corpus_files(root)
     victim = sorted(expected)[1]
-    real = corpus_mod.corpus_files
+    real = corpus_files
 
     def list_then_delete(folder):
         files = real(folder)
         (root / victim).unlink()
         return files
 
-    with mock.patch.object(corpus_mod, "corpus_files", list_then_delete):
-        result = corpus_mod.load_corpus(root)
+    with mock.patch.object(corpus_load, "corpus_files", list_then_delete):
+        result = load_corpus(root)
     assert {s.path: s.reason for s in result.skipped}[victim].startswith("file vanished")
     assert len(result.articles) == 2 and len(listed) == 7
 
@@ -216,7 +219,7 @@ def test_only_unreadable_files_is_a_clear_error(tmp_path):
     (root / "bom.txt").write_bytes(b"\xef\xbb\xbf")
     os.mkfifo(root / "fifo.txt")
     with pytest.raises(QuotebotError) as e:
-        corpus_mod.load_corpus(root)
+        load_corpus(root)
     assert str(root) in str(e.value) and "empty.txt" in str(e.value) and "fifo.txt" in str(e.value)
 
 
@@ -242,7 +245,7 @@ def test_huge_single_line_file(tmp_path, megabytes):
     (root / "small.txt").write_text("Small story\n\nThe ferry left at noon. It carried 40 cars.\n")
     s = Settings(corpus_dir=root, index_dir=tmp_path / "index")
     t = time.perf_counter()
-    index, report = store.build(s)
+    index, report = build(s)
     seconds = time.perf_counter() - t
     assert report.articles == 2 and not report.skipped
     answerer = Answerer(index, s.answering)

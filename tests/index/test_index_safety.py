@@ -18,7 +18,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.index import store
+from bot.index import build as index_build
+from bot.index import checksums
+from bot.index import format as index_format
 from bot.answer.answerer import Answerer
 from bot.frontends.cli import answer_json
 from bot.config import Settings
@@ -73,15 +75,15 @@ def built(tmp_path_factory):
         "Storm closes schools\n\nA winter storm closed every school in the county on Wednesday. "
         "Forecasters expect 30 centimetres of snow. Buses will run again on Thursday.\n")
     settings = Settings(corpus_dir=corpus, index_dir=base / "index")
-    index, _ = store.build(settings)
+    index, _ = index_build.build(settings)
     other_corpus = base / "other"
     other_corpus.mkdir()
     (other_corpus / "x.txt").write_text(
         "Ferry strike ends\n\nFerry workers returned to work on Saturday after a four-day strike. "
         "The union won a raise of 6 percent. Crossings resume at dawn.\n\nFares stay the same.\n")
     other = Settings(corpus_dir=other_corpus, index_dir=base / "other-index")
-    store.build(other)
-    return settings, store.current_build(other.index_dir), answers(index, settings)
+    index_build.build(other)
+    return settings, index_format.current_build(other.index_dir), answers(index, settings)
 
 
 @pytest.fixture
@@ -95,7 +97,7 @@ def fresh(built, tmp_path):
 
 def index_files(built) -> list[str]:
     settings = built[0]
-    return sorted(p.name for p in store.current_build(settings.index_dir).iterdir())
+    return sorted(p.name for p in index_format.current_build(settings.index_dir).iterdir())
 
 
 FILES = ["CURRENT", "manifest.json", "articles.json", "terms.json", "blob.bin", "sent.indptr.npy",
@@ -137,17 +139,17 @@ def tamper(path: Path, how: str, other: Path, marker: Path) -> None:
 def test_tampered_file_is_detected_and_rebuilt(fresh, name, how, tmp_path):
     settings, other_build, expected = fresh
     marker = tmp_path / "executed"
-    build = store.current_build(settings.index_dir)
+    build = index_format.current_build(settings.index_dir)
     path = settings.index_dir / "CURRENT" if name == "CURRENT" else build / name
     tamper(path, how, other_build, marker)
-    with pytest.raises(store.IndexUnusable):
-        store.load(settings.index_dir)
+    with pytest.raises(index_format.IndexUnusable):
+        index_format.load(settings.index_dir)
     said: list[str] = []
-    index = store.open_index(settings, notify=said.append)
+    index = index_build.open_index(settings, notify=said.append)
     assert any(m.startswith("Warning:") and "rebuilding" in m for m in said), said
     assert answers(index, settings) == expected
     assert not marker.exists()
-    store.load(settings.index_dir)  # the rebuilt index is sound
+    index_format.load(settings.index_dir)  # the rebuilt index is sound
 
 
 def test_consistent_checksums_do_not_let_a_pickle_in(fresh, tmp_path):
@@ -155,38 +157,38 @@ def test_consistent_checksums_do_not_let_a_pickle_in(fresh, tmp_path):
     still nothing executed (allow_pickle=False; numeric dtypes only)."""
     settings, _, expected = fresh
     marker = tmp_path / "executed"
-    build = store.current_build(settings.index_dir)
+    build = index_format.current_build(settings.index_dir)
     for victim in ("sent.weights.npy", "sent_para.npy"):
         npy_object_payload(marker, build / victim)
     manifest = json.loads((build / "manifest.json").read_text())
     for name in manifest["files"]:
         p = build / name
-        manifest["files"][name] = {"size": p.stat().st_size, store.CHECKSUM: store._digest(p)}
-    manifest["manifest_checksum"] = store._manifest_digest(manifest)
+        manifest["files"][name] = {"size": p.stat().st_size, checksums.CHECKSUM: checksums.file_digest(p)}
+    manifest["manifest_checksum"] = checksums.manifest_digest(manifest)
     (build / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(store.IndexUnusable, match="not a numeric array|Object arrays|pickle|Python objects"):
-        store.load(settings.index_dir)
-    with pytest.raises(store.IndexUnusable):
-        store.load(settings.index_dir, mmap=False)
-    index = store.open_index(settings)
+    with pytest.raises(index_format.IndexUnusable, match="not a numeric array|Object arrays|pickle|Python objects"):
+        index_format.load(settings.index_dir)
+    with pytest.raises(index_format.IndexUnusable):
+        index_format.load(settings.index_dir, mmap=False)
+    index = index_build.open_index(settings)
     assert answers(index, settings) == expected
     assert not marker.exists()
 
 
 def test_missing_file_and_extra_symlink(fresh, tmp_path):
     settings, _, expected = fresh
-    build = store.current_build(settings.index_dir)
+    build = index_format.current_build(settings.index_dir)
     (build / "para.idf.npy").unlink()
-    with pytest.raises(store.IndexUnusable, match="missing"):
-        store.load(settings.index_dir)
-    store.open_index(settings)
-    build = store.current_build(settings.index_dir)
+    with pytest.raises(index_format.IndexUnusable, match="missing"):
+        index_format.load(settings.index_dir)
+    index_build.open_index(settings)
+    build = index_format.current_build(settings.index_dir)
     outside = tmp_path / "outside.npy"
     shutil.copy(build / "sent.idf.npy", outside)
     (build / "sent.idf.npy").unlink()
     (build / "sent.idf.npy").symlink_to(outside)  # same bytes, but not a file of the build
-    with pytest.raises(store.IndexUnusable):
-        store.load(settings.index_dir)
+    with pytest.raises(index_format.IndexUnusable):
+        index_format.load(settings.index_dir)
 
 
 @pytest.mark.parametrize("pointer", ["../x", "{abs}", "build-a/../../x", "..", ".", "", "x",
@@ -195,14 +197,14 @@ def test_current_pointing_outside_is_rejected(fresh, tmp_path, pointer):
     settings, _, expected = fresh
     # A complete, valid index outside the index folder: following CURRENT there would load it.
     outside = tmp_path / "x"
-    shutil.copytree(store.current_build(settings.index_dir), outside)
+    shutil.copytree(index_format.current_build(settings.index_dir), outside)
     shutil.copytree(outside, settings.index_dir / "build-leftover.tmp")
     (settings.index_dir / "build-link").symlink_to(outside)
     (settings.index_dir / "CURRENT").write_text(pointer.replace("{abs}", str(outside)) + "\n")
-    with pytest.raises(store.IndexUnusable):
-        store.load(settings.index_dir)
+    with pytest.raises(index_format.IndexUnusable):
+        index_format.load(settings.index_dir)
     said: list[str] = []
-    index = store.open_index(settings, notify=said.append)
+    index = index_build.open_index(settings, notify=said.append)
     assert any(m.startswith("Warning:") for m in said)
     assert answers(index, settings) == expected
     assert outside.is_dir() and (outside / "manifest.json").is_file()  # cleanup never follows links out
@@ -211,41 +213,41 @@ def test_current_pointing_outside_is_rejected(fresh, tmp_path, pointer):
 
 def test_leftover_temp_folders_are_never_loaded_and_cleaned_up(fresh):
     settings, _, expected = fresh
-    good = store.current_build(settings.index_dir)
+    good = index_format.current_build(settings.index_dir)
     leftover = settings.index_dir / "build-20000101000000-1-1.tmp"
     shutil.copytree(good, leftover)
     half = settings.index_dir / "build-20000101000000-2-2.tmp"
     half.mkdir()
     (half / "sent.weights.npy").write_bytes(b"\x93NUMPY")
-    index = store.open_index(settings)  # current index: loaded, and the idle lock lets it tidy up
+    index = index_build.open_index(settings)  # current index: loaded, and the idle lock lets it tidy up
     assert answers(index, settings) == expected
     assert not leftover.exists() and not half.exists()
     # while a build holds the lock, leftovers (which may be that build's own folder) are left alone
     shutil.copytree(good, leftover)
-    with store._build_lock(settings.index_dir):
-        store.remove_leftovers(settings.index_dir)
+    with index_build._build_lock(settings.index_dir):
+        index_build.remove_leftovers(settings.index_dir)
         assert leftover.exists()
-    store.build(settings)
+    index_build.build(settings)
     assert not leftover.exists()
     assert [p.name for p in settings.index_dir.iterdir() if p.name.startswith("build-")] == [
-        store.current_build(settings.index_dir).name]
+        index_format.current_build(settings.index_dir).name]
 
 
 def test_reader_survives_a_swap_during_load(fresh, monkeypatch):
     """CURRENT replaced and the old build removed between reading CURRENT and its files: the
     reader reads CURRENT again instead of calling the index damaged."""
     settings, _, expected = fresh
-    real = store._load_build
+    real = index_format._load_build
     calls = []
 
     def racing(build, mmap, verify):
         if not calls:
             calls.append(build)
-            store.build(settings)  # swaps CURRENT and deletes `build`
+            index_build.build(settings)  # swaps CURRENT and deletes `build`
         return real(build, mmap, verify)
 
-    monkeypatch.setattr(store, "_load_build", racing)
-    index, _ = store.load(settings.index_dir)
+    monkeypatch.setattr(index_format, "_load_build", racing)
+    index, _ = index_format.load(settings.index_dir)
     assert answers(index, settings) == expected
 
 
@@ -267,7 +269,7 @@ def test_two_open_index_at_once_build_once(tiny_corpus, monkeypatch):
     results = [None, None]
 
     def run(i):
-        results[i] = store.open_index(tiny_corpus, notify=said[i].append)
+        results[i] = index_build.open_index(tiny_corpus, notify=said[i].append)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
     for t in threads:
@@ -303,11 +305,11 @@ def test_two_cli_builds_at_once_do_not_corrupt_each_other(tiny_corpus):
     procs = [_bot(args) for _ in range(2)]
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
-    index, manifest = store.load(tiny_corpus.index_dir)
-    assert manifest["fingerprint"] == store.fingerprint(tiny_corpus.corpus_dir)
+    index, manifest = index_format.load(tiny_corpus.index_dir)
+    assert manifest["fingerprint"] == index_build.fingerprint(tiny_corpus.corpus_dir)
     assert index.article_count == 43
     names = sorted(p.name for p in tiny_corpus.index_dir.iterdir())
-    assert [n for n in names if n.startswith("build-")] == [store.current_build(tiny_corpus.index_dir).name]
+    assert [n for n in names if n.startswith("build-")] == [index_format.current_build(tiny_corpus.index_dir).name]
     assert "CURRENT.tmp" not in names
 
 
@@ -315,13 +317,13 @@ def test_sigkill_during_build_keeps_the_old_index(tmp_path):
     corpus = tmp_path / "corpus"
     write_articles(corpus, 40, 7)
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
-    old_index, _ = store.build(settings)
+    old_index, _ = index_build.build(settings)
     questions = ["harbor lomund quoova", "Title number 3 of 7", "stenric palpen drusel", "nothing at all here"]
     expected = answers(old_index, settings, questions)
-    old_build = store.current_build(settings.index_dir).name
+    old_build = index_format.current_build(settings.index_dir).name
     del old_index
     write_articles(corpus / "new", 150, 8)  # the next build has real work to do
-    new_fp = store.fingerprint(corpus)
+    new_fp = index_build.fingerprint(corpus)
     args = ["build", "--corpus", str(corpus), "--index", str(settings.index_dir)]
 
     # How long a whole build takes here, to spread the kills over it (measured on a copy).
@@ -349,19 +351,19 @@ def test_sigkill_during_build_keeps_the_old_index(tmp_path):
         phases.append((kill_at, bool(temp_folders() - left_before)))
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
-        if store.current_build(settings.index_dir).name != old_build:
+        if index_format.current_build(settings.index_dir).name != old_build:
             break  # this kill came after the swap: the new build is complete (checked below)
-        index, manifest = store.load(settings.index_dir)
+        index, manifest = index_format.load(settings.index_dir)
         assert manifest["fingerprint"] != new_fp
         assert answers(index, settings, questions) == expected
     finished = _bot(args)
     out, err = finished.communicate(timeout=120)
     assert finished.returncode == 0, err
-    index, manifest = store.load(settings.index_dir)
+    index, manifest = index_format.load(settings.index_dir)
     assert manifest["fingerprint"] == new_fp and index.article_count == 190
     assert not any(p.name.endswith(".tmp") for p in settings.index_dir.iterdir())
     said: list[str] = []
-    store.open_index(settings, notify=said.append)
+    index_build.open_index(settings, notify=said.append)
     assert said == []
     print(f"build takes {total:.2f} s; kills (delay, while writing the new folder):", phases)
 
@@ -372,7 +374,7 @@ def test_abrupt_death_at_each_step_of_save(tiny_corpus, point):
     """A forked child dies (os._exit, no cleanup) at an exact step of `save`; the parent checks
     that the index folder still gives the old answers (or, after the switch, the new ones), and
     that the next build finishes and leaves one build folder."""
-    old_index, _ = store.build(tiny_corpus)
+    old_index, _ = index_build.build(tiny_corpus)
     expected_old = answers(old_index, tiny_corpus)
     (tiny_corpus.corpus_dir / "c.txt").write_text(
         "Storm closes schools\n\nA winter storm closed every school in the county on Wednesday. "
@@ -385,27 +387,27 @@ def test_abrupt_death_at_each_step_of_save(tiny_corpus, point):
                 real_save = np.save
                 np.save = lambda *a, **k: (real_save(*a, **k), os._exit(9))
             elif point == "manifest about to be written":
-                real_json = store._write_json
-                store._write_json = lambda path, v: die() if path.name == "manifest.json" else real_json(path, v)
+                real_json = index_format._write_json
+                index_format._write_json = lambda path, v: die() if path.name == "manifest.json" else real_json(path, v)
             elif point == "build folder renamed":
-                store._fsync = lambda path: die() if path.name == tiny_corpus.index_dir.name else None
+                index_format._fsync = lambda path: die() if path.name == tiny_corpus.index_dir.name else None
             elif point == "pointer about to be switched":
-                store.os.replace = die
+                index_format.os.replace = die
             else:
-                store._remove_old_builds = die
-            store.build(tiny_corpus)
+                index_format._remove_old_builds = die
+            index_build.build(tiny_corpus)
         finally:
             os._exit(3)
     _, status = os.waitpid(pid, 0)
     assert os.WEXITSTATUS(status) == 9
-    index, manifest = store.load(tiny_corpus.index_dir)
-    switched = manifest["fingerprint"] == store.fingerprint(tiny_corpus.corpus_dir)
+    index, manifest = index_format.load(tiny_corpus.index_dir)
+    switched = manifest["fingerprint"] == index_build.fingerprint(tiny_corpus.corpus_dir)
     assert switched == (point == "pointer switched, old build not yet removed")
     if not switched:
         assert answers(index, tiny_corpus) == expected_old
     said: list[str] = []
-    index = store.open_index(tiny_corpus, notify=said.append)
+    index = index_build.open_index(tiny_corpus, notify=said.append)
     assert "55 centimetres" in Answerer(index, tiny_corpus.answering).answer("How much snow is expected?").passages[0].quote
-    store.build(tiny_corpus)
+    index_build.build(tiny_corpus)
     leftovers = [p.name for p in tiny_corpus.index_dir.iterdir() if p.name.startswith("build-")]
-    assert leftovers == [store.current_build(tiny_corpus.index_dir).name]
+    assert leftovers == [index_format.current_build(tiny_corpus.index_dir).name]

@@ -8,3 +8,4 @@ CANNED = ROOT / "tests" / "data" / "canned.json"
 SQUAD_TINY = ROOT / "tests" / "data" / "squad_tiny.json"
 BEFORE_LAYOUT = ROOT / "tests" / "fixtures" / "before-layout"  # written by the code before the layout change
 PAGES = ROOT / "tests" / "fixtures" / "pages"
+OLD_INDEX = ROOT / "tests" / "index" / "data" / "index_v2"

@@ -14,7 +14,7 @@ from typing import Iterable
 
 from bot.answer.passages import Answer, Passage
 from bot.chat import HELP, Notice, Reply
-from bot.corpus.load import Source
+from bot.corpus.types import Source
 
 MAX_MESSAGE = 4096
 ELLIPSIS = "…"

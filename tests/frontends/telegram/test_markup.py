@@ -8,7 +8,7 @@ from tests.support.botapi import parse_telegram_html, utf16_len
 
 from bot.answer.passages import Answer, Passage
 from bot.chat import Notice, Reply
-from bot.corpus.load import Source
+from bot.corpus.types import Source
 from bot.frontends.telegram.markup import (MAX_MESSAGE, answer_messages, passage_html, strip_markup, reply_messages,
                                  sources_messages, split_blocks, start_html, visible_len)
 

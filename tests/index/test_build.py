@@ -1,4 +1,5 @@
-"""The index on disk: round trip, staleness, first use, and bad input at the command line."""
+"""Building and opening the index: first use, a changed corpus, the fingerprint, reuse after waiting,
+and a missing, empty or damaged corpus or index at the command line."""
 
 from __future__ import annotations
 
@@ -6,25 +7,16 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from bot.index import store
 from bot.answer.answerer import Answerer
-from bot.frontends.cli import cli, answer_json
-
+from bot.frontends.cli import cli
+from bot.index import build as index_build
+from bot.index import format as index_format
 from tests.support.paths import ROOT
-QUESTIONS = ["How many steel cables were replaced?", "Who cut the ribbon?", "How much snow is expected?",
-             "What did the repairs cost?", "capital of France", "briddge"]
-
-
-def answers(index, settings) -> list[dict]:
-    a = Answerer(index, settings.answering)
-    return [answer_json(a.answer(q)) for q in QUESTIONS]
 
 
 def collect(messages: list[str]):
@@ -37,51 +29,20 @@ def touch_later(path: Path) -> None:
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
 
 
-def test_save_load_round_trip_answers_identically(tiny_corpus):
-    built, report = store.build(tiny_corpus)
-    assert report.articles == 3 and report.sentences > 5 and not report.reused
-    for mmap in (True, False):
-        loaded, manifest = store.load(tiny_corpus.index_dir, mmap=mmap)
-        assert manifest["fingerprint"] == store.fingerprint(tiny_corpus.corpus_dir)
-        assert answers(loaded, tiny_corpus) == answers(built, tiny_corpus)
-        for name, arr in store._array_files(built).items():
-            np.testing.assert_array_equal(store._array_files(loaded)[name], arr)
-        assert bytes(loaded.blob) == bytes(built.blob)
-        assert loaded.articles == built.articles and loaded.surface_terms == built.surface_terms
-    found = [a for a in answers(built, tiny_corpus) if a["found"]]
-    assert any("412 steel cables" in a["passages"][0]["quote"] for a in found)
-
-
-def test_format_is_plain_npy_and_json(tiny_corpus):
-    store.build(tiny_corpus)
-    build = store.current_build(tiny_corpus.index_dir)
-    manifest = json.loads((build / "manifest.json").read_text())
-    assert manifest["format"] == store.FORMAT and manifest["version"] == store.FORMAT_VERSION
-    for name in manifest["files"]:
-        path = build / name
-        assert name.endswith((".npy", ".json", ".bin"))
-        if name.endswith(".npy"):
-            a = np.load(path, allow_pickle=False)  # would raise for object arrays
-            assert a.dtype.kind in "iuf"
-        head = path.read_bytes()[:2]
-        assert head != b"\x80\x04" and head != b"\x80\x05"  # no pickle protocol header anywhere
-    assert sorted(p.name for p in build.iterdir()) == sorted([*manifest["files"], "manifest.json"])
-
-
 def test_missing_index_is_built_on_first_use_with_a_message(tiny_corpus):
     said: list[str] = []
-    index = store.open_index(tiny_corpus, notify=collect(said))
+    index = index_build.open_index(tiny_corpus, notify=collect(said))
     assert index.article_count == 3
     assert any("first use" in m for m in said), said
     assert any(m.startswith("Indexed 3 articles") for m in said)
     said.clear()
-    store.open_index(tiny_corpus, notify=collect(said))
+    index_build.open_index(tiny_corpus, notify=collect(said))
     assert said == []  # current index: loaded silently
 
 
 @pytest.mark.parametrize("change", ["add", "edit", "delete", "sidecar"])
 def test_stale_corpus_is_rebuilt_and_said(tiny_corpus, change):
-    store.open_index(tiny_corpus)
+    index_build.open_index(tiny_corpus)
     corpus = tiny_corpus.corpus_dir
     if change == "add":
         (corpus / "sub").mkdir()
@@ -95,7 +56,7 @@ def test_stale_corpus_is_rebuilt_and_said(tiny_corpus, change):
     else:
         (corpus / "a.txt").with_suffix(".json").write_text('{"publisher": "Portville Wire"}')
     said: list[str] = []
-    index = store.open_index(tiny_corpus, notify=collect(said))
+    index = index_build.open_index(tiny_corpus, notify=collect(said))
     assert any("changed; rebuilding" in m for m in said), said
     a = Answerer(index, tiny_corpus.answering)
     if change == "add":
@@ -107,31 +68,31 @@ def test_stale_corpus_is_rebuilt_and_said(tiny_corpus, change):
     else:
         assert a.answer("steel cables").passages[0].source.publisher == "Portville Wire"
     said.clear()
-    store.open_index(tiny_corpus, notify=collect(said))
+    index_build.open_index(tiny_corpus, notify=collect(said))
     assert said == []
 
 
 def test_fingerprint_changes_with_same_size_same_mtime_edit(tiny_corpus):
     path = tiny_corpus.corpus_dir / "a.txt"
-    before = store.fingerprint(tiny_corpus.corpus_dir)
+    before = index_build.fingerprint(tiny_corpus.corpus_dir)
     st = path.stat()
     path.write_text(path.read_text().replace("412", "413"))
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # size and mtime as before: ctime still moves
     assert path.stat().st_size == st.st_size
-    assert store.fingerprint(tiny_corpus.corpus_dir) != before
+    assert index_build.fingerprint(tiny_corpus.corpus_dir) != before
 
 
 def test_build_reports_counts_and_reuse_after_waiting(tiny_corpus):
-    _, first = store.build(tiny_corpus)
-    _, again = store.build(tiny_corpus)  # an explicit build always builds...
+    _, first = index_build.build(tiny_corpus)
+    _, again = index_build.build(tiny_corpus)  # an explicit build always builds...
     assert not again.reused
-    _, reused = store.build(tiny_corpus, reuse=True)  # ...open_index's build keeps a current index
+    _, reused = index_build.build(tiny_corpus, reuse=True)  # ...open_index's build keeps a current index
     assert reused.reused and (reused.articles, reused.sentences) == (first.articles, first.sentences)
 
 
 def test_only_one_build_folder_kept(tiny_corpus):
     for _ in range(3):
-        store.build(tiny_corpus)
+        index_build.build(tiny_corpus)
     names = [p.name for p in tiny_corpus.index_dir.iterdir()]
     assert len([n for n in names if n.startswith("build-")]) == 1
     assert "CURRENT.tmp" not in names
@@ -190,7 +151,7 @@ def test_subprocess_corrupt_index_is_rebuilt_with_a_warning(tiny_corpus, tmp_pat
     args = ["--corpus", str(tiny_corpus.corpus_dir), "--index", str(tiny_corpus.index_dir)]
     first = _run(["ask", "--json", "How many steel cables were replaced?", *args], tmp_path)
     assert first.returncode == 0 and "first use" in first.stderr
-    build = store.current_build(tiny_corpus.index_dir)
+    build = index_format.current_build(tiny_corpus.index_dir)
     weights = build / "sent.weights.npy"
     weights.write_bytes(weights.read_bytes()[:-7])
     second = _run(["ask", "--json", "How many steel cables were replaced?", *args], tmp_path)
@@ -207,8 +168,8 @@ def test_subprocess_corrupt_index_is_rebuilt_with_a_warning(tiny_corpus, tmp_pat
 def test_cli_unreadable_index_rebuilt(tiny_corpus):
     """A file that cannot be read at all (here a folder where terms.json should be; chmod does not
     stop root) is reported and the index rebuilt."""
-    store.build(tiny_corpus)
-    build = store.current_build(tiny_corpus.index_dir)
+    index_build.build(tiny_corpus)
+    build = index_format.current_build(tiny_corpus.index_dir)
     (build / "terms.json").unlink()
     (build / "terms.json").mkdir()
     args = ["--corpus", str(tiny_corpus.corpus_dir), "--index", str(tiny_corpus.index_dir)]
@@ -216,15 +177,3 @@ def test_cli_unreadable_index_rebuilt(tiny_corpus):
     assert result.exit_code == 0, result.output
     assert "Warning:" in result.output and "terms.json" in result.output
     assert json.loads(result.output.splitlines()[-1])["found"]
-
-
-def test_load_time_of_verification_is_reported(tiny_corpus, capsys):
-    """Not a timing test: records what verifying a small index costs (the benchmark covers 1M)."""
-    store.build(tiny_corpus)
-    t = time.perf_counter()
-    store.load(tiny_corpus.index_dir)
-    with_check = time.perf_counter() - t
-    t = time.perf_counter()
-    store.load(tiny_corpus.index_dir, verify=False)
-    without = time.perf_counter() - t
-    assert with_check < 1.0 and without < 1.0

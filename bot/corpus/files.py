@@ -1,0 +1,163 @@
+"""Finding and reading article files: one file on disk -> one `Article`, or the reason it was skipped.
+
+corpus_files(folder) -> list[Path]       the article files under a folder, in the order they are read
+fingerprint_files(folder) -> list[Path]  those plus their sidecar .json files (what an index depends on)
+read_article(path, folder, warnings)     one file decoded, reduced (HTML), extracted and described
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+from bot.corpus.extract import extract
+from bot.corpus.html import reduce_html
+from bot.corpus.types import Article, Paragraph, Skipped, Source
+from bot.errors import QuotebotError
+
+ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+SIDECAR_FIELDS = ("title", "url", "publisher", "byline", "date")
+
+
+def check_folder(folder: Path) -> Path:
+    """The corpus folder as a Path; QuotebotError when it is missing or not a folder."""
+    folder = Path(folder)
+    if not folder.exists():
+        raise QuotebotError(f"Corpus folder {folder} does not exist")
+    if not folder.is_dir():
+        raise QuotebotError(f"Corpus folder {folder} is not a folder")
+    return folder
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith(".")
+
+
+def corpus_files(folder: Path) -> list[Path]:
+    """Article files under `folder`, recursively, sorted; hidden entries and sidecars excluded."""
+    folder = check_folder(folder)
+    found: list[Path] = []
+    # Directory symlinks are followed once each; remembering real paths stops loops.
+    seen_dirs: set[str] = set()
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen_dirs:
+            dirs[:] = []
+            continue
+        seen_dirs.add(real)
+        dirs[:] = sorted(d for d in dirs if not _hidden(d))
+        for name in files:
+            if not _hidden(name) and name.lower().endswith(ARTICLE_SUFFIXES):
+                found.append(Path(root) / name)
+    return sorted(found, key=lambda p: relative_path(p, folder))
+
+
+def fingerprint_files(folder: Path) -> list[Path]:
+    """Everything whose change should invalidate an index: articles and their sidecars."""
+    out: list[Path] = []
+    for path in corpus_files(folder):
+        out.append(path)
+        side = path.with_suffix(".json")
+        if side.is_file():
+            out.append(side)
+    return out
+
+
+def relative_path(path: Path, folder: Path) -> str:
+    """The file's path as its `Source.path` and `Skipped.path` give it: relative, "/" separated."""
+    rel = path.relative_to(folder).as_posix()
+    # A file name that is not UTF-8 arrives with surrogate escapes, which no JSON or terminal takes:
+    # show its odd bytes as \xNN instead.
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") if not rel.isascii() else rel
+
+
+def decode(data: bytes, rel: str, warnings: list[str]) -> str:
+    """Bytes -> text without ever failing; a fallback is reported, never silent."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text, enc = data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        text, enc = data.decode("latin-1", errors="replace"), "latin-1"
+    _warn(warnings, f"{rel}: not valid UTF-8, decoded as {enc}")
+    return text
+
+
+def _warn(warnings: list[str], message: str) -> None:
+    # Collected, not logged: load_corpus logs each file's warnings in file order, whichever process read it.
+    warnings.append(message)
+
+
+def _sidecar(path: Path, rel: str, warnings: list[str]) -> dict[str, str]:
+    side = path.with_suffix(".json")
+    if not side.is_file():
+        return {}
+    try:
+        data = json.loads(side.read_text(encoding="utf-8-sig"))
+        if not isinstance(data, dict):
+            raise ValueError("top level is not an object")
+    except (OSError, ValueError) as exc:
+        _warn(warnings, f"{rel}: sidecar {side.name} ignored ({exc})")
+        return {}
+    out: dict[str, str] = {}
+    for key in SIDECAR_FIELDS:
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            out[key] = value.strip()
+        elif value is not None:
+            _warn(warnings, f"{rel}: sidecar field {key!r} ignored (not a string)")
+    return out
+
+
+def read_article(path: Path, folder: Path, warnings: list[str]) -> Article | Skipped:
+    """One article file (under `folder`) as an Article, or Skipped with the reason; never raises for
+    a bad file.  Anything worth telling the user is appended to `warnings`."""
+    rel = relative_path(path, folder)
+    try:
+        if not path.is_file() and path.exists():  # a FIFO would block the build, /dev/zero never end
+            return Skipped(rel, "not a regular file")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return Skipped(rel, "file vanished before it could be read")
+    except OSError as exc:
+        return Skipped(rel, f"cannot read file: {exc.strerror or exc}")
+    text = decode(data, rel, warnings)
+    if not text.strip():
+        return Skipped(rel, "empty file")
+    meta: dict[str, str] = {}
+    captions: set[int] = set()
+    suffix = path.suffix.lower()
+    if suffix in (".html", ".htm"):
+        text, meta, captions = reduce_html(text)
+        if not text.strip():
+            return Skipped(rel, "no readable text in HTML")
+    ex = extract(text, markdown=suffix in (".md", ".markdown"), captions=captions)
+    paragraphs = tuple(Paragraph(s, e, k) for s, e, k in ex.paragraphs)
+    if not any(p.kind == "body" for p in paragraphs):
+        return Skipped(rel, "no article body found")
+    side = _sidecar(path, rel, warnings)
+    source = Source(
+        title=side.get("title") or ex.title or meta.get("og:title"),
+        publisher=side.get("publisher") or ex.publisher or meta.get("og:site_name"),
+        byline=side.get("byline") or ex.byline or meta.get("author"),
+        date=side.get("date") or ex.date or _meta_date(meta),
+        url=side.get("url") or meta.get("canonical") or meta.get("og:url"),
+        path=rel,
+        place=ex.place,
+    )
+    return Article(text=text, paragraphs=paragraphs, source=source)
+
+
+def _meta_date(meta: dict[str, str]) -> str | None:
+    raw = meta.get("article:published_time") or meta.get("date") or ""
+    m = re.match(r"\d{4}-\d{2}-\d{2}", raw)
+    return m.group(0) if m else None

@@ -1,0 +1,181 @@
+"""Building and opening the index: the corpus read and indexed under a lock, or the saved index
+loaded when it still matches the corpus.
+
+fingerprint(corpus_dir) -> str          what the saved index must have been built from
+build(settings) -> (index, BuildReport) always builds (waiting for another build to finish first)
+open_index(settings) -> SentenceIndex   loads the current index, building it when missing or stale
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from bot.config import Settings
+from bot.corpus.files import corpus_files, fingerprint_files
+from bot.corpus.load import load_corpus
+from bot.corpus.types import Skipped
+from bot.errors import QuotebotError
+from bot.index import bm25
+from bot.index import format as index_format
+from bot.index.format import ANALYZER_VERSION, FORMAT_VERSION, IndexUnusable
+from bot.index.sentences import SentenceIndex
+
+logger = logging.getLogger(__name__)
+
+Notify = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    articles: int
+    sentences: int
+    vocabulary: int
+    seconds: float
+    skipped: tuple[Skipped, ...]
+    warnings: tuple[str, ...]
+    reused: bool = False  # another builder had just built the same corpus: its index was kept
+
+
+def fingerprint(corpus_dir: Path) -> str:
+    """Changes whenever an article or sidecar is added, removed or edited, or the analyser or the
+    index settings change.  Size, mtime and ctime (which no copy tool can preserve) of each file."""
+    h = hashlib.sha256(f"{FORMAT_VERSION}/{ANALYZER_VERSION}/{bm25.K1}/{bm25.B}/{bm25.EPSILON}".encode())
+    for path in fingerprint_files(corpus_dir):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        rel = path.relative_to(corpus_dir).as_posix()
+        h.update(f"\0{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+# -- the build lock: an flock on <index>/.lock ------------------------------------------------------
+
+def _try_lock(index_dir: Path):
+    """The build lock if free right now (an open file; close it to release), else None."""
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        lock = open(index_dir / ".lock", "a+")
+    except OSError:
+        return None
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.close()
+        return None
+    return lock
+
+
+@contextmanager
+def _build_lock(index_dir: Path) -> Iterator[None]:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def remove_leftovers(index_dir: Path) -> None:
+    """Remove temporary folders left by killed builds, when no build is running (never blocks)."""
+    lock = _try_lock(index_dir)
+    if lock is None:
+        return
+    try:
+        index_format.remove_temporary_builds(index_dir)
+    finally:
+        lock.close()
+
+
+# -- building and opening -----------------------------------------------------------------------
+
+def _reusable(index_dir: Path, fp: str) -> tuple[SentenceIndex, dict] | None:
+    try:
+        index, manifest = index_format.load(index_dir)
+    except IndexUnusable:
+        return None
+    return (index, manifest) if manifest.get("fingerprint") == fp else None
+
+
+def build(settings: Settings, progress: Callable[[int, int], None] | None = None,
+          reuse: bool = False) -> tuple[SentenceIndex, BuildReport]:
+    """Load the corpus, index it and save it under the index folder.
+
+    Builds are serialised by a lock.  A builder that had to wait for another one keeps the index
+    that one wrote if it covers the same corpus; `reuse=True` keeps any current index."""
+    started = time.perf_counter()
+    corpus_dir, index_dir = settings.corpus_dir, settings.index_dir
+    corpus_files(corpus_dir)  # a missing corpus folder is reported before touching the index
+    before = index_format.current_name(index_dir)
+    try:
+        lock = _build_lock(index_dir)
+        lock.__enter__()
+    except OSError as e:
+        raise QuotebotError(f"cannot write the index to {index_dir}: {e.strerror or e}") from None
+    try:
+        fp = fingerprint(corpus_dir)
+        if reuse or index_format.current_name(index_dir) != before:
+            found = _reusable(index_dir, fp)
+            if found is not None:
+                index, manifest = found
+                report = BuildReport(index.article_count, index.sentence_count, len(index.sentences.terms),
+                                     time.perf_counter() - started,
+                                     tuple(Skipped(p, r) for p, r in manifest.get("skipped", [])),
+                                     tuple(manifest.get("warnings", [])), reused=True)
+                return index, report
+        corpus = load_corpus(corpus_dir)
+        loaded = time.perf_counter()
+        logger.info("read and cleaned %d articles in %.1f s", len(corpus.articles), loaded - started)
+        total = len(corpus.articles)
+        index = SentenceIndex.build(corpus, progress=(lambda n: progress(n, total)) if progress else None)
+        indexed = time.perf_counter()
+        logger.info("indexed %d sentences in %.1f s", index.sentence_count, indexed - loaded)
+        if index.sentence_count == 0:
+            raise QuotebotError(f"no sentences to index in {corpus_dir}")
+        try:
+            index_format.save(index, index_dir, fp, corpus.skipped, corpus.warnings)
+        except OSError as e:
+            raise QuotebotError(f"cannot write the index to {index_dir}: {e.strerror or e}") from None
+    finally:
+        lock.__exit__(None, None, None)
+    report = BuildReport(index.article_count, index.sentence_count, len(index.sentences.terms),
+                         time.perf_counter() - started, corpus.skipped, corpus.warnings)
+    return index, report
+
+
+def open_index(settings: Settings, notify: Notify = lambda message: None) -> SentenceIndex:
+    """The current index, built first when missing, stale, damaged or foreign (and said so)."""
+    if not settings.corpus_dir.is_dir():
+        raise QuotebotError(f"corpus folder not found: {settings.corpus_dir}")
+    fp = fingerprint(settings.corpus_dir)
+    try:
+        index, manifest = index_format.load(settings.index_dir)
+        if manifest.get("fingerprint") == fp:
+            remove_leftovers(settings.index_dir)
+            return index
+        notify(f"The articles in {settings.corpus_dir} changed; rebuilding the index in {settings.index_dir}...")
+    except IndexUnusable as e:
+        if (settings.index_dir / "CURRENT").exists():
+            logger.info("index unusable, rebuilding: %s", e)
+            notify(f"Warning: the index is unusable ({e}); rebuilding it in {settings.index_dir}...")
+        else:
+            notify(f"Building the index of {settings.corpus_dir} in {settings.index_dir} (first use)...")
+    index, report = build(settings, reuse=True)
+    if report.reused:
+        notify(f"Using the index just built by another process ({report.articles} articles, {report.sentences} sentences).")
+        return index
+    for w in report.warnings:
+        notify(f"Warning: {w}")
+    for skipped in report.skipped:
+        notify(f"Skipped {skipped.path}: {skipped.reason}")
+    notify(f"Indexed {report.articles} articles, {report.sentences} sentences in {report.seconds:.1f} s.")
+    return index

@@ -1,0 +1,84 @@
+"""The index on disk: a round trip, plain .npy and JSON only, and an index written before still loads."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+
+import numpy as np
+
+from bot.config import Settings
+from bot.index import format as index_format
+from bot.index.bm25 import BM25Index
+from bot.index.build import build
+from bot.index.sentences import SentenceIndex
+from bot.index.spelling import Speller
+from tests.support.answers import answers
+from tests.support.paths import OLD_INDEX
+
+
+def test_save_load_round_trip_answers_identically(tiny_corpus):
+    built, report = build(tiny_corpus)
+    assert report.articles == 3 and report.sentences > 5 and not report.reused
+    for mmap in (True, False):
+        loaded, manifest = index_format.load(tiny_corpus.index_dir, mmap=mmap)
+        assert answers(loaded, tiny_corpus) == answers(built, tiny_corpus)
+        for name, arr in index_format.array_files(built).items():
+            np.testing.assert_array_equal(index_format.array_files(loaded)[name], arr)
+        assert bytes(loaded.blob) == bytes(built.blob)
+        assert loaded.articles == built.articles and loaded.surface_terms == built.surface_terms
+    found = [a for a in answers(built, tiny_corpus) if a["found"]]
+    assert any("412 steel cables" in a["passages"][0]["quote"] for a in found)
+
+
+def test_every_array_is_saved_under_its_own_name(tiny_corpus):
+    built, _ = build(tiny_corpus)
+    expected = {*(f"sent.{k}" for k in BM25Index.ARRAYS), *(f"para.{k}" for k in BM25Index.ARRAYS),
+                *(f"spell.{k}" for k in Speller.ARRAYS), *SentenceIndex.ARRAYS}
+    assert len(expected) == 5 + 5 + 3 + 8 and set(index_format.array_files(built)) == expected
+    saved = index_format.current_build(tiny_corpus.index_dir)
+    assert {p.name.removesuffix(".npy") for p in saved.glob("*.npy")} == expected
+
+
+def test_format_is_plain_npy_and_json(tiny_corpus):
+    build(tiny_corpus)
+    saved = index_format.current_build(tiny_corpus.index_dir)
+    manifest = json.loads((saved / "manifest.json").read_text())
+    assert manifest["format"] == index_format.FORMAT and manifest["version"] == index_format.FORMAT_VERSION
+    for name in manifest["files"]:
+        path = saved / name
+        assert name.endswith((".npy", ".json", ".bin"))
+        if name.endswith(".npy"):
+            a = np.load(path, allow_pickle=False)  # would raise for object arrays
+            assert a.dtype.kind in "iuf"
+        head = path.read_bytes()[:2]
+        assert head != b"\x80\x04" and head != b"\x80\x05"  # no pickle protocol header anywhere
+    assert sorted(p.name for p in saved.iterdir()) == sorted([*manifest["files"], "manifest.json"])
+
+
+def test_an_index_written_before_still_loads(tmp_path):
+    """tests/index/data/index_v2 was written by the code before the index modules were split: its
+    files, manifest and checksums load as they are, and answer as a new build of its articles."""
+    copy = tmp_path / "index_v2"
+    shutil.copytree(OLD_INDEX, copy)
+    old, manifest = index_format.load(copy / "index")
+    assert (manifest["version"], manifest["analyzer"]) == (2, 1)
+    settings = Settings(corpus_dir=copy / "corpus", index_dir=tmp_path / "new")
+    new, _ = build(settings)
+    assert answers(old, settings) == answers(new, settings)
+    for name, arr in index_format.array_files(new).items():
+        np.testing.assert_array_equal(index_format.array_files(old)[name], arr)
+    assert old.articles == new.articles and old.source(1).publisher == "Portville Wire"
+
+
+def test_load_time_of_verification_is_reported(tiny_corpus, capsys):
+    """Not a timing test: records what verifying a small index costs (the benchmark covers 1M)."""
+    build(tiny_corpus)
+    t = time.perf_counter()
+    index_format.load(tiny_corpus.index_dir)
+    with_check = time.perf_counter() - t
+    t = time.perf_counter()
+    index_format.load(tiny_corpus.index_dir, verify=False)
+    without = time.perf_counter() - t
+    assert with_check < 1.0 and without < 1.0
