@@ -121,3 +121,31 @@ def test_the_walk_sees_imports_wherever_they_are():
         "def f():\n    from bot.index import sentences\n    import bot.text\n"
     )
     assert imported("bot.config", ast.parse(source)) >= {"bot.chat", "bot.index.sentences", "bot.text"}
+
+
+# Value types and the on-disk format sit at the bottom of their stages: they import (almost) nothing.
+LEAVES = {
+    "bot.corpus.types": set(),
+    "bot.answer.query": set(),
+    "bot.text": set(),
+    "bot.parallel": set(),
+    "bot.config": {"bot.errors"},
+    # the format knows the arrays it writes and the corpus values it records, nothing that builds them
+    "bot.index.format": {"bot.corpus.types", "bot.index.bm25", "bot.index.checksums", "bot.index.sentences",
+                         "bot.index.spelling"},
+}
+
+
+@pytest.mark.parametrize("module", sorted(LEAVES))
+def test_leaf_modules_import_only_what_they_describe(module):
+    assert GRAPH[module] <= LEAVES[module], f"{module} imports {sorted(GRAPH[module] - LEAVES[module])}"
+
+
+def test_front_ends_never_touch_the_ranking_or_the_index_arrays():
+    """Front ends talk to the answerer through its protocol and read its dataclasses."""
+    allowed_index = {"bot.index.build"}  # opening (building on first use) the index the answerer serves
+    for module, targets in GRAPH.items():
+        if part(module) != "frontends":
+            continue
+        assert not targets & {"bot.answer.ranking", "bot.answer.decision", "bot.answer.trees"}, module
+        assert {t for t in targets if part(t) == "index"} <= allowed_index, module

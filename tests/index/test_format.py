@@ -58,7 +58,7 @@ def test_format_is_plain_npy_and_json(tiny_corpus):
 
 
 def test_an_index_written_before_still_loads(tmp_path):
-    """tests/index/data/index_v2 was written by the code before the index modules were split: its
+    """tests/fixtures/before-layout/index_v2 was written by the code before the index modules were split: its
     files, manifest and checksums load as they are, and answer as a new build of its articles."""
     copy = tmp_path / "index_v2"
     shutil.copytree(OLD_INDEX, copy)

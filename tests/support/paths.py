@@ -8,4 +8,4 @@ CANNED = ROOT / "tests" / "data" / "canned.json"
 SQUAD_TINY = ROOT / "tests" / "data" / "squad_tiny.json"
 BEFORE_LAYOUT = ROOT / "tests" / "fixtures" / "before-layout"  # written by the code before the layout change
 PAGES = ROOT / "tests" / "fixtures" / "pages"
-OLD_INDEX = ROOT / "tests" / "index" / "data" / "index_v2"
+OLD_INDEX = BEFORE_LAYOUT / "index_v2"  # a corpus and the index the old code built of it
