@@ -35,9 +35,9 @@ def settings_options(f: Callable) -> Callable:
     """--corpus/--index on every command; the environment (QUOTEBOT_CORPUS/_INDEX) and .env otherwise."""
 
     @click.option("--corpus", type=click.Path(path_type=Path), default=None,
-                  help="Folder of articles (default: $QUOTEBOT_CORPUS or ./seeds).")
+                  help=f"Folder of articles (default: $QUOTEBOT_CORPUS or ./{Settings.corpus_dir}).")
     @click.option("--index", "index_dir", type=click.Path(path_type=Path), default=None,
-                  help="Folder of the built index (default: $QUOTEBOT_INDEX or ./index).")
+                  help=f"Folder of the built index (default: $QUOTEBOT_INDEX or ./{Settings.index_dir}).")
     @functools.wraps(f)
     def wrapper(*args, corpus: Path | None, index_dir: Path | None, **kwargs):
         try:
@@ -126,7 +126,7 @@ def answer_json(answer: Answer) -> dict:
 @cli.command()
 @click.argument("question", required=False)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per answer, one per line.")
-@click.option("-k", "top_k", type=click.IntRange(1, 50), default=None, help="Passages per answer (default 3).")
+@click.option("-k", "top_k", type=click.IntRange(1, 50), default=None, help=f"Passages per answer (default: $QUOTEBOT_TOP_K or {Settings.top_k}).")
 @click.option("--chat", is_flag=True, help="Treat stdin lines as one conversation (follow-ups, 'more').")
 @settings_options
 def ask(settings: Settings, question: str | None, as_json: bool, top_k: int | None, chat: bool) -> None:
