@@ -30,7 +30,8 @@ MAX_SENTENCE_CHARS = 1000
 
 
 @lru_cache(maxsize=1)
-def _splitter() -> PunktSentenceTokenizer:
+def punkt_splitter() -> PunktSentenceTokenizer:
+    """nltk's Punkt with the project's own abbreviation list (no nltk data download)."""
     params = PunktParameters()
     params.abbrev_types = set(ABBREVIATIONS)
     return PunktSentenceTokenizer(params)
@@ -40,8 +41,8 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     """Sentence spans (absolute offsets into `text`) within text[start:end], whitespace trimmed."""
     end = len(text) if end is None else end
     chunk = text[start:end]
-    plain = _plain_boundaries(chunk)
-    pieces = plain if plain is not None else _splitter().span_tokenize(chunk)
+    plain = direct_boundaries(chunk)
+    pieces = plain if plain is not None else punkt_splitter().span_tokenize(chunk)
     spans: list[tuple[int, int]] = []
     for a, b in pieces:
         spans.extend(_cap_length(chunk, a, b))
@@ -52,7 +53,7 @@ _END = re.compile(r"[.?!]")
 _PLAIN_WORD_BEFORE = re.compile(r"(?<![^\s])[A-Za-z0-9]*[a-z0-9]$")
 
 
-def _plain_boundaries(chunk: str) -> list[tuple[int, int]] | None:
+def direct_boundaries(chunk: str) -> list[tuple[int, int]] | None:
     """Punkt's answer, computed directly, for the common easy case; None when Punkt must decide.
 
     Easy means every '.', '?' or '!' is inside a word or number (3.5, U.S, not a candidate for Punkt

@@ -75,7 +75,7 @@ def _try_lock(index_dir: Path):
 
 
 @contextmanager
-def _build_lock(index_dir: Path) -> Iterator[None]:
+def build_lock(index_dir: Path) -> Iterator[None]:
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / ".lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -117,7 +117,7 @@ def build(settings: Settings, progress: Callable[[int, int], None] | None = None
     corpus_files(corpus_dir)  # a missing corpus folder is reported before touching the index
     before = index_format.current_name(index_dir)
     try:
-        lock = _build_lock(index_dir)
+        lock = build_lock(index_dir)
         lock.__enter__()
     except OSError as e:
         raise QuotebotError(f"cannot write the index to {index_dir}: {e.strerror or e}") from None

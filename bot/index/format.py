@@ -49,7 +49,7 @@ class IndexUnusable(Exception):
 
 # -- saving -------------------------------------------------------------------------------------
 
-def _write_json(path: Path, value) -> None:
+def write_json(path: Path, value) -> None:
     path.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
 
 
@@ -79,8 +79,8 @@ def save(index: SentenceIndex, index_dir: Path, fp: str, skipped: tuple[Skipped,
                 raise ValueError(f"refusing to save object array {name}")
             np.save(tmp / f"{name}.npy", array, allow_pickle=False)
         (tmp / "blob.bin").write_bytes(bytes(index.blob))
-        _write_json(tmp / "articles.json", index.articles)
-        _write_json(tmp / "terms.json", {"sent": index.sentences.terms, "para": index.paragraphs.terms,
+        write_json(tmp / "articles.json", index.articles)
+        write_json(tmp / "terms.json", {"sent": index.sentences.terms, "para": index.paragraphs.terms,
                                           "spell": index.speller.words, "surface": index.surface_terms})
         files = sorted(tmp.iterdir())
         manifest = {
@@ -98,10 +98,10 @@ def save(index: SentenceIndex, index_dir: Path, fp: str, skipped: tuple[Skipped,
             "files": {p.name: {"size": p.stat().st_size, CHECKSUM: d} for p, d in zip(files, file_digests(files))},
         }
         manifest["manifest_checksum"] = manifest_digest(manifest)
-        _write_json(tmp / "manifest.json", manifest)
-        _fsync_dir(tmp)
+        write_json(tmp / "manifest.json", manifest)
+        fsync_dir(tmp)
         tmp.rename(build)
-        _fsync(index_dir)  # the rename is on disk before CURRENT may name the build
+        fsync(index_dir)  # the rename is on disk before CURRENT may name the build
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -111,12 +111,12 @@ def save(index: SentenceIndex, index_dir: Path, fp: str, skipped: tuple[Skipped,
         f.flush()
         os.fsync(f.fileno())
     os.replace(pointer, index_dir / "CURRENT")
-    _fsync(index_dir)
-    _remove_old_builds(index_dir, keep=build.name)
+    fsync(index_dir)
+    remove_old_builds(index_dir, keep=build.name)
     return build
 
 
-def _fsync(path: Path) -> None:
+def fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -124,14 +124,14 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     for p in path.iterdir():
         if p.is_file():
-            _fsync(p)
-    _fsync(path)
+            fsync(p)
+    fsync(path)
 
 
-def _remove_old_builds(index_dir: Path, keep: str | None) -> None:
+def remove_old_builds(index_dir: Path, keep: str | None) -> None:
     """Old builds and temporary folders of killed builds; only ever called with the lock held.
     Readers that still map an old build keep their open files; Linux frees them on close."""
     for p in index_dir.iterdir():
@@ -218,14 +218,14 @@ def load(index_dir: Path, mmap: bool = True, verify: bool = True) -> tuple[Sente
     for attempt in range(3):
         name = current_name(index_dir)
         try:
-            return _load_build(current_build(index_dir), mmap, verify)
+            return load_build(current_build(index_dir), mmap, verify)
         except IndexUnusable:
             if attempt == 2 or current_name(index_dir) == name:
                 raise
     raise AssertionError("unreachable")
 
 
-def _load_build(build: Path, mmap: bool, verify: bool) -> tuple[SentenceIndex, dict]:
+def load_build(build: Path, mmap: bool, verify: bool) -> tuple[SentenceIndex, dict]:
     manifest = read_manifest(build)
     if verify:
         _verify(build, manifest)

@@ -224,7 +224,7 @@ def test_leftover_temp_folders_are_never_loaded_and_cleaned_up(fresh):
     assert not leftover.exists() and not half.exists()
     # while a build holds the lock, leftovers (which may be that build's own folder) are left alone
     shutil.copytree(good, leftover)
-    with index_build._build_lock(settings.index_dir):
+    with index_build.build_lock(settings.index_dir):
         index_build.remove_leftovers(settings.index_dir)
         assert leftover.exists()
     index_build.build(settings)
@@ -237,7 +237,7 @@ def test_reader_survives_a_swap_during_load(fresh, monkeypatch):
     """CURRENT replaced and the old build removed between reading CURRENT and its files: the
     reader reads CURRENT again instead of calling the index damaged."""
     settings, _, expected = fresh
-    real = index_format._load_build
+    real = index_format.load_build
     calls = []
 
     def racing(build, mmap, verify):
@@ -246,7 +246,7 @@ def test_reader_survives_a_swap_during_load(fresh, monkeypatch):
             index_build.build(settings)  # swaps CURRENT and deletes `build`
         return real(build, mmap, verify)
 
-    monkeypatch.setattr(index_format, "_load_build", racing)
+    monkeypatch.setattr(index_format, "load_build", racing)
     index, _ = index_format.load(settings.index_dir)
     assert answers(index, settings) == expected
 
@@ -387,14 +387,14 @@ def test_abrupt_death_at_each_step_of_save(tiny_corpus, point):
                 real_save = np.save
                 np.save = lambda *a, **k: (real_save(*a, **k), os._exit(9))
             elif point == "manifest about to be written":
-                real_json = index_format._write_json
-                index_format._write_json = lambda path, v: die() if path.name == "manifest.json" else real_json(path, v)
+                real_json = index_format.write_json
+                index_format.write_json = lambda path, v: die() if path.name == "manifest.json" else real_json(path, v)
             elif point == "build folder renamed":
-                index_format._fsync = lambda path: die() if path.name == tiny_corpus.index_dir.name else None
+                index_format.fsync = lambda path: die() if path.name == tiny_corpus.index_dir.name else None
             elif point == "pointer about to be switched":
                 index_format.os.replace = die
             else:
-                index_format._remove_old_builds = die
+                index_format.remove_old_builds = die
             index_build.build(tiny_corpus)
         finally:
             os._exit(3)
