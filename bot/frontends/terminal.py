@@ -21,6 +21,8 @@ def source_line(source: Source) -> str:
     if source.byline:
         parts.append(f"by {source.byline}")
     parts.append(source.path)
+    if source.url and source.url.startswith(("http://", "https://")):  # where the page lives, to open it
+        parts.append(source.url)
     return " · ".join(parts)
 
 

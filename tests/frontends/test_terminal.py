@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from bot.chat import Notice, Reply
+from bot.corpus.types import Source
+from bot.frontends import terminal
 from bot.frontends.terminal import BOLD, HIGHLIGHT, answer_text, notice_text, reply_text
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -33,3 +35,13 @@ def test_no_answer_and_notices(answerer):
     asked = []
     assert notice_text(Notice.NO_MORE, lambda: asked.append(1) or "Q?") == Notice.NO_MORE.format() and not asked
     assert reply_text(Reply(notice=Notice.EMPTY), False, lambda: "Who?") == Notice.EMPTY.format(example="Who?")
+
+
+def test_the_source_line_says_where_the_page_lives():
+    page = Source(title="Bridge reopens", publisher="Wire", byline="Ann Lee", date="2024-03-03",
+                  url="https://news.example.org/bridge", path="a.html")
+    assert terminal.source_line(page) == (
+        "Bridge reopens · Wire · 2024-03-03 · by Ann Lee · a.html · https://news.example.org/bridge")
+    # no address, or one that is not a web address (a sidecar may hold anything): nothing printed
+    for url in (None, "javascript:alert(1)"):
+        assert terminal.source_line(Source("T", None, None, None, url, "b.txt")) == "T · b.txt"
