@@ -6,7 +6,6 @@ import functools
 import json
 import logging
 import sys
-from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, TextIO
 
@@ -14,6 +13,7 @@ import click
 
 from bot.answer.answerer import Answerer
 from bot.answer.passages import Answer
+from bot.frontends.json_shapes import answer_json
 from bot.chat import ChatSession
 from bot.config import Settings
 from bot.errors import QuotebotError
@@ -99,30 +99,6 @@ def build(settings: Settings) -> None:
                f"{report.vocabulary} terms in {report.seconds:.2f} s -> {settings.index_dir}")
 
 
-def answer_json(answer: Answer) -> dict:
-    """The --json shape other tools rely on."""
-    return {
-        "question": answer.question,
-        "found": answer.found,
-        "searched_for": list(answer.searched_for),
-        "corrections": [{"typed": a, "searched": b} for a, b in answer.corrections],
-        "passages": [
-            {
-                "quote": p.quote,
-                "sentence": p.sentence,
-                "start": p.start,
-                "end": p.end,
-                "terms": list(p.terms),
-                "score": p.score,
-                "bm25": p.bm25,
-                "source": {k: v for k, v in asdict(p.source).items() if k != "place"},
-                "also": [s.path for s in p.also],
-            }
-            for p in answer.passages
-        ],
-    }
-
-
 @cli.command()
 @click.argument("question", required=False)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per answer, one per line.")
@@ -171,6 +147,30 @@ def ask(settings: Settings, question: str | None, as_json: bool, top_k: int | No
             click.echo(terminal.reply_text(reply, colour=False, example=example))
             if question is None:
                 click.echo()
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file, one per line.")
+@settings_options
+def show(settings: Settings, paths: tuple[Path, ...], as_json: bool) -> None:
+    """Show what the index will hold of article files: metadata and kept paragraphs with their kinds.
+
+    A folder stands for every article file in it.  Paths inside the corpus folder are named as the
+    index names them (relative to it).
+
+    \b
+    Example:
+        quotebot show seeds/004_c8dacecdbfac066f.txt
+        quotebot show --json seeds
+    """
+    from bot.frontends.pages import read_pages, page_text
+    from bot.frontends.json_shapes import page_json
+
+    for page, warnings in read_pages(paths, settings.corpus_dir):
+        for w in warnings:
+            _say(f"Warning: {w}")
+        click.echo(json.dumps(page_json(page), ensure_ascii=False) if as_json else page_text(page))
 
 
 @cli.command()

@@ -22,7 +22,7 @@ from bot.index import build as index_build
 from bot.index import checksums
 from bot.index import format as index_format
 from bot.answer.answerer import Answerer
-from bot.frontends.cli import answer_json
+from bot.frontends.json_shapes import answer_json
 from bot.config import Settings
 
 from tests.support.paths import ROOT

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.answer.answerer import Answerer
 from bot.config import Settings
-from bot.frontends.cli import answer_json
+from bot.frontends.json_shapes import answer_json
 from bot.index.sentences import SentenceIndex
 
 # Questions on the three articles of the `tiny_corpus` fixture: found, not found, misspelt.

@@ -1,0 +1,47 @@
+"""The JSON objects the CLI prints (`ask --json`, `show --json`): names other tools rely on."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from bot.answer.passages import Answer
+from bot.corpus.types import Article, Skipped, Source
+
+
+def source_json(source: Source) -> dict:
+    """A passage's or a page's source: title, publisher, byline, date, url, path."""
+    return {k: v for k, v in asdict(source).items() if k != "place"}
+
+
+def answer_json(answer: Answer) -> dict:
+    return {
+        "question": answer.question,
+        "found": answer.found,
+        "searched_for": list(answer.searched_for),
+        "corrections": [{"typed": a, "searched": b} for a, b in answer.corrections],
+        "passages": [
+            {
+                "quote": p.quote,
+                "sentence": p.sentence,
+                "start": p.start,
+                "end": p.end,
+                "terms": list(p.terms),
+                "score": p.score,
+                "bm25": p.bm25,
+                "source": source_json(p.source),
+                "also": [s.path for s in p.also],
+            }
+            for p in answer.passages
+        ],
+    }
+
+
+def page_json(page: Article | Skipped) -> dict:
+    """What the index will hold of one file: its source and kept paragraphs, or why it is skipped."""
+    if isinstance(page, Skipped):
+        return {"path": page.path, "skipped": page.reason}
+    return {
+        "path": page.source.path,
+        "source": source_json(page.source),
+        "paragraphs": [{"kind": p.kind, "text": page.paragraph_text(p)} for p in page.paragraphs],
+    }
