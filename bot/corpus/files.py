@@ -13,12 +13,15 @@ import re
 from pathlib import Path
 
 from bot.corpus.extract import extract
-from bot.corpus.html import reduce_html
+from bot.corpus.html import MAX_HTML_BYTES, Page, read_html
 from bot.corpus.types import Article, Paragraph, Skipped, Source
 from bot.errors import QuotebotError
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 SIDECAR_FIELDS = ("title", "url", "publisher", "byline", "date")
+# Bump when reading a file yields other paragraphs or metadata (the index's fingerprint includes it,
+# so indexes built by the earlier reading are rebuilt).  2: HTML through trafilatura.
+EXTRACTION_VERSION = 2
 
 
 def check_folder(folder: Path) -> Path:
@@ -130,34 +133,50 @@ def read_article(path: Path, folder: Path, warnings: list[str]) -> Article | Ski
         return Skipped(rel, "file vanished before it could be read")
     except OSError as exc:
         return Skipped(rel, f"cannot read file: {exc.strerror or exc}")
+    suffix = path.suffix.lower()
+    is_html = suffix in (".html", ".htm")
+    if is_html:
+        unusable = _not_an_html_page(data)
+        if unusable:
+            return Skipped(rel, unusable)
     text = decode(data, rel, warnings)
     if not text.strip():
         return Skipped(rel, "empty file")
-    meta: dict[str, str] = {}
-    captions: set[int] = set()
-    suffix = path.suffix.lower()
-    if suffix in (".html", ".htm"):
-        text, meta, captions = reduce_html(text)
-        if not text.strip():
-            return Skipped(rel, "no readable text in HTML")
-    ex = extract(text, markdown=suffix in (".md", ".markdown"), captions=captions)
+    page: Page | None = None
+    if is_html:
+        page = read_html(text)
+        if page is None:
+            return Skipped(rel, "no article text found in the HTML")
+        text = page.text
+    ex = extract(text, markdown=suffix in (".md", ".markdown"), captions=page.captions if page else frozenset())
     paragraphs = tuple(Paragraph(s, e, k) for s, e, k in ex.paragraphs)
     if not any(p.kind == "body" for p in paragraphs):
         return Skipped(rel, "no article body found")
     side = _sidecar(path, rel, warnings)
+    # A sidecar says what the user knows; a page's own metadata beats what its text suggests.
     source = Source(
-        title=side.get("title") or ex.title or meta.get("og:title"),
-        publisher=side.get("publisher") or ex.publisher or meta.get("og:site_name"),
-        byline=side.get("byline") or ex.byline or meta.get("author"),
-        date=side.get("date") or ex.date or _meta_date(meta),
-        url=side.get("url") or meta.get("canonical") or meta.get("og:url"),
+        title=side.get("title") or (page and page.title) or ex.title,
+        publisher=side.get("publisher") or (page and page.sitename) or ex.publisher,
+        byline=side.get("byline") or (page and page.author) or ex.byline,
+        date=side.get("date") or (page and page.date) or ex.date,
+        url=side.get("url") or (page and page.url),
         path=rel,
         place=ex.place,
     )
     return Article(text=text, paragraphs=paragraphs, source=source)
 
 
-def _meta_date(meta: dict[str, str]) -> str | None:
-    raw = meta.get("article:published_time") or meta.get("date") or ""
-    m = re.match(r"\d{4}-\d{2}-\d{2}", raw)
-    return m.group(0) if m else None
+# What a file named .html may really be: the first bytes of common binary formats.
+_BINARY_MAGIC = {b"%PDF": "a PDF", b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image",
+                 b"PK\x03\x04": "a ZIP archive", b"\x1f\x8b": "gzip-compressed data"}
+
+
+def _not_an_html_page(data: bytes) -> str | None:
+    """Why bytes named .html are no page to read (too big, really another format), or None."""
+    if len(data) > MAX_HTML_BYTES:
+        return f"HTML page over {MAX_HTML_BYTES // 1_000_000} MB ({len(data) // 1_000_000} MB): not an article"
+    head = data[:8]
+    for magic, what in _BINARY_MAGIC.items():
+        if head.startswith(magic):
+            return f"not an HTML page: the file is {what}"
+    return None

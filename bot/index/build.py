@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from bot.config import Settings
-from bot.corpus.files import corpus_files, fingerprint_files
+from bot.corpus.files import EXTRACTION_VERSION, corpus_files, fingerprint_files
 from bot.corpus.load import load_corpus
 from bot.corpus.types import Skipped
 from bot.errors import QuotebotError
@@ -44,9 +44,10 @@ class BuildReport:
 
 
 def fingerprint(corpus_dir: Path) -> str:
-    """Changes whenever an article or sidecar is added, removed or edited, or the analyser or the
-    index settings change.  Size, mtime and ctime (which no copy tool can preserve) of each file."""
-    h = hashlib.sha256(f"{FORMAT_VERSION}/{ANALYZER_VERSION}/{bm25.K1}/{bm25.B}/{bm25.EPSILON}".encode())
+    """Changes whenever an article or sidecar is added, removed or edited, or the reading of files, the
+    analyser or the index settings change.  Size, mtime and ctime (which no copy tool can preserve) of each file."""
+    h = hashlib.sha256(f"{FORMAT_VERSION}/{ANALYZER_VERSION}/{bm25.K1}/{bm25.B}/{bm25.EPSILON}"
+                       f"/extraction {EXTRACTION_VERSION}".encode())
     for path in fingerprint_files(corpus_dir):
         try:
             st = path.stat()
@@ -162,7 +163,7 @@ def open_index(settings: Settings, notify: Notify = lambda message: None) -> Sen
         if manifest.get("fingerprint") == fp:
             remove_leftovers(settings.index_dir)
             return index
-        notify(f"The articles in {settings.corpus_dir} changed; rebuilding the index in {settings.index_dir}...")
+        notify(f"The articles in {settings.corpus_dir} (or how they are read) changed; rebuilding the index in {settings.index_dir}...")
     except IndexUnusable as e:
         if (settings.index_dir / "CURRENT").exists():
             logger.info("index unusable, rebuilding: %s", e)

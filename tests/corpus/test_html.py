@@ -1,0 +1,106 @@
+"""HTML pages through trafilatura: article text, the page's own metadata, captions, bad pages."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from bot.corpus.files import read_article
+from bot.corpus.types import Article, Skipped
+from tests.support.paths import ROOT
+
+BODY = ("<p>The harbour bridge reopened on Tuesday after nine months of repairs, the city council said in a "
+        "statement that thanked residents for their patience.</p>"
+        "<p>Engineers replaced 412 steel cables and repainted the whole span, work that cost $48 million, "
+        "twice the first estimate.</p>"
+        "<p>The mayor said traffic would return to normal by Friday, once the last lane markings are dry.</p>")
+PAGE = f"""<!doctype html><html><head><meta charset="utf-8">
+<title>Harbour bridge reopens | Portville Post</title>
+<meta property="og:title" content="Harbour bridge reopens after repairs">
+<meta property="og:site_name" content="Portville Post">
+<link rel="canonical" href="https://post.example/bridge-reopens">
+<script type="application/ld+json">{{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Harbour bridge reopens after repairs",
+ "author": [{{"@type": "Person", "name": "Ann Lee"}}], "datePublished": "2024-03-05T08:00:00Z"}}</script>
+</head><body class="cookies-not-set Page-ad-margins">
+<nav><a href="/">Home</a> <a href="/news">News</a> <a href="/sport">Sport</a></nav>
+<form id="aspnetForm"><article class="category-sponsored-advertising-promotion">
+<h1>Harbour bridge reopens after repairs</h1>
+<figure><img src="bridge.jpg" alt=""><figcaption>The bridge at dawn on Tuesday. Photo: Jo Park</figcaption></figure>
+{BODY}
+</article></form>
+<footer>© 2024 Portville Post. All rights reserved. <a href="/privacy">Privacy</a></footer>
+</body></html>"""
+
+
+def read(tmp_path, name: str, data: bytes | str) -> Article | Skipped:
+    path = tmp_path / name
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return read_article(path, tmp_path, [])
+
+
+def test_article_text_and_the_pages_metadata(tmp_path):
+    """Classes that merely mention ads or promotions and a page wrapped in one <form> lose nothing."""
+    a = read(tmp_path, "bridge.html", PAGE)
+    assert isinstance(a, Article)
+    kept = {p.kind: [] for p in a.paragraphs}
+    for p in a.paragraphs:
+        kept[p.kind].append(a.paragraph_text(p))
+    assert kept["title"] == ["Harbour bridge reopens after repairs"]
+    assert kept["caption"] == ["The bridge at dawn on Tuesday."]  # the credit is cut by the line rules
+    assert any("412 steel cables" in t for t in kept["body"]) and len(kept["body"]) == 3
+    assert "Home" not in a.text and "Privacy" not in a.text
+    s = a.source
+    assert (s.title, s.publisher, s.byline, s.date, s.url) == (
+        "Harbour bridge reopens after repairs", "Portville Post", "Ann Lee", "2024-03-05",
+        "https://post.example/bridge-reopens")
+    for p in a.paragraphs:  # quotes are taken from this text: each paragraph is an exact span of it
+        assert a.text[p.start:p.end] == a.paragraph_text(p).strip()
+
+
+def test_a_sidecar_still_overrides_the_page(tmp_path):
+    (tmp_path / "bridge.json").write_text('{"title": "Bridge is back", "byline": "Desk"}', encoding="utf-8")
+    s = read(tmp_path, "bridge.html", PAGE).source
+    assert (s.title, s.byline, s.publisher) == ("Bridge is back", "Desk", "Portville Post")
+
+
+def test_pages_that_are_no_articles_are_skipped_with_a_reason(tmp_path):
+    cases = {
+        "report.html": (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "not an HTML page: the file is a PDF"),
+        "photo.htm": (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "not an HTML page: the file is a PNG image"),
+        "empty.html": ("<html><body><nav><a href='/'>Home</a></nav></body></html>", "no article text found in the HTML"),
+    }
+    for name, (data, reason) in cases.items():
+        assert read(tmp_path, name, data) == Skipped(name, reason)
+    big = read(tmp_path, "dump.html", "<p>" + "x" * 21_000_000 + "</p>")
+    assert isinstance(big, Skipped) and big.reason.startswith("HTML page over 20 MB")
+
+
+def test_broken_truncated_and_mislabelled_pages_do_not_break_reading(tmp_path):
+    truncated = PAGE[: PAGE.index("The mayor said") + 40]
+    a = read(tmp_path, "cut.html", truncated)
+    assert isinstance(a, Article) and "412 steel cables" in a.text
+    # declared UTF-8 in <meta>, written as Latin-1: read with the fallback, never a crash
+    latin = PAGE.replace("repairs, the city", "repairs, the café city").encode("latin-1")
+    b = read(tmp_path, "latin.html", latin)
+    assert isinstance(b, Article) and "café" in b.text
+    c = read(tmp_path, "tags.html", "<html><body><div><p>Unclosed <b>tags <i>everywhere" + BODY[:300])
+    assert isinstance(c, (Article, Skipped))
+
+
+def test_asking_does_not_import_the_html_extractor(tmp_path):
+    """trafilatura costs ~0.2 s to import: only a build reads HTML, so a question on a built index never
+    pays for it."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "bridge.html").write_text(PAGE, encoding="utf-8")
+    index = tmp_path / "index"
+    run = [sys.executable, "-m", "bot"]
+    subprocess.run(run + ["build", "--corpus", str(corpus), "--index", str(index)], cwd=ROOT, check=True,
+                   capture_output=True)
+    probe = ("import sys; from bot.frontends.cli import main; sys.argv = ['quotebot', 'ask', '--corpus', "
+             f"{str(corpus)!r}, '--index', {str(index)!r}, 'How many cables were replaced?']\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\n"
+             "print('trafilatura' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert "412 steel cables" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "False"
