@@ -38,6 +38,15 @@ def _hidden(name: str) -> bool:
     return name.startswith(".")
 
 
+def _saved_page_assets(directory: str, files: list[str]) -> bool:
+    """A browser's "save page, complete" writes NAME.html and a NAME_files/ folder of its frames,
+    scripts and images beside it: that folder holds no articles."""
+    if not directory.endswith("_files"):
+        return False
+    page = directory[: -len("_files")].lower()
+    return any(f.lower() in (page + ".html", page + ".htm") for f in files)
+
+
 def corpus_files(folder: Path) -> list[Path]:
     """Article files under `folder`, recursively, sorted; hidden entries and sidecars excluded."""
     folder = check_folder(folder)
@@ -50,7 +59,7 @@ def corpus_files(folder: Path) -> list[Path]:
             dirs[:] = []
             continue
         seen_dirs.add(real)
-        dirs[:] = sorted(d for d in dirs if not _hidden(d))
+        dirs[:] = sorted(d for d in dirs if not _hidden(d) and not _saved_page_assets(d, files))
         for name in files:
             if not _hidden(name) and name.lower().endswith(ARTICLE_SUFFIXES):
                 found.append(Path(root) / name)

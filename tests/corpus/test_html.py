@@ -104,3 +104,19 @@ def test_asking_does_not_import_the_html_extractor(tmp_path):
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     assert "412 steel cables" in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_a_saved_pages_asset_folder_is_not_read(tmp_path):
+    """'Save page, complete' writes NAME_files/ (ad frames as .html) beside NAME.html; a folder of that
+    name with no page beside it is an ordinary folder."""
+    from bot.corpus.files import corpus_files
+
+    (tmp_path / "Bridge reopens.html").write_text(PAGE, encoding="utf-8")
+    assets = tmp_path / "Bridge reopens_files"
+    assets.mkdir()
+    (assets / "ad_frame.html").write_text("<html><body><p>Buy now</p></body></html>", encoding="utf-8")
+    other = tmp_path / "reports_files"
+    other.mkdir()
+    (other / "note.txt").write_text("Council note\n\nThe council met on Monday to discuss the budget.\n", encoding="utf-8")
+    assert [p.relative_to(tmp_path).as_posix() for p in corpus_files(tmp_path)] == [
+        "Bridge reopens.html", "reports_files/note.txt"]
