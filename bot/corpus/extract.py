@@ -25,6 +25,7 @@ class Extracted:
     date: str | None = None
     place: str | None = None
     publisher: str | None = None
+    removed: list[tuple[str, str]] = field(default_factory=list)  # (line, rule): what `show --dropped` lists
 
 
 @dataclass
@@ -47,9 +48,13 @@ def extract(text: str, markdown: bool = False, captions: frozenset[int] | set[in
         cap = cleaning.caption_parts(raw)
         if cap == (0, 0):
             # A photo credit names the agency, not the publisher; a copyright line may name the page.
-            if re.match(r"(?:©|copyright)", raw.strip(), re.IGNORECASE):
+            copyright_line = re.match(r"(?:©|copyright)", raw.strip(), re.IGNORECASE) is not None
+            if copyright_line:
                 dropped.append(cleaning.norm(raw))
+            out.removed.append((cleaning.norm(raw), "copyright" if copyright_line else "photo_credit"))
             continue
+        if cap and cap[1] < len(raw.rstrip()):
+            out.removed.append((cleaning.norm(raw[cap[1]:]), "photo_credit"))
         if cap:
             p.start, p.end, p.kind = p.start + cap[0], p.start + cap[1], "caption"
         elif p.start in captions:
@@ -65,6 +70,7 @@ def extract(text: str, markdown: bool = False, captions: frozenset[int] | set[in
     for n, (p, reason) in enumerate(items):
         if cleaning.is_comments_marker(p.t) and long_body >= _BODY_BEFORE_COMMENTS:
             dropped.extend(q.t for q, _ in items[n:])
+            out.removed.extend((q.t, "comments") for q, _ in items[n:])
             break
         if cleaning.is_zone_marker(p.t):
             zone = "hard"
@@ -74,20 +80,29 @@ def extract(text: str, markdown: bool = False, captions: frozenset[int] | set[in
             zone = None
         if reason or (zone == "hard") or (zone == "soft" and _pitchy(p.t)):
             dropped.append(p.t)
+            out.removed.append((p.t, rule_name(reason) if reason else "related_zone" if zone == "hard" else "paywall"))
             continue
         if _metadata_line(p.t, out):
             meta_at.append(len(paras))
+            out.removed.append((p.t, "metadata_line"))  # read into the source (byline, date), not quoted
             continue
         paras.append(p)
         if p.kind == "body" and len(p.t.split(None, 12)) >= 12:
             long_body += 1
     _headline(paras, out, meta_at)
     _datelines(paras, out)
-    paras = _dedupe(paras)
+    kept = _dedupe(paras)
+    out.removed.extend((p.t, "repeat") for p in paras if not any(q is p for q in kept))
+    paras = kept
     out.paragraphs = [(p.start, p.end, p.kind) for p in paras]
     if not out.publisher:
         out.publisher = metadata.publisher_from_boilerplate(dropped)
     return out
+
+
+def rule_name(reason: str) -> str:
+    """A line rule's reason as the stable snake_case name tools read ("ad marker" -> "ad_marker")."""
+    return re.sub(r"[^a-z0-9]+", "_", reason.lower()).strip("_")
 
 
 def _mark_menus(items: list[tuple[_Para, str | None]]) -> list[tuple[_Para, str | None]]:

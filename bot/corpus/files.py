@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from bot.corpus.extract import extract
-from bot.corpus.html import MAX_HTML_BYTES, Page, read_html
+from bot.corpus.html import MAX_HTML_BYTES, Page, left_out, read_html
 from bot.corpus.types import Article, Paragraph, Skipped, Source
 from bot.errors import QuotebotError
 
@@ -133,6 +133,19 @@ def _sidecar(path: Path, rel: str, warnings: list[str]) -> dict[str, str]:
 def read_article(path: Path, folder: Path, warnings: list[str]) -> Article | Skipped:
     """One article file (under `folder`) as an Article, or Skipped with the reason; never raises for
     a bad file.  Anything worth telling the user is appended to `warnings`."""
+    return read_page(path, folder, warnings)[0]
+
+
+def read_page(path: Path, folder: Path, warnings: list[str],
+              extractor: bool = False) -> tuple[Article | Skipped, list[tuple[str, str]]]:
+    """`read_article`, and every line left out with the rule that left it out (`show --dropped`);
+    `extractor`: also list the HTML page's visible blocks that the extractor did not keep."""
+    found: list[tuple[str, str]] = []
+    return _read(path, folder, warnings, found, extractor), found
+
+
+def _read(path: Path, folder: Path, warnings: list[str], removed: list[tuple[str, str]],
+          extractor_lines: bool) -> Article | Skipped:
     rel = relative_path(path, folder)
     try:
         if not path.is_file() and path.exists():  # a FIFO would block the build, /dev/zero never end
@@ -154,10 +167,13 @@ def read_article(path: Path, folder: Path, warnings: list[str]) -> Article | Ski
     page: Page | None = None
     if is_html:
         page = read_html(text)
+        if extractor_lines:
+            removed.extend((line, "extractor") for line in left_out(text, page))
         if page is None:
             return Skipped(rel, "no article text found in the HTML")
         text = page.text
     ex = extract(text, markdown=suffix in (".md", ".markdown"), captions=page.captions if page else frozenset())
+    removed.extend(ex.removed)
     paragraphs = tuple(Paragraph(s, e, k) for s, e, k in ex.paragraphs)
     if not any(p.kind == "body" for p in paragraphs):
         return Skipped(rel, "no article body found")

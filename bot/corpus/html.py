@@ -112,3 +112,36 @@ def read_html(html: str) -> Page | None:
     return Page(text="\n\n".join(blocks), title=title, author=_authors(doc.get("author")), date=_clean(doc.get("date")),
                 sitename=_clean(doc.get("sitename")), url=_clean(doc.get("url")),
                 description=_clean(doc.get("description")), captions=frozenset(captions))
+
+
+# Elements whose text is never shown on a page.
+_INVISIBLE = ("script", "style", "noscript", "template", "head")
+
+
+def left_out(html: str, page: Page | None) -> list[str]:
+    """The page's visible text blocks that the extractor did not keep, in page order: what a user
+    sees on the page and will not find in the index (for `show --dropped`)."""
+    from lxml import html as lxml_html
+
+    try:
+        root = lxml_html.fromstring(html)
+    except (ValueError, TypeError, SyntaxError):
+        return []
+    for element in root.iter(*_INVISIBLE):
+        element.drop_tree()
+    kept = set((page.text if page else "").split("\n\n"))
+    out: list[str] = []
+    seen: set[str] = set()
+    for element in root.iter():
+        if element.tag not in _BLOCK_TAGS or any(d.tag in _BLOCK_TAGS for d in element.iterdescendants()):
+            continue
+        block = _clean(element.text_content())
+        if block and block not in kept and block not in seen:
+            seen.add(block)
+            out.append(block)
+    return out
+
+
+# Block elements: a block with no block inside it is one piece of the page's visible text.
+_BLOCK_TAGS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "dd", "figcaption", "blockquote",
+               "div", "section", "article", "header", "footer", "nav", "aside", "form", "body"}

@@ -152,8 +152,9 @@ def ask(settings: Settings, question: str | None, as_json: bool, top_k: int | No
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file, one per line.")
+@click.option("--dropped", is_flag=True, help="Also every line left out, with the rule that left it out.")
 @settings_options
-def show(settings: Settings, paths: tuple[Path, ...], as_json: bool) -> None:
+def show(settings: Settings, paths: tuple[Path, ...], as_json: bool, dropped: bool) -> None:
     """Show what the index will hold of article files: metadata and kept paragraphs with their kinds.
 
     A folder stands for every article file in it.  Paths inside the corpus folder are named as the
@@ -162,15 +163,16 @@ def show(settings: Settings, paths: tuple[Path, ...], as_json: bool) -> None:
     \b
     Example:
         quotebot show seeds/004_c8dacecdbfac066f.txt
-        quotebot show --json seeds
+        quotebot show --json --dropped seeds
     """
     from bot.frontends.pages import read_pages, page_text
     from bot.frontends.json_shapes import page_json
 
-    for page, warnings in read_pages(paths, settings.corpus_dir):
+    for page, removed, warnings in read_pages(paths, settings.corpus_dir, dropped):
         for w in warnings:
             _say(f"Warning: {w}")
-        click.echo(json.dumps(page_json(page), ensure_ascii=False) if as_json else page_text(page))
+        shown = removed if dropped else None
+        click.echo(json.dumps(page_json(page, shown), ensure_ascii=False) if as_json else page_text(page, shown))
 
 
 @cli.command()

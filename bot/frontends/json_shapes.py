@@ -36,12 +36,17 @@ def answer_json(answer: Answer) -> dict:
     }
 
 
-def page_json(page: Article | Skipped) -> dict:
-    """What the index will hold of one file: its source and kept paragraphs, or why it is skipped."""
+def page_json(page: Article | Skipped, dropped: list[tuple[str, str]] | None = None) -> dict:
+    """What the index will hold of one file: its source and kept paragraphs, or why it is skipped;
+    with `dropped`, every line left out and the rule (snake_case) that left it out."""
     if isinstance(page, Skipped):
-        return {"path": page.path, "skipped": page.reason}
-    return {
-        "path": page.source.path,
-        "source": source_json(page.source),
-        "paragraphs": [{"kind": p.kind, "text": page.paragraph_text(p)} for p in page.paragraphs],
-    }
+        out = {"path": page.path, "skipped": page.reason}
+    else:
+        out = {
+            "path": page.source.path,
+            "source": source_json(page.source),
+            "paragraphs": [{"kind": p.kind, "text": page.paragraph_text(p)} for p in page.paragraphs],
+        }
+    if dropped is not None and isinstance(page, Article):
+        out["dropped"] = [{"text": text, "rule": rule} for text, rule in dropped]
+    return out

@@ -11,7 +11,7 @@ import textwrap
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from bot.corpus.files import corpus_files, read_article
+from bot.corpus.files import corpus_files, read_page
 from bot.corpus.types import Article, Skipped
 from bot.frontends.terminal import source_line
 
@@ -26,24 +26,35 @@ def _base(path: Path, corpus_dir: Path) -> Path:
     return resolved if resolved.is_dir() else resolved.parent
 
 
-def read_pages(paths: Iterable[Path], corpus_dir: Path) -> Iterator[tuple[Article | Skipped, list[str]]]:
-    """(the article or why it is skipped, its warnings) for each file, a folder standing for its
-    article files, in the order given."""
+Removed = list[tuple[str, str]]
+
+
+def read_pages(paths: Iterable[Path], corpus_dir: Path,
+               dropped: bool = False) -> Iterator[tuple[Article | Skipped, Removed, list[str]]]:
+    """(the article or why it is skipped, the lines left out with their rules, its warnings) for
+    each file, a folder standing for its article files, in the order given."""
     for path in paths:
         base = _base(path, corpus_dir)
         files = corpus_files(path) if path.is_dir() else [path.resolve()]
         for file in files:
             warnings: list[str] = []
-            yield read_article(file.resolve(), base, warnings), warnings
+            page, removed = read_page(file.resolve(), base, warnings, extractor=dropped)
+            yield page, removed, warnings
 
 
-def page_text(page: Article | Skipped) -> str:
-    """A page for the terminal: its source line, then each kept paragraph under its kind."""
-    if isinstance(page, Skipped):
-        return f"{page.path}: skipped ({page.reason})\n"
-    width = max(40, min(100, shutil.get_terminal_size((100, 24)).columns))
-    lines = [source_line(page.source), ""]
-    for p in page.paragraphs:
-        lines += textwrap.wrap(" ".join(page.paragraph_text(p).split()), width, initial_indent=f"[{p.kind}] ",
-                               subsequent_indent="    ") or [f"[{p.kind}]"]
+def page_text(page: Article | Skipped, removed: Removed | None = None) -> str:
+    """A page for the terminal: its source line, then each kept paragraph under its kind; with
+    `removed`, then every line left out under the rule that left it out."""
+    lines = [f"{page.path}: skipped ({page.reason})"] if isinstance(page, Skipped) else [source_line(page.source), ""]
+    if isinstance(page, Article):
+        for p in page.paragraphs:
+            lines += _wrapped(page.paragraph_text(p), p.kind)
+    if removed:
+        lines += ["", "Dropped:"] + [line for text, rule in removed for line in _wrapped(text, rule)]
     return "\n".join(lines) + "\n"
+
+
+def _wrapped(text: str, label: str) -> list[str]:
+    width = max(40, min(100, shutil.get_terminal_size((100, 24)).columns))
+    return textwrap.wrap(" ".join(text.split()), width, initial_indent=f"[{label}] ",
+                         subsequent_indent="    ") or [f"[{label}]"]

@@ -56,3 +56,28 @@ def test_text_output_lists_kinds_and_a_file_outside_the_corpus_is_named_in_its_f
 def test_a_missing_path_is_a_usage_error():
     code, text = show("/no/such/page.html")
     assert code == 2 and "does not exist" in text and "Traceback" not in text
+
+
+def test_dropped_lists_every_removed_line_with_a_stable_rule_name(tmp_path):
+    import re
+
+    from tests.support.paths import PAGES, SEEDS
+
+    code, pages = show("--json", "--dropped", "--corpus", str(SEEDS), str(SEEDS / "000_7e3365c8451a1df2.txt"),
+                       str(PAGES / "html_page.html"))
+    assert code == 0
+    text_page, html_page = pages
+    rules = {d["rule"] for page in pages for d in page["dropped"]}
+    assert all(re.fullmatch(r"[a-z]+(?:_[a-z]+)*", r) for r in rules), rules
+    assert {"text": "Advertisement", "rule": "ad_marker"} in text_page["dropped"]
+    assert {"text": "File photo by Rodong Sinmun/Yonhap", "rule": "photo_credit"} in text_page["dropped"]
+    kept = {p["text"] for p in text_page["paragraphs"]}
+    assert not kept & {d["text"] for d in text_page["dropped"] if d["rule"] != "repeat"}
+    # an HTML page also lists what the extractor left out (its menu, share bar, footer)
+    left = {d["text"] for d in html_page["dropped"] if d["rule"] == "extractor"}
+    assert {"Sport", "Related stories", "© 2024 Northern Ledger. All rights reserved."} <= left
+    assert not left & {p["text"] for p in html_page["paragraphs"]}
+    # without --dropped there is no such field; in text form the lines come under their rules
+    assert "dropped" not in show("--json", "--corpus", str(SEEDS), str(PAGES / "html_page.html"))[1][0]
+    assert "[ad_marker] Advertisement" in show("--dropped", "--corpus", str(SEEDS),
+                                                str(SEEDS / "000_7e3365c8451a1df2.txt"))[1]
