@@ -56,7 +56,8 @@ def passage_text(p: Passage, number: int, colour: bool) -> str:
     quote = textwrap.fill(body, width, initial_indent="  > ", subsequent_indent="    ", break_on_hyphens=False)
     if colour:  # bold restarts on each line so a wrapped sentence stays bold in every terminal
         quote = quote.replace("\n", _BOLD_OFF + "\n" + _BOLD_ON) if _BOLD_ON in quote else quote
-    src = textwrap.fill(source_line(p.source), width, initial_indent="    — ", subsequent_indent="      ")
+    src = textwrap.fill(source_line(p.source), width, initial_indent="    — ", subsequent_indent="      ",
+                        break_long_words=False, break_on_hyphens=False)  # a web address stays whole
     if p.also:
         src += "\n    also in: " + "; ".join(s.path for s in p.also)
     return f"[{number}]\n{_paint(quote, colour)}\n{DIM + src + RESET if colour else src}"

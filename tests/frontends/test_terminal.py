@@ -45,3 +45,12 @@ def test_the_source_line_says_where_the_page_lives():
     # no address, or one that is not a web address (a sidecar may hold anything): nothing printed
     for url in (None, "javascript:alert(1)"):
         assert terminal.source_line(Source("T", None, None, None, url, "b.txt")) == "T · b.txt"
+
+
+def test_a_long_web_address_is_never_broken_across_lines(answerer):
+    from dataclasses import replace
+
+    answer = answerer.answer("How many officials were executed in 2014?")
+    url = "https://news.example.org/world/asia/" + "north-korea-officials-defecting-" * 3 + "2015/07/02/index.html"
+    page = replace(answer.passages[0], source=replace(answer.passages[0].source, url=url))
+    assert url in terminal.passage_text(page, 1, colour=False).split()
