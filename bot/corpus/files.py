@@ -3,13 +3,13 @@
 corpus_files(folder) -> list[Path]       the article files under a folder, in the order they are read
 fingerprint_files(folder) -> list[Path]  those plus their sidecar .json files (what an index depends on)
 read_article(path, folder, warnings)     one file decoded, reduced (HTML), extracted and described
+read_page(...)                           the same, with every line left out and its rule (`show --dropped`)
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 
 from bot.corpus.extract import extract

@@ -2,7 +2,7 @@
 
 trafilatura (made for exactly this, and measured on thousands of real pages) finds the main text
 and reads the page's metadata (title from JSON-LD / Open Graph / <title>, author, date, site name,
-canonical url, description).  Its XML output keeps the structure: each paragraph, heading, list item
+canonical url).  Its XML output keeps the structure: each paragraph, heading, list item
 and quote becomes one blank-line-separated block of the text we index, so the project's own line
 rules (bot/corpus/extract.py, cleaning.py) still run on it and every quote stays an exact substring.
 """
@@ -28,7 +28,6 @@ class Page:
     date: str | None = None  # YYYY-MM-DD
     sitename: str | None = None
     url: str | None = None
-    description: str | None = None
     captions: frozenset[int] = field(default_factory=frozenset)  # where caption blocks start in text
 
 
@@ -43,13 +42,20 @@ def _authors(value: str | None) -> str | None:
     return ", ".join(names) or None
 
 
-def _figure_captions(html: str) -> dict[str, str]:
-    """Image address -> the caption of the <figure> it is in (figcaption), from the page itself."""
+def _page_tree(html: str):
+    """The page as lxml parses it for a browser, or None when it cannot be parsed at all."""
     from lxml import html as lxml_html
 
     try:
-        root = lxml_html.fromstring(html)
+        return lxml_html.fromstring(html)
     except (ValueError, TypeError, SyntaxError):  # lxml's ParserError is a ValueError subclass
+        return None
+
+
+def _figure_captions(html: str) -> dict[str, str]:
+    """Image address -> the caption of the <figure> it is in (figcaption), from the page itself."""
+    root = _page_tree(html)
+    if root is None:
         return {}
     found: dict[str, str] = {}
     for figure in root.iter("figure"):
@@ -110,24 +116,23 @@ def read_html(html: str) -> Page | None:
     if len(blocks) <= (1 if title else 0):
         return None
     return Page(text="\n\n".join(blocks), title=title, author=_authors(doc.get("author")), date=_clean(doc.get("date")),
-                sitename=_clean(doc.get("sitename")), url=_clean(doc.get("url")),
-                description=_clean(doc.get("description")), captions=frozenset(captions))
+                sitename=_clean(doc.get("sitename")), url=_clean(doc.get("url")), captions=frozenset(captions))
 
 
 # Elements whose text is never shown on a page.
 _INVISIBLE = ("script", "style", "noscript", "template", "head")
+# Block elements: a block with no block inside it is one piece of the page's visible text.
+_BLOCK_TAGS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "dd", "figcaption", "blockquote",
+               "div", "section", "article", "header", "footer", "nav", "aside", "form", "body"}
 
 
 def left_out(html: str, page: Page | None) -> list[str]:
     """The page's visible text blocks that the extractor did not keep, in page order: what a user
     sees on the page and will not find in the index (for `show --dropped`)."""
-    from lxml import html as lxml_html
-
-    try:
-        root = lxml_html.fromstring(html)
-    except (ValueError, TypeError, SyntaxError):
+    root = _page_tree(html)
+    if root is None:
         return []
-    for element in root.iter(*_INVISIBLE):
+    for element in list(root.iter(*_INVISIBLE)):  # (dropping while iterating would skip some)
         element.drop_tree()
     kept = set((page.text if page else "").split("\n\n"))
     out: list[str] = []
@@ -141,7 +146,3 @@ def left_out(html: str, page: Page | None) -> list[str]:
             out.append(block)
     return out
 
-
-# Block elements: a block with no block inside it is one piece of the page's visible text.
-_BLOCK_TAGS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "dd", "figcaption", "blockquote",
-               "div", "section", "article", "header", "footer", "nav", "aside", "form", "body"}

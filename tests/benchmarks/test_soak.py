@@ -5,7 +5,6 @@ dropped after the send explains, and the allowlist holds."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from tests.support.scripts import load_script
 
