@@ -16,7 +16,7 @@ reported 4-fold by article and written to bot/answer/models/rerank_model.json.
 Decision (--decision): the corpus is built from half of the articles (several seeded splits);
 questions of the kept articles should be answered, the others refused.  Each question's row is
 `answer_signals` of its best sentence under the shipped ranking; a gradient-boosted tree model
-(LightGBM, binary) is fitted and saved as flat JSON arrays that bot/answer/trees.py evaluates with numpy.  The
+(LightGBM, binary) is fitted and saved as flat JSON arrays that bot/trees.py evaluates with numpy.  The
 threshold is set on out-of-fold scores (4 folds by article) to refuse --refuse of the off-corpus
 questions, then checked on a split the model never saw.
 
@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.answer import decision, ranking  # noqa: E402
 from bot.answer.answerer import Answerer  # noqa: E402
-from bot.answer.trees import TreeEnsemble  # noqa: E402
+from bot.trees import TreeEnsemble  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.eval import squad  # noqa: E402
 from bot.eval.metrics import Case  # noqa: E402
@@ -212,7 +212,7 @@ def train_trees(X: np.ndarray, y: np.ndarray, rounds: int):
 
 
 def trees_json(booster, features: list[str], threshold: float) -> dict:
-    """LightGBM's trees as flat arrays (see bot/answer/trees.py)."""
+    """LightGBM's trees as flat arrays (see bot/trees.py)."""
     trees = []
     for info in booster.dump_model()["tree_info"]:
         tree = {"feature": [], "threshold": [], "left": [], "right": [], "leaf": [], "depth": 1}

@@ -20,7 +20,7 @@ import numpy as np
 
 from bot.answer.cues import ANSWER_TYPES
 from bot.answer.query import Candidates, QueryTerm
-from bot.answer.trees import TreeEnsemble, load_model
+from bot.trees import TreeEnsemble, load_model
 
 MODEL_PATH = Path(__file__).parent / "models" / "answer_model.json"
 # The question words left when the question wants none of the answer types.

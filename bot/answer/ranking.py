@@ -22,7 +22,7 @@ import numpy as np
 from bot import text
 from bot.answer import cues
 from bot.answer.query import Candidates, QueryTerm
-from bot.answer.trees import TreeEnsemble, load_model
+from bot.trees import TreeEnsemble, load_model
 from bot.index.sentences import SentenceIndex
 
 # How many BM25 candidates are re-scored with the richer signals.

@@ -11,7 +11,11 @@ import re
 from dataclasses import dataclass
 
 _LINE = re.compile(r"([^\r\n]*)(\r\n|\r|\n|$)")
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
+# Full stops of Latin and of CJK scripts ("。！？"), maybe closed by quotes or brackets.
+_SENTENCE_END = re.compile(r"[.!?。！？][\"'”’)\]」』]*$")
+# Scripts written without spaces between words (Han, kana, Thai, Hangul...): counted by characters.
+SPACE_FREE = re.compile(r"[\u0e00-\u0e7f\u1000-\u109f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+CHARS_PER_WORD = 2.0
 _PUNCT_START = set(".,;:)]!?…")
 
 
@@ -159,8 +163,20 @@ def _bare(t: str) -> str:
     return low[i:j]
 
 
+def word_count(t: str) -> float:
+    """Words, with a space-free script's characters counted at CHARS_PER_WORD each: a Japanese
+    sentence is no one-word label."""
+    n = len(t.split())
+    if t.isascii():
+        return n
+    cjk = len(SPACE_FREE.findall(t))
+    return n + cjk / CHARS_PER_WORD - min(n, cjk) if cjk else n
+
+
 def _at_most(t: str, n: int) -> bool:
-    """len(t.split()) <= n, without splitting all of a long paragraph."""
+    """word_count(t) <= n, without splitting all of a long paragraph."""
+    if not t.isascii() and SPACE_FREE.search(t):
+        return word_count(t) <= n
     return len(t.split(None, n)) <= n
 
 

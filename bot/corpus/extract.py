@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.corpus import cleaning, metadata
+from bot.corpus import cleaning, metadata, zones
 
 # Prose long enough to mean the article (not a teaser list) has resumed.
 _PROSE_WORDS = 20
@@ -36,32 +36,15 @@ class _Para:
     t: str = ""  # whitespace-normalised text for the rules
 
 
-def extract(text: str, markdown: bool = False, captions: frozenset[int] | set[int] = frozenset()) -> Extracted:
+def extract(text: str, markdown: bool = False, captions: frozenset[int] | set[int] = frozenset(),
+            whole_page: bool = False) -> Extracted:
+    """`whole_page`: the text is a whole page as scraped (menus, teasers and footers around the
+    article), not an extractor's output: only the article's run of prose and the headline are kept."""
     out = Extracted()
     dropped: list[str] = []
-    items: list[tuple[_Para, str | None]] = []
-    for span in cleaning.split_paragraphs(text):
-        p = _Para(span.start, span.end)
-        if markdown:
-            _strip_markdown(text, p)
-        raw = text[p.start:p.end]
-        cap = cleaning.caption_parts(raw)
-        if cap == (0, 0):
-            # A photo credit names the agency, not the publisher; a copyright line may name the page.
-            copyright_line = re.match(r"(?:©|copyright)", raw.strip(), re.IGNORECASE) is not None
-            if copyright_line:
-                dropped.append(cleaning.norm(raw))
-            out.removed.append((cleaning.norm(raw), "copyright" if copyright_line else "photo_credit"))
-            continue
-        if cap and cap[1] < len(raw.rstrip()):
-            out.removed.append((cleaning.norm(raw[cap[1]:]), "photo_credit"))
-        if cap:
-            p.start, p.end, p.kind = p.start + cap[0], p.start + cap[1], "caption"
-        elif p.start in captions:
-            p.kind = "caption"
-        p.t = cleaning.norm(text[p.start:p.end])
-        items.append((p, cleaning.boilerplate_reason(p.t)))
-    items = _mark_menus(items)
+    items = _paragraphs(text, markdown, captions, out, dropped)
+    if whole_page:
+        items = _article_zone(items, out, dropped)
 
     paras: list[_Para] = []
     meta_at: list[int] = []  # positions in `paras` where a byline/timestamp line stood
@@ -100,6 +83,140 @@ def extract(text: str, markdown: bool = False, captions: frozenset[int] | set[in
     return out
 
 
+def _paragraphs(text: str, markdown: bool, captions: frozenset[int] | set[int], out: Extracted,
+                dropped: list[str]) -> list[tuple[_Para, str | None]]:
+    """The page's paragraphs, photo credits cut off, each with the line rules' reason to drop it."""
+    items: list[tuple[_Para, str | None]] = []
+    for span in cleaning.split_paragraphs(text):
+        p = _Para(span.start, span.end)
+        if markdown:
+            _strip_markdown(text, p)
+        raw = text[p.start:p.end]
+        cap = cleaning.caption_parts(raw)
+        if cap == (0, 0):
+            # A photo credit names the agency, not the publisher; a copyright line may name the page.
+            copyright_line = re.match(r"(?:©|copyright)", raw.strip(), re.IGNORECASE) is not None
+            if copyright_line:
+                dropped.append(cleaning.norm(raw))
+            out.removed.append((cleaning.norm(raw), "copyright" if copyright_line else "photo_credit"))
+            continue
+        if cap and cap[1] < len(raw.rstrip()):
+            out.removed.append((cleaning.norm(raw[cap[1]:]), "photo_credit"))
+        if cap:
+            p.start, p.end, p.kind = p.start + cap[0], p.start + cap[1], "caption"
+        elif p.start in captions:
+            p.kind = "caption"
+        p.t = cleaning.norm(text[p.start:p.end])
+        items.append((p, cleaning.boilerplate_reason(p.t)))
+    return _mark_menus(items)
+
+
+def page_paragraphs(text: str, markdown: bool = False) -> list[tuple[str, str | None]]:
+    """(whitespace-normalised text, line rules' reason or None) of each paragraph of a whole page:
+    what the page text model reads (benchmarks/fit_page_text.py fits it on these)."""
+    return [(p.t, reason) for p, reason in _paragraphs(text, markdown, frozenset(), Extracted(), [])]
+
+
+def _article_zone(items: list[tuple[_Para, str | None]], out: Extracted,
+                  dropped: list[str]) -> list[tuple[_Para, str | None]]:
+    """The article's paragraphs of a whole page (zones.py); the rest is page furniture.  Metadata
+    lines above the article are still read for the source."""
+    keep = zones.article_paragraphs([p.t for p, _ in items], [reason is not None for _, reason in items])
+    if not any(keep):
+        return items
+    first = keep.index(True)
+    last = len(keep) - keep[::-1].index(True)
+    # A short sentence right after article text continues it ("More rain is expected later this week.").
+    for n in range(1, len(items)):
+        p, reason = items[n]
+        if keep[n - 1] and not keep[n] and not reason and zones.ends_sentence(p.t) and len(p.t.split()) >= _TAIL_WORDS:
+            keep[n] = True
+    _lists_in_article(items, keep)
+    # The page's <title> line ("Headline | Site") above the headline itself: the headline is the title.
+    page_title = items[0][0].t.casefold()
+    if keep[0] and any(keep[n] and items[n][0].t.casefold() in page_title for n in range(1, min(len(items), _HEADLINE_REACH))):
+        keep[0] = False
+    first = keep.index(True) if any(keep) else first
+    last = len(keep) - keep[::-1].index(True)
+    headline = _headline_above(items, first)
+    body_first = first
+    if headline is not None:
+        keep[headline] = True
+        first = headline
+        # its standfirst: the first line under it that is neither furniture nor a byline or date
+        for n in range(headline + 1, body_first):
+            p, reason = items[n]
+            if not reason and not _describes(p.t):
+                keep[n] = len(p.t.split()) <= _DECK_WORDS * 2
+                break
+    kept = []
+    for n, ((p, reason), k) in enumerate(zip(items, keep)):
+        if k or reason:  # a flagged line goes anyway, under its own rule (and may open a zone)
+            kept.append((p, reason))
+        elif n < body_first and not reason and _metadata_line(p.t, out):
+            out.removed.append((p.t, "metadata_line"))
+        else:
+            dropped.append(p.t)
+            out.removed.append((p.t, "page_header" if n < body_first else "page_footer" if n >= last else "page_furniture"))
+    return kept
+
+
+# A sentence this long right after the article's text is more of it.
+_TAIL_WORDS = 6
+# A list the article introduces ("Ticket machines:") runs to its next paragraph: up to this many items.
+_LIST_ITEMS = 15
+
+
+def _describes(t: str) -> bool:
+    """A byline or a date (in any language by shape: mostly digits, "2024年3月12日", "12.03.2024 14:05")."""
+    if metadata.byline(t) or metadata.is_timestamp(t):
+        return True
+    chars = [ch for ch in t if not ch.isspace()]
+    return len(t.split()) <= 6 and sum(ch.isdigit() for ch in chars) >= 0.4 * len(chars)
+
+
+def _lists_in_article(items: list[tuple[_Para, str | None]], keep: list[bool]) -> None:
+    """Keep the short lines between an article paragraph that ends in a colon and the next one."""
+    n = 0
+    while n < len(items):
+        if keep[n] and items[n][0].t.endswith(":"):
+            end = n + 1
+            while end < len(items) and not keep[end] and end - n <= _LIST_ITEMS and not items[end][1] \
+                    and len(items[end][0].t.split()) <= 12:
+                end += 1
+            if end < len(items) and keep[end] and end > n + 1:
+                keep[n + 1:end] = [True] * (end - n - 1)
+            n = end
+        else:
+            n += 1
+
+
+# How far above the article's first paragraph its headline may stand (bylines, dates, share bars).
+_HEADLINE_REACH = 12
+
+
+def _headline_above(items: list[tuple[_Para, str | None]], first: int) -> int | None:
+    """The headline of a whole page: where the article begins without one, the nearest line above it
+    that reads as a headline (several words, no closing stop, not a byline or a date), preferring
+    the one the page's first line (its <title>, as scrapers write it) repeats."""
+    top = items[first][0].t
+    if _headline_like(items[first][0]) and cleaning.word_count(top) >= 2 and not _describes(top):
+        return None
+    page_title = items[0][0].t.casefold()
+    found = []
+    for n in range(first - 1, max(-1, first - 1 - _HEADLINE_REACH), -1):
+        p, reason = items[n]
+        if reason or not _headline_like(p) or cleaning.word_count(p.t) < 2 or _describes(p.t):
+            continue
+        if n > 0 and p.t.casefold() in page_title:
+            return n
+        found.append(n)
+    if not found:
+        return None
+    # A headline and its standfirst both read as headlines: the upper of two stacked lines is the headline.
+    return found[0] - 1 if len(found) > 1 and found[1] == found[0] - 1 else found[0]
+
+
 def rule_name(reason: str) -> str:
     """A line rule's reason as the stable snake_case name tools read ("ad marker" -> "ad_marker")."""
     return re.sub(r"[^a-z0-9]+", "_", reason.lower()).strip("_")
@@ -119,7 +236,10 @@ def _mark_menus(items: list[tuple[_Para, str | None]]) -> list[tuple[_Para, str 
             j += 1
         if j - i >= 3:
             for k in range(i, j):
-                out[k] = (out[k][0], out[k][1] or "menu")
+                p, reason = out[k]
+                # a byline or date among the labels is still the article's metadata
+                if not reason and not (metadata.byline(p.t) or metadata.is_timestamp(p.t)):
+                    out[k] = (p, "menu")
         i = max(j, i + 1)
     return out
 
@@ -159,8 +279,8 @@ def _headline_like(p: _Para) -> bool:
     t = p.t
     return (
         p.kind != "caption"
-        and len(t.split()) <= 25
-        and not re.search(r"[.:;,]$", t)
+        and cleaning.word_count(t) <= 25
+        and not re.search(r"[.:;,。．，：；]$", t)
         and metadata.dateline(t) is None
     )
 

@@ -20,8 +20,9 @@ from bot.errors import QuotebotError
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 SIDECAR_FIELDS = ("title", "url", "publisher", "byline", "date")
 # Bump when reading a file yields other paragraphs or metadata (the index's fingerprint includes it,
-# so indexes built by the earlier reading are rebuilt).  2: HTML through trafilatura.
-EXTRACTION_VERSION = 2
+# so indexes built by the earlier reading are rebuilt).  2: HTML through trafilatura; 3: whole-page
+# text through the page text model (zones.py), HTML tables kept.
+EXTRACTION_VERSION = 3
 
 
 def check_folder(folder: Path) -> Path:
@@ -172,7 +173,8 @@ def _read(path: Path, folder: Path, warnings: list[str], removed: list[tuple[str
         if page is None:
             return Skipped(rel, "no article text found in the HTML")
         text = page.text
-    ex = extract(text, markdown=suffix in (".md", ".markdown"), captions=page.captions if page else frozenset())
+    ex = extract(text, markdown=suffix in (".md", ".markdown"), captions=page.captions if page else frozenset(),
+                 whole_page=page is None)
     removed.extend(ex.removed)
     paragraphs = tuple(Paragraph(s, e, k) for s, e, k in ex.paragraphs)
     if not any(p.kind == "body" for p in paragraphs):

@@ -13,7 +13,7 @@ import pytest
 
 from bot.answer import decision
 from bot.answer.query import QueryTerm
-from bot.answer.trees import TreeEnsemble
+from bot.trees import TreeEnsemble
 from tests.answer.hand_index import best_first, column, idf
 
 ONE, TWO = idf(1), idf(2)

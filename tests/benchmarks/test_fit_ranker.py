@@ -9,7 +9,7 @@ import sys
 import numpy as np
 
 from bot.answer import ranking
-from bot.answer.trees import TreeEnsemble
+from bot.trees import TreeEnsemble
 from tests.support.paths import ROOT
 from tests.support.scripts import load_script
 

@@ -13,7 +13,8 @@ from bot.corpus.load import load_corpus
 from tests.support.corpora import BODY, write
 from tests.support.paths import PAGES, SEEDS
 
-PAGE_NAMES = ["wire_service", "broadcaster", "business_paywall", "blog", "local_paper", "html_page"]
+PAGE_NAMES = ["wire_service", "broadcaster", "business_paywall", "blog", "local_paper", "html_page",
+              "comments_and_rails", "japanese_news"]
 
 BOILERPLATE_WORDS = re.compile(
     r"Advertisement|Latest Headlines|File photo|\{\{|subscription to|Unlimited access|Sponsored|"

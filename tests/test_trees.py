@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bot.answer import decision
-from bot.answer.trees import TreeEnsemble
+from bot.trees import TreeEnsemble
 
 # Two trees over features (a, b), worked out by hand:
 #   tree 1: a <= 0.5 ? (b <= 2 ? 1.0 : 2.0) : 3.0      tree 2: b <= 1 ? -0.5 : 0.25      tree 3: a single leaf 0.1

@@ -1,0 +1,47 @@
+"""The page text model on pages of odd sizes and scripts, through the reader a build uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.corpus import zones
+from bot.corpus.files import read_article
+from bot.corpus.types import Article
+
+SENTENCE = "The regional transport board said on Tuesday that the early sailings would keep running all year."
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 7])
+def test_short_pages_keep_their_sentences(tmp_path: Path, count: int):
+    page = tmp_path / "short.txt"
+    page.write_text("\n\n".join([SENTENCE] * 1 + [f"Paragraph {n} of the story, which goes on a little further than the last one did." for n in range(count - 1)]), encoding="utf-8")
+    article = read_article(page, tmp_path, [])
+    assert isinstance(article, Article)
+    assert SENTENCE in [article.paragraph_text(p) for p in article.paragraphs]
+
+
+def test_every_paragraph_gets_a_verdict():
+    texts = ["Home", "News", SENTENCE, SENTENCE + " Again.", "Reply", "© 2024"]
+    keep = zones.article_paragraphs(texts, [False] * len(texts))
+    assert len(keep) == len(texts)
+    assert keep[2] and not keep[0]
+    assert zones.article_paragraphs([], []) == []
+
+
+def test_features_are_finite_on_one_word_and_cjk_pages():
+    for texts in (["x"], ["港町の路線バス、四月から減便へ。"], ["", " "]):
+        rows = zones.page_rows(texts, [False] * len(texts))
+        assert rows.shape == (len(texts), len(zones.FEATURES))
+        assert (rows == rows).all()  # no NaN
+
+
+def test_a_label_above_the_article_never_cuts_it(tmp_path: Path):
+    body = "\n\n".join(f"{SENTENCE[:-1]}, the {n}th time this year." for n in range(6))
+    page = tmp_path / "labels.txt"
+    page.write_text(f"Comments\n\nHarbour ferries keep early sailings\n\nComments\n\n{body}\n\nComments\n", encoding="utf-8")
+    article = read_article(page, tmp_path, [])
+    kept = [article.paragraph_text(p) for p in article.paragraphs if p.kind == "body"]
+    assert len(kept) == 6
+    assert article.source.title == "Harbour ferries keep early sailings"
