@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import itertools
 import random
 import shutil
 import subprocess
@@ -36,11 +37,11 @@ SECTIONS = "World Politics Business Science Health Sport Culture Opinion Weather
 
 # Real words first, then pseudo-words and names; drawn by a Zipf-like law as in real text.
 WORDS, _ = build_vocabulary(np.random.default_rng(0), 50_000)
-WEIGHTS = [1 / (rank + 1) for rank in range(len(WORDS))]
+CUMULATIVE = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(WORDS))))  # (summed once, not per draw)
 
 
 def _sentence(rng: random.Random) -> str:
-    words = rng.choices(WORDS, WEIGHTS, k=rng.randrange(12, 26))
+    words = rng.choices(WORDS, cum_weights=CUMULATIVE, k=rng.randrange(12, 26))
     return " ".join(words).capitalize() + "."
 
 

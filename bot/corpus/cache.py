@@ -63,11 +63,11 @@ class ExtractCache:
     def get(self, key: str) -> tuple[Result, list[str]] | None:
         try:
             data = json.loads(self._entry(key).read_text(encoding="utf-8"))
-            if data.get("key") != key:  # a renamed or copied entry says nothing about this file
-                return None
-            return _result(data["result"]), [str(w) for w in data["warnings"]]
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
-            return None  # missing or damaged: read the file again
+            if data.get("key") != key or not isinstance(data["warnings"], list):
+                return None  # a renamed or copied entry says nothing about this file
+            return _result(data["result"]), [_string(w) for w in data["warnings"]]
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            return None  # missing or damaged (RecursionError: nested too deep for json): read the file again
 
     def put(self, key: str, result: Result, warnings: list[str]) -> bool:
         text = json.dumps({"key": key, "result": _plain(result), "warnings": warnings}, ensure_ascii=False)

@@ -21,6 +21,7 @@ import os
 import select
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -92,6 +93,8 @@ def _receive(fd: int, size: int, deadline: float) -> bytes:
 
 
 _worker: _Worker | None = None
+_unprotected: list[OSError] = []  # why no worker could be started (said once)
+_one_page_at_a_time = threading.Lock()  # one pipe: a thread reading pages while another builds waits
 
 
 @atexit.register
@@ -103,6 +106,11 @@ def _stop_worker() -> None:
 
 def read_html_limited(html: str) -> Page | None:
     """`read_html(html)`, in the worker process, given HTML_SECONDS_LIMIT seconds."""
+    with _one_page_at_a_time:
+        return _read_limited(html)
+
+
+def _read_limited(html: str) -> Page | None:
     global _worker
     if _worker is not None and _worker.owner != os.getpid():
         _worker = None  # inherited through a fork: that process belongs to the parent
@@ -110,7 +118,9 @@ def read_html_limited(html: str) -> Page | None:
         try:
             _worker = _Worker()
         except OSError as e:  # no process can be started here: read in this process, unprotected
-            logger.warning("cannot start a process for HTML pages (%s): reading them without a time limit", e)
+            if not _unprotected:
+                logger.warning("cannot start a process for HTML pages (%s): reading them without a time limit", e)
+                _unprotected.append(e)
             return read_html(html)
     worker = _worker
     try:

@@ -101,7 +101,7 @@ def test_sidecar_edit_invalidates_the_entry(corpus):
     assert [a["source"]["publisher"] for a in index.articles if a["source"]["path"] == "a.txt"] == ["Harbour Times"]
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "another key", "bad offsets", "not an object"])
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "another key", "bad offsets", "not an object", "too deep"])
 def test_damaged_entry_is_ignored_and_redone(corpus, tmp_path, damage):
     build(corpus)
     entry = next(p for p in entries(corpus) if json.loads(p.read_text())["result"]["source"]["path"] == HTML_NAME)
@@ -117,8 +117,10 @@ def test_damaged_entry_is_ignored_and_redone(corpus, tmp_path, damage):
     elif damage == "bad offsets":
         data["result"]["paragraphs"][0] = [0, 10**9, "body"]
         entry.write_text(json.dumps(data))
-    else:
+    elif damage == "not an object":
         entry.write_text("[1, 2, 3]")
+    else:  # deeper than json can parse: a RecursionError, not a ValueError
+        entry.write_text("[" * 100_000)
     _, report = build(corpus)
     assert (report.files_read, report.files_cached) == (1, 3)
     assert json.loads(entry.read_text()) == json.loads(whole)  # written again, whole
