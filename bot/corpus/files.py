@@ -4,6 +4,8 @@ corpus_files(folder) -> list[Path]       the article files under a folder, in th
 fingerprint_files(folder) -> list[Path]  those plus their sidecar .json files (what an index depends on)
 read_article(path, folder, warnings)     one file decoded, reduced (HTML), extracted and described
 read_page(...)                           the same, with every line left out and its rule (`show --dropped`)
+worth_keeping(result) -> bool            whether a read result says something about the file's bytes
+                                         (not a passing I/O error or time limit), so it may be cached
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import os
 from pathlib import Path
 
 from bot.corpus.extract import extract
-from bot.corpus.html import MAX_HTML_BYTES, Page, left_out, read_html
+from bot.corpus.html import MAX_HTML_BYTES, Page, left_out
+from bot.corpus.html_worker import HtmlStopped, read_html_limited
 from bot.corpus.types import Article, Paragraph, Skipped, Source
 from bot.errors import QuotebotError
 
@@ -131,6 +134,15 @@ def _sidecar(path: Path, rel: str, warnings: list[str]) -> dict[str, str]:
     return out
 
 
+# Skip reasons that depend on the moment, not on the file: such a file is read again at the next build.
+# (A page over the HTML time limit may finish on a quieter machine.)
+_PASSING = ("not a regular file", "file vanished", "cannot read file", "HTML extraction")
+
+
+def worth_keeping(result: Article | Skipped) -> bool:
+    return not (isinstance(result, Skipped) and result.reason.startswith(_PASSING))
+
+
 def read_article(path: Path, folder: Path, warnings: list[str]) -> Article | Skipped:
     """One article file (under `folder`) as an Article, or Skipped with the reason; never raises for
     a bad file.  Anything worth telling the user is appended to `warnings`."""
@@ -167,7 +179,10 @@ def _read(path: Path, folder: Path, warnings: list[str], removed: list[tuple[str
         return Skipped(rel, "empty file")
     page: Page | None = None
     if is_html:
-        page = read_html(text)
+        try:
+            page = read_html_limited(text)  # in a process that is stopped after HTML_SECONDS_LIMIT
+        except HtmlStopped as stopped:
+            return Skipped(rel, str(stopped))
         if extractor_lines:
             removed.extend((line, "extractor") for line in left_out(text, page))
         if page is None:

@@ -51,3 +51,5 @@ class Corpus:
     articles: tuple[Article, ...]  # sorted by relative path, duplicates merged
     skipped: tuple[Skipped, ...] = ()
     warnings: tuple[str, ...] = field(default=())  # e.g. "seeds/x.txt: not valid UTF-8, decoded as cp1252"
+    files_read: int = 0  # files read in this load
+    files_cached: int = 0  # files whose result came from the extraction cache instead

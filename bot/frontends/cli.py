@@ -96,7 +96,7 @@ def build(settings: Settings) -> None:
     for s in report.skipped:
         _say(f"Skipped {s.path}: {s.reason}")
     click.echo(f"Indexed {report.articles} articles, {report.sentences} sentences, "
-               f"{report.vocabulary} terms in {report.seconds:.2f} s -> {settings.index_dir}")
+               f"{report.vocabulary} terms in {report.seconds:.2f} s {report.files_line()} -> {settings.index_dir}")
 
 
 @cli.command()

@@ -4,6 +4,9 @@ loaded when it still matches the corpus.
 fingerprint(corpus_dir) -> str          what the saved index must have been built from
 build(settings) -> (index, BuildReport) always builds (waiting for another build to finish first)
 open_index(settings) -> SentenceIndex   loads the current index, building it when missing or stale
+
+Each file's reading is kept in <index>/extract-cache/ (bot/corpus/cache.py), which outlives builds:
+a rebuild reads only the files added or changed since.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from bot.index.sentences import SentenceIndex
 logger = logging.getLogger(__name__)
 
 Notify = Callable[[str], None]
+# The index folder's sub-folder where each file's reading is kept between builds.
+EXTRACT_CACHE = "extract-cache"
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,12 @@ class BuildReport:
     skipped: tuple[Skipped, ...]
     warnings: tuple[str, ...]
     reused: bool = False  # another builder had just built the same corpus: its index was kept
+    files_read: int = 0  # article files read in this build
+    files_cached: int = 0  # article files whose reading came from <index>/extract-cache/ instead
+
+    def files_line(self) -> str:
+        """How the files were had, for the build summary: "(2 files read, 40 from the cache)"."""
+        return f"({self.files_read} {'file' if self.files_read == 1 else 'files'} read, {self.files_cached} from the cache)"
 
 
 def fingerprint(corpus_dir: Path) -> str:
@@ -133,7 +144,7 @@ def build(settings: Settings, progress: Callable[[int, int], None] | None = None
                                      tuple(Skipped(p, r) for p, r in manifest.get("skipped", [])),
                                      tuple(manifest.get("warnings", [])), reused=True)
                 return index, report
-        corpus = load_corpus(corpus_dir)
+        corpus = load_corpus(corpus_dir, cache_dir=index_dir / EXTRACT_CACHE)
         loaded = time.perf_counter()
         logger.info("read and cleaned %d articles in %.1f s", len(corpus.articles), loaded - started)
         total = len(corpus.articles)
@@ -149,7 +160,8 @@ def build(settings: Settings, progress: Callable[[int, int], None] | None = None
     finally:
         lock.__exit__(None, None, None)
     report = BuildReport(index.article_count, index.sentence_count, len(index.sentences.terms),
-                         time.perf_counter() - started, corpus.skipped, corpus.warnings)
+                         time.perf_counter() - started, corpus.skipped, corpus.warnings,
+                         files_read=corpus.files_read, files_cached=corpus.files_cached)
     return index, report
 
 
@@ -178,5 +190,5 @@ def open_index(settings: Settings, notify: Notify = lambda message: None) -> Sen
         notify(f"Warning: {w}")
     for skipped in report.skipped:
         notify(f"Skipped {skipped.path}: {skipped.reason}")
-    notify(f"Indexed {report.articles} articles, {report.sentences} sentences in {report.seconds:.1f} s.")
+    notify(f"Indexed {report.articles} articles, {report.sentences} sentences in {report.seconds:.1f} s {report.files_line()}.")
     return index

@@ -32,3 +32,12 @@ def test_slowest_input_reports_a_slowest_input(seeds_settings):
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "slowest" in done.stdout.lower()
+
+
+def test_rebuild_cache_runs_on_a_small_folder(tmp_path):
+    done = subprocess.run([sys.executable, "benchmarks/rebuild_cache.py", "--pages", "30", "--added", "3",
+                           "--folder", str(tmp_path / "run")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "(30 files read, 0 from the cache)" in done.stdout
+    assert "(3 files read, 30 from the cache)" in done.stdout
