@@ -10,7 +10,9 @@ build splits a .txt.  A paragraph's label is whether trafilatura, reading the pa
 judgements: a paragraph holding a `with` snippet is article, one holding a `without` snippet is not.
 LightGBM fits small trees on the shape features; the threshold is the one that best balances the
 share of `with` snippets kept against the `without` dropped on the fitting pages (page-level,
-before the later line rules).  Needs the `fit` and `bench` extras.
+before the later line rules).  Needs the `fit` and `bench` extras.  After refitting, bump
+EXTRACTION_VERSION (bot/corpus/files.py): indexes and extraction caches made with the old model are
+then rebuilt.
 """
 from __future__ import annotations
 
