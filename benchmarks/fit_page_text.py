@@ -118,7 +118,7 @@ def main() -> None:
 
 
 def train(lightgbm, X: np.ndarray, y: np.ndarray):
-    params = dict(objective="binary", learning_rate=0.05, num_leaves=7, min_data_in_leaf=200, max_depth=4, lambda_l2=10.0,
+    params = dict(objective="binary", learning_rate=0.05, num_leaves=15, min_data_in_leaf=100, max_depth=5, lambda_l2=10.0,
                   feature_fraction=0.8, bagging_fraction=0.8, bagging_freq=1, seed=1, verbose=-1)
     return lightgbm.train(params, lightgbm.Dataset(X, y), ROUNDS)
 

@@ -16,6 +16,8 @@ _SENTENCE_END = re.compile(r"[.!?。！？][\"'”’)\]」』]*$")
 # Scripts written without spaces between words (Han, kana, Thai, Hangul...): counted by characters.
 SPACE_FREE = re.compile(r"[\u0e00-\u0e7f\u1000-\u109f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 CHARS_PER_WORD = 2.0
+# A sentence's closing stop and quotes lie within its last this many characters.
+_END_CHARS = 16
 _PUNCT_START = set(".,;:)]!?…")
 
 
@@ -62,7 +64,7 @@ def split_paragraphs(text: str) -> list[Span]:
 def _continues(prev: str, nxt: str) -> bool:
     if prev[-1] in ";,-–—":
         return True
-    if _SENTENCE_END.search(prev) or prev.endswith(":"):
+    if _SENTENCE_END.search(prev[-_END_CHARS:]) or prev.endswith(":"):
         return False
     return nxt[0].islower() or nxt[0] in _PUNCT_START
 
@@ -189,7 +191,7 @@ def is_comments_marker(t: str) -> bool:
 
 
 def sentence_like(t: str) -> bool:
-    return bool(_SENTENCE_END.search(t))
+    return bool(_SENTENCE_END.search(t[-_END_CHARS:]))  # (an end-anchored search still scans from the start)
 
 
 def ui_glue(t: str, words: list[str] | None = None) -> bool:

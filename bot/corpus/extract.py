@@ -121,6 +121,9 @@ def _article_zone(items: list[tuple[_Para, str | None]], out: Extracted,
                   dropped: list[str]) -> list[tuple[_Para, str | None]]:
     """The article's paragraphs of a whole page (zones.py); the rest is page furniture.  Metadata
     lines above the article are still read for the source."""
+    if not any(reason for _, reason in items) and all(
+            zones.ends_sentence(p.t) or zones.is_prose(p.t) or _describes(p.t) for p, _ in items[1:]):
+        return items  # nothing but a title, bylines, dates and sentences: an article file, not a page
     keep = zones.article_paragraphs([p.t for p, _ in items], [reason is not None for _, reason in items])
     if not any(keep):
         return items
@@ -132,14 +135,22 @@ def _article_zone(items: list[tuple[_Para, str | None]], out: Extracted,
         if keep[n - 1] and not keep[n] and not reason and zones.ends_sentence(p.t) and len(p.t.split()) >= _TAIL_WORDS:
             keep[n] = True
     _lists_in_article(items, keep)
+    # A photo's caption (marked as one, or ending in a credit) between article paragraphs is the article's.
+    for n in range(first + 1, last):
+        if items[n][0].kind == "caption" and not items[n][1]:
+            keep[n] = True
     # The page's <title> line ("Headline | Site") above the headline itself: the headline is the title.
     page_title = items[0][0].t.casefold()
     if keep[0] and any(keep[n] and items[n][0].t.casefold() in page_title for n in range(1, min(len(items), _HEADLINE_REACH))):
         keep[0] = False
     first = keep.index(True) if any(keep) else first
     last = len(keep) - keep[::-1].index(True)
-    headline = _headline_above(items, first)
-    body_first = first
+    top = items[first][0]
+    if _headline_like(top) and cleaning.word_count(top.t) >= 2 and not _describes(top.t):
+        headline = first  # the article's own headline
+        body_first = next((n for n in range(first + 1, len(keep)) if keep[n]), len(keep))
+    else:
+        headline, body_first = _headline_above(items, first), first
     if headline is not None:
         keep[headline] = True
         first = headline
@@ -162,7 +173,7 @@ def _article_zone(items: list[tuple[_Para, str | None]], out: Extracted,
 
 
 # A sentence this long right after the article's text is more of it.
-_TAIL_WORDS = 6
+_TAIL_WORDS = 4
 # A list the article introduces ("Ticket machines:") runs to its next paragraph: up to this many items.
 _LIST_ITEMS = 15
 
@@ -196,12 +207,9 @@ _HEADLINE_REACH = 12
 
 
 def _headline_above(items: list[tuple[_Para, str | None]], first: int) -> int | None:
-    """The headline of a whole page: where the article begins without one, the nearest line above it
+    """The headline of a whole page whose article begins without one: the nearest line above it
     that reads as a headline (several words, no closing stop, not a byline or a date), preferring
     the one the page's first line (its <title>, as scrapers write it) repeats."""
-    top = items[first][0].t
-    if _headline_like(items[first][0]) and cleaning.word_count(top) >= 2 and not _describes(top):
-        return None
     page_title = items[0][0].t.casefold()
     found = []
     for n in range(first - 1, max(-1, first - 1 - _HEADLINE_REACH), -1):

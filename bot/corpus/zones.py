@@ -36,6 +36,8 @@ _CLOCK = re.compile(r"\b\d{1,2}[:.]\d\d\b|\b(?:19|20)\d\d\b")
 PROSE_WORDS = 10
 LABEL_COST = 3.0
 FLAGGED_COST = 4.0
+_SHARE_CHARS = 160  # characters of a paragraph its digit, capital and punctuation shares are read from
+_TOPIC_CHARS = 400  # characters of a paragraph whose words are compared with the article's
 _WINDOW = 5  # paragraphs either side that describe a paragraph's neighbourhood
 
 FEATURES = (
@@ -44,6 +46,7 @@ FEATURES = (
     "in_run", "before_run", "after_run", "run_share",
     "weight", "prev_weight", "next_weight", "prev2_weight", "next2_weight",
     "prose_near", "weight_near", "same_as_first", "page_paragraphs", "page_prose_share",
+    "run_overlap", "title_overlap",
 )
 # The second look: a paragraph's first score beside its neighbours' (a short line among article
 # paragraphs is a list item or a subheading; among teasers it is a teaser).
@@ -58,7 +61,12 @@ def words(t: str) -> float:
 
 
 def ends_sentence(t: str) -> bool:
-    return _SENTENCE_END.search(t) is not None
+    return _SENTENCE_END.search(t[-16:]) is not None  # the stop and its quotes are at the very end
+
+
+def is_prose(t: str) -> bool:
+    """Running text: a sentence of PROSE_WORDS or more, or a paragraph long enough without a stop."""
+    return weight(words(t), ends_sentence(t), False) > 0
 
 
 def weight(n: float, sentence: bool, flagged: bool) -> float:
@@ -104,6 +112,41 @@ def _window_mean(values: np.ndarray, reach: int = _WINDOW) -> np.ndarray:
     return (cumulative[high] - cumulative[low]) / (high - low)
 
 
+_TOKEN = re.compile(r"[^\W\d_]{3,}")
+
+
+def _tokens(t: str) -> list[str]:
+    """The paragraph's words of three letters or more, folded; in a space-free script, pairs of
+    characters stand in for words."""
+    low = t[:_TOPIC_CHARS].casefold()
+    found = _TOKEN.findall(low)
+    if not low.isascii() and cleaning.SPACE_FREE.search(low):
+        chars = cleaning.SPACE_FREE.findall(low)
+        found += [a + b for a, b in zip(chars, chars[1:])]
+    return found
+
+
+def _overlaps(texts: Sequence[str], run: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Per paragraph, the share of its words that the article's run of prose uses elsewhere (a
+    teaser is about another story; a subheading or list item shares the article's words), and the
+    share found in the page's first line (its <title>, as scrapers write it)."""
+    tokens = [_tokens(t) for t in texts]
+    in_run: Counter[str] = Counter()
+    for toks in tokens[run[0]:run[1]]:
+        in_run.update(set(toks))
+    title = set(tokens[0]) if tokens else set()
+    run_share = np.zeros(len(texts))
+    title_share = np.zeros(len(texts))
+    for i, toks in enumerate(tokens):
+        if not toks:
+            continue
+        own = 1 if run[0] <= i < run[1] else 0
+        distinct = set(toks)
+        run_share[i] = sum(in_run[t] - own > 0 for t in distinct) / len(distinct)
+        title_share[i] = sum(t in title for t in distinct) / len(distinct) if i else 0.0
+    return run_share, title_share
+
+
 def page_rows(texts: Sequence[str], flagged: Sequence[bool]) -> np.ndarray:
     """One row of FEATURES per paragraph (whitespace-normalised texts, in page order)."""
     n_par = len(texts)
@@ -131,13 +174,16 @@ def page_rows(texts: Sequence[str], flagged: Sequence[bool]) -> np.ndarray:
     rows[:, 3] = [t.endswith(":") for t in texts]
     rows[:, 4] = [t.count(",") / max(n, 1.0) for t, n in zip(texts, n_words)]
     for i, t in enumerate(texts):
-        letters = sum(ch.isalpha() for ch in t) or 1
-        rows[i, 5] = sum(ch.isdigit() for ch in t) / max(len(t), 1)
-        rows[i, 6] = sum(ch.isupper() for ch in t) / letters
-        rows[i, 7] = sum(not ch.isalnum() and not ch.isspace() for ch in t) / max(len(t), 1)
+        # Character shares from the paragraph's head: the same for a label, near enough for prose,
+        # and a page of long paragraphs costs no more than one of short ones.
+        head = t[:_SHARE_CHARS]
+        size = max(len(head), 1)
+        rows[i, 5] = sum(map(str.isdigit, head)) / size
+        rows[i, 6] = sum(map(str.isupper, head)) / (sum(map(str.isalpha, head)) or 1)
+        rows[i, 7] = (size - sum(map(str.isalnum, head)) - head.count(" ")) / size
         rows[i, 8] = _BULLET.match(t) is not None
-        rows[i, 9] = _ADDRESS.search(t) is not None
-        rows[i, 10] = _CLOCK.search(t) is not None
+        rows[i, 9] = _ADDRESS.search(head) is not None
+        rows[i, 10] = _CLOCK.search(head) is not None
         rows[i, 12] = math.log(counts[t])
         rows[i, 26] = i > 0 and (t.casefold() in first or first in t.casefold())
     rows[:, 11] = flags
@@ -156,6 +202,7 @@ def page_rows(texts: Sequence[str], flagged: Sequence[bool]) -> np.ndarray:
     rows[:, 25] = weight_near
     rows[:, 27] = math.log(n_par)
     rows[:, 28] = prose.mean()
+    rows[:, 29], rows[:, 30] = _overlaps(texts, run)
     return rows
 
 
