@@ -98,9 +98,15 @@ def page_metadata(raw: bytes) -> dict[str, set[str]]:
     """titles, authors (each a person), days (YYYY-MM-DD) the page declares for itself."""
     from lxml import html as lh
 
+    from trafilatura.utils import decode_file
+
     found = {"title": set(), "author": set(), "day": set()}
+    try:  # decoded by the page's own charset first: lxml reading the bytes guesses Latin-1
+        doc = lh.fromstring(decode_file(raw))
+    except ValueError:  # a str that still declares its encoding
+        doc = None
     try:
-        doc = lh.fromstring(raw)
+        doc = doc if doc is not None else lh.fromstring(raw)
     except Exception:
         return found
     articles = [o for o in _jsonld_objects(doc) if _ARTICLE_TYPES.search(str(o.get("@type", "")))]
@@ -124,6 +130,7 @@ def page_metadata(raw: bytes) -> dict[str, set[str]]:
 
 
 def fold(s: str) -> str:
+    s = re.sub("[\u00ad\u200b-\u200d\u2060\ufeff]", "", s)  # soft hyphens and zero-width marks
     return " ".join(unicodedata.normalize("NFKC", s).split()).casefold()
 
 
@@ -163,9 +170,10 @@ def _people(byline: str) -> set[str]:
 
 
 def byline_matches(ours: str | None, refs: set[tuple[str, ...]]) -> bool:
-    """The same people: ours names exactly the people of the page's author fields (sites left out)."""
-    theirs = {p for ref in refs for name in ref for p in _people(name)}
-    return bool(theirs) and _people(ours or "") == theirs
+    """The same people: ours names exactly the people of one of the page's author fields (its
+    JSON-LD article's authors, or a meta author tag; sites left out)."""
+    mine = _people(ours or "")
+    return bool(mine) and any(mine == {p for name in ref for p in _people(name)} for ref in refs)
 
 
 # -- one page, every path -------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Mapping
 
 from bot.corpus import cleaning, metadata, zones
 
@@ -36,13 +37,14 @@ class _Para:
     t: str = ""  # whitespace-normalised text for the rules
 
 
-def extract(text: str, markdown: bool = False, captions: frozenset[int] | set[int] = frozenset(),
+def extract(text: str, markdown: bool = False, kinds: Mapping[int, str] | None = None,
             whole_page: bool = False) -> Extracted:
-    """`whole_page`: the text is a whole page as scraped (menus, teasers and footers around the
+    """`kinds`: where blocks that are not plain paragraphs start (an extractor's headings, list
+    items, quotes, captions).  `whole_page`: the text is a whole page as scraped (menus, teasers and footers around the
     article), not an extractor's output: only the article's run of prose and the headline are kept."""
     out = Extracted()
     dropped: list[str] = []
-    items = _paragraphs(text, markdown, captions, out, dropped)
+    items = _paragraphs(text, markdown, kinds or {}, out, dropped)
     if whole_page:
         items = _article_zone(items, out, dropped)
 
@@ -83,7 +85,7 @@ def extract(text: str, markdown: bool = False, captions: frozenset[int] | set[in
     return out
 
 
-def _paragraphs(text: str, markdown: bool, captions: frozenset[int] | set[int], out: Extracted,
+def _paragraphs(text: str, markdown: bool, kinds: Mapping[int, str], out: Extracted,
                 dropped: list[str]) -> list[tuple[_Para, str | None]]:
     """The page's paragraphs, photo credits cut off, each with the line rules' reason to drop it."""
     items: list[tuple[_Para, str | None]] = []
@@ -104,8 +106,10 @@ def _paragraphs(text: str, markdown: bool, captions: frozenset[int] | set[int], 
             out.removed.append((cleaning.norm(raw[cap[1]:]), "photo_credit"))
         if cap:
             p.start, p.end, p.kind = p.start + cap[0], p.start + cap[1], "caption"
-        elif p.start in captions:
-            p.kind = "caption"
+        elif p.start in kinds:
+            p.kind = kinds[p.start]
+        elif markdown and p.kind == "body":
+            p.kind = _markdown_kind(text, p)
         p.t = cleaning.norm(text[p.start:p.end])
         items.append((p, cleaning.boilerplate_reason(p.t)))
     return _mark_menus(items)
@@ -114,7 +118,7 @@ def _paragraphs(text: str, markdown: bool, captions: frozenset[int] | set[int], 
 def page_paragraphs(text: str, markdown: bool = False) -> list[tuple[str, str | None]]:
     """(whitespace-normalised text, line rules' reason or None) of each paragraph of a whole page:
     what the page text model reads (benchmarks/fit_page_text.py fits it on these)."""
-    return [(p.t, reason) for p, reason in _paragraphs(text, markdown, frozenset(), Extracted(), [])]
+    return [(p.t, reason) for p, reason in _paragraphs(text, markdown, {}, Extracted(), [])]
 
 
 def _article_zone(items: list[tuple[_Para, str | None]], out: Extracted,
@@ -122,8 +126,10 @@ def _article_zone(items: list[tuple[_Para, str | None]], out: Extracted,
     """The article's paragraphs of a whole page (zones.py); the rest is page furniture.  Metadata
     lines above the article are still read for the source."""
     if not any(reason for _, reason in items) and all(
-            zones.ends_sentence(p.t) or zones.is_prose(p.t) or _describes(p.t) for p, _ in items[1:]):
-        return items  # nothing but a title, bylines, dates and sentences: an article file, not a page
+            p.kind != "body" or zones.ends_sentence(p.t) or zones.is_prose(p.t) or _describes(p.t) for p, _ in items[1:]):
+        # nothing but a title, bylines, dates, sentences and marked headings, lists and quotes, and
+        # no line the rules flag: an article file, not a page
+        return items
     keep = zones.article_paragraphs([p.t for p, _ in items], [reason is not None for _, reason in items])
     if not any(keep):
         return items
@@ -268,6 +274,19 @@ def _strip_markdown(text: str, p: _Para) -> None:
     if m:
         p.start += m.end()
         p.end = p.start + len(text[p.start:p.end].rstrip("# \t"))
+        p.kind = "heading"
+
+
+# A Markdown list item ("- ", "* ", "+ ", "1. ") or quotation ("> "): the marker is left out of the quote.
+_MARKDOWN_BLOCK = re.compile(r"(?:(?P<list>[-*+]|\d{1,3}[.)])|(?P<quote>>))[ \t]+")
+
+
+def _markdown_kind(text: str, p: _Para) -> str:
+    m = _MARKDOWN_BLOCK.match(text, p.start, p.end)
+    if not m or m.end() >= p.end:
+        return "body"
+    p.start = m.end()
+    return "list" if m.group("list") else "quote"
 
 
 def _metadata_line(t: str, out: Extracted) -> bool:

@@ -10,8 +10,10 @@ worth_keeping(result) -> bool            whether a read result says something ab
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
+import re
 from pathlib import Path
 
 from bot.corpus.extract import extract
@@ -89,8 +91,25 @@ def relative_path(path: Path, folder: Path) -> str:
     return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") if not rel.isascii() else rel
 
 
-def decode(data: bytes, rel: str, warnings: list[str]) -> str:
-    """Bytes -> text without ever failing; a fallback is reported, never silent."""
+# An HTML page's own word on its encoding: <meta charset="..."> or http-equiv content="...; charset=...".
+_DECLARED_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.IGNORECASE)
+# Invalid UTF-8 sequences per character below which a page is UTF-8 with a few bad bytes, not another encoding.
+_STRAY_BYTES = 1 / 2000
+
+
+def _declared(data: bytes) -> str | None:
+    m = _DECLARED_CHARSET.search(data[:4096])
+    if not m:
+        return None
+    try:
+        return codecs.lookup(m.group(1).decode("ascii")).name
+    except LookupError:
+        return None
+
+
+def decode(data: bytes, rel: str, warnings: list[str], html: bool = False) -> str:
+    """Bytes -> text without ever failing; a fallback is reported, never silent.  An HTML page that
+    is not UTF-8 is read in the charset it declares; one with a few stray bytes stays UTF-8."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
@@ -100,6 +119,16 @@ def decode(data: bytes, rel: str, warnings: list[str]) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    declared = _declared(data) if html else None
+    if declared and declared not in ("utf-8", "utf-8-sig"):
+        try:
+            return data.decode(declared)  # as the page says: no warning, nothing guessed
+        except (UnicodeDecodeError, LookupError):
+            pass
+    mostly = data.decode("utf-8", errors="replace")
+    if mostly.count("\ufffd") <= len(mostly) * _STRAY_BYTES:
+        _warn(warnings, f"{rel}: invalid UTF-8 bytes replaced")
+        return mostly
     try:
         text, enc = data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
@@ -174,7 +203,7 @@ def _read(path: Path, folder: Path, warnings: list[str], removed: list[tuple[str
         unusable = _not_an_html_page(data)
         if unusable:
             return Skipped(rel, unusable)
-    text = decode(data, rel, warnings)
+    text = decode(data, rel, warnings, html=is_html)
     if not text.strip():
         return Skipped(rel, "empty file")
     page: Page | None = None
@@ -188,7 +217,7 @@ def _read(path: Path, folder: Path, warnings: list[str], removed: list[tuple[str
         if page is None:
             return Skipped(rel, "no article text found in the HTML")
         text = page.text
-    ex = extract(text, markdown=suffix in (".md", ".markdown"), captions=page.captions if page else frozenset(),
+    ex = extract(text, markdown=suffix in (".md", ".markdown"), kinds=page.kinds if page else {},
                  whole_page=page is None)
     removed.extend(ex.removed)
     paragraphs = tuple(Paragraph(s, e, k) for s, e, k in ex.paragraphs)

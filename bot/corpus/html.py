@@ -9,6 +9,7 @@ rules (bot/corpus/extract.py, cleaning.py) still run on it and every quote stays
 
 from __future__ import annotations
 
+import html as html_entities
 import logging
 import re
 from dataclasses import dataclass, field
@@ -29,7 +30,9 @@ class Page:
     date: str | None = None  # YYYY-MM-DD
     sitename: str | None = None
     url: str | None = None
-    captions: frozenset[int] = field(default_factory=frozenset)  # where caption blocks start in text
+    # Where the blocks that are not plain paragraphs start in text, and what they are: "heading",
+    # "list" (an item), "quote", "caption" (a figure's).
+    kinds: dict[int, str] = field(default_factory=dict)
 
 
 def _clean(value: str | None) -> str | None:
@@ -47,7 +50,8 @@ def _authors(value: str | None, sitename: str | None = None) -> str | None:
     web addresses are no author's."""
     site = (sitename or "").casefold()
     names = []
-    for name in (value or "").split(";"):
+    # (entities first: the ";" of "Redacci&oacute;n" is no separator)
+    for name in html_entities.unescape(value or "").split(";"):
         name = _BY.sub("", name.strip())
         if name and not _ADDRESS_NAME.match(name) and name.casefold() != site and name not in names:
             names.append(name)
@@ -81,6 +85,19 @@ def _figure_captions(html: str) -> dict[str, str]:
     return found
 
 
+# trafilatura's XML elements that make a block something other than a plain paragraph.
+_KINDS = {"head": "heading", "item": "list", "list": "list", "quote": "quote"}
+
+
+def _kind(element) -> str:
+    """What a block is: a heading, a list item, a quotation (also a paragraph inside one), or body."""
+    while element is not None and element.tag != "main":
+        if element.tag in _KINDS:
+            return _KINDS[element.tag]
+        element = element.getparent()
+    return "body"
+
+
 def read_html(html: str) -> Page | None:
     """The article text and metadata of a page; None when the page holds no article text."""
     import trafilatura  # ~0.2 s to import: only building an index reads HTML, never a question
@@ -103,7 +120,7 @@ def read_html(html: str) -> Page | None:
     except etree.XMLSyntaxError:
         return None
     blocks: list[str] = []
-    captions: set[int] = set()
+    kinds: dict[int, str] = {}
     title = _clean(doc.get("title"))
     if title:
         blocks.append(title)
@@ -111,27 +128,28 @@ def read_html(html: str) -> Page | None:
     main = doc.find("main")
     figure_captions: dict[str, str] | None = None
     for element in (main.iter() if main is not None else ()):
-        caption = False
+        kind = "body"
         if element.tag == "graphic":
             # trafilatura keeps a figure's image but not its caption: take the caption from the page.
             if figure_captions is None:
                 figure_captions = _figure_captions(html)
             block = figure_captions.get(element.get("src") or "")
-            caption = True
+            kind = "caption"
         elif element.tag not in _BLOCKS or any(child.tag in _BLOCKS for child in element):
             continue  # a list's items, a quote's paragraphs: each is a block of its own
         else:
             block = _clean("".join(element.itertext()))
+            kind = _kind(element)
         if not block or block == title and len(blocks) == 1:  # the headline again, right under the title
             continue
-        if caption:
-            captions.add(at)
+        if kind != "body":
+            kinds[at] = kind
         blocks.append(block)
         at += len(block) + 2
     if len(blocks) <= (1 if title else 0):
         return None
     return Page(text="\n\n".join(blocks), title=title, author=_authors(doc.get("author"), doc.get("sitename")), date=_clean(doc.get("date")),
-                sitename=_clean(doc.get("sitename")), url=_clean(doc.get("url")), captions=frozenset(captions))
+                sitename=_clean(doc.get("sitename")), url=_clean(doc.get("url")), kinds=kinds)
 
 
 # Elements whose text is never shown on a page.

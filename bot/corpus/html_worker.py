@@ -138,14 +138,15 @@ def _page(data: dict | None) -> Page | None:
     if data is None:
         return None
     return Page(text=data["text"], title=data["title"], author=data["author"], date=data["date"],
-                sitename=data["sitename"], url=data["url"], captions=frozenset(data["captions"]))
+                sitename=data["sitename"], url=data["url"],
+                kinds={int(at): kind for at, kind in data["kinds"].items()})
 
 
 def _plain(page: Page | None) -> dict | None:
     if page is None:
         return None
     return {"text": page.text, "title": page.title, "author": page.author, "date": page.date,
-            "sitename": page.sitename, "url": page.url, "captions": sorted(page.captions)}
+            "sitename": page.sitename, "url": page.url, "kinds": {str(at): kind for at, kind in page.kinds.items()}}
 
 
 def _serve() -> None:

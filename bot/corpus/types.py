@@ -24,7 +24,7 @@ class Source:
 class Paragraph:
     start: int  # character offsets into Article.text
     end: int
-    kind: str  # "title" | "deck" | "body" | "caption"
+    kind: str  # "title" | "deck" | "body" | "caption" | "heading" | "list" | "quote"
 
 
 @dataclass(frozen=True)

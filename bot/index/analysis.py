@@ -18,7 +18,7 @@ from bot.corpus.types import Article
 from bot.parallel import bounds_by_size, map_chunks, worker_count
 
 # What each paragraph is, stored in the index as its number in this tuple (so only ever append).
-PARAGRAPH_KINDS = ("title", "deck", "body", "caption")
+PARAGRAPH_KINDS = ("title", "deck", "body", "caption", "heading", "list", "quote")
 # Below this many characters of text the pool's start-up costs more than it saves.
 PARALLEL_MIN_CHARS = 5_000_000
 # Work is handed out in runs of articles of about this much text: big enough that each chunk's

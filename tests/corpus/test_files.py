@@ -140,3 +140,19 @@ def test_vanished_and_forbidden_files_skipped(tmp_path, monkeypatch):
     c = load_corpus(tmp_path)
     reasons = {s.path: s.reason for s in c.skipped}
     assert "vanished" in reasons["gone.txt"] and "Permission denied" in reasons["locked.txt"]
+
+
+def test_an_html_page_is_read_in_the_charset_it_declares(tmp_path):
+    body = "<p>Sejm zagłosował za ustawą, a posłowie opozycji opuścili salę obrad przed głosowaniem.</p>"
+    page = f'<html><head><meta charset="iso-8859-2"><title>Sejm zagłosował</title></head><body>{body}</body></html>'
+    warnings: list[str] = []
+    assert decode(page.encode("iso-8859-2"), "p.html", warnings, html=True) == page and warnings == []
+    # the same bytes named .txt declare nothing: the cp1252 fallback, said so
+    assert decode(page.encode("iso-8859-2"), "p.txt", warnings) != page and warnings
+
+
+def test_a_few_stray_bytes_keep_a_page_utf8(tmp_path):
+    text = "Zürich " * 2000
+    warnings: list[str] = []
+    decoded = decode(text.encode() + b"\xff", "z.txt", warnings)
+    assert decoded.startswith("Zürich Zürich") and "replaced" in warnings[0]

@@ -120,3 +120,29 @@ def test_a_saved_pages_asset_folder_is_not_read(tmp_path):
     (other / "note.txt").write_text("Council note\n\nThe council met on Monday to discuss the budget.\n", encoding="utf-8")
     assert [p.relative_to(tmp_path).as_posix() for p in corpus_files(tmp_path)] == [
         "Bridge reopens.html", "reports_files/note.txt"]
+
+
+def test_headings_lists_and_quotes_keep_their_kinds(tmp_path):
+    extra = ("<h2>What the repairs cost</h2>"
+             "<ul><li>412 steel cables replaced along the whole span</li><li>The deck repainted in two coats</li></ul>"
+             "<blockquote><p>We never had to close it for this long before, and we do not want to again.</p></blockquote>")
+    article = read(tmp_path, "kinds.html", PAGE.replace(BODY, BODY + extra))
+    assert isinstance(article, Article)
+    kinds = {article.paragraph_text(p): p.kind for p in article.paragraphs}
+    assert kinds["What the repairs cost"] == "heading"
+    assert kinds["412 steel cables replaced along the whole span"] == "list"
+    assert kinds["We never had to close it for this long before, and we do not want to again."] == "quote"
+    assert kinds[next(t for t in kinds if t.startswith("The harbour bridge reopened"))] == "body"
+
+
+def test_markdown_marks_leave_the_quoted_text(tmp_path):
+    page = ("# Harbour bridge reopens\n\nThe harbour bridge reopened on Tuesday after nine months of repairs.\n\n"
+            "## The cost\n\n- 412 steel cables were replaced\n- The deck was repainted\n\n"
+            "> We never had to close it for this long before.\n")
+    article = read(tmp_path, "bridge.md", page)
+    assert isinstance(article, Article)
+    kinds = [(p.kind, article.paragraph_text(p)) for p in article.paragraphs]
+    assert kinds[0] == ("title", "Harbour bridge reopens")
+    assert ("heading", "The cost") in kinds
+    assert ("list", "412 steel cables were replaced") in kinds
+    assert ("quote", "We never had to close it for this long before.") in kinds
