@@ -26,8 +26,8 @@ ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 SIDECAR_FIELDS = ("title", "url", "publisher", "byline", "date")
 # Bump when reading a file yields other paragraphs or metadata (the index's fingerprint includes it,
 # so indexes built by the earlier reading are rebuilt).  2: HTML through trafilatura; 3: whole-page
-# text through the page text model (zones.py), HTML tables kept.
-EXTRACTION_VERSION = 3
+# text through the page text model (zones.py), HTML tables kept; 4: heading/list/quote kinds, declared charsets.
+EXTRACTION_VERSION = 4
 
 
 def check_folder(folder: Path) -> Path:
