@@ -87,8 +87,8 @@ _ARTICLE_TYPES = re.compile(r"Article|Posting|Report|NewsArticle|WebPage", re.I)
 def _names(value) -> list[str]:
     if isinstance(value, str):
         return [value]
-    if isinstance(value, dict):
-        return _names(value.get("name"))
+    if isinstance(value, dict):  # a person; an Organization as author is the publisher, nobody's byline
+        return [] if "Organization" in str(value.get("@type", "")) else _names(value.get("name"))
     if isinstance(value, list):
         return [n for v in value for n in _names(v)]
     return []

@@ -18,7 +18,7 @@ from typing import Sequence
 
 import numpy as np
 
-from bot.corpus.types import Article
+from bot.corpus.types import TEXT_KINDS, Article
 from bot.parallel import bounds_by_count, map_chunks
 
 # Word-shingle Jaccard at or above which two files are the same story.
@@ -35,7 +35,7 @@ _BULK_GROUP = 64
 
 
 def _body(article: Article) -> str:
-    return " ".join(article.paragraph_text(p) for p in article.paragraphs if p.kind == "body")
+    return " ".join(article.paragraph_text(p) for p in article.paragraphs if p.kind in TEXT_KINDS)
 
 
 def shingles(article: Article) -> frozenset[tuple[str, ...]]:

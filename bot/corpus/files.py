@@ -19,7 +19,7 @@ from pathlib import Path
 from bot.corpus.extract import extract
 from bot.corpus.html import MAX_HTML_BYTES, Page, left_out
 from bot.corpus.html_worker import HtmlStopped, read_html_limited
-from bot.corpus.types import Article, Paragraph, Skipped, Source
+from bot.corpus.types import TEXT_KINDS, Article, Paragraph, Skipped, Source
 from bot.errors import QuotebotError
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
@@ -221,7 +221,7 @@ def _read(path: Path, folder: Path, warnings: list[str], removed: list[tuple[str
                  whole_page=page is None)
     removed.extend(ex.removed)
     paragraphs = tuple(Paragraph(s, e, k) for s, e, k in ex.paragraphs)
-    if not any(p.kind == "body" for p in paragraphs):
+    if not any(p.kind in TEXT_KINDS for p in paragraphs):
         return Skipped(rel, "no article body found")
     side = _sidecar(path, rel, warnings)
     # A sidecar says what the user knows; a page's own metadata beats what its text suggests.

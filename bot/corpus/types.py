@@ -27,6 +27,10 @@ class Paragraph:
     kind: str  # "title" | "deck" | "body" | "caption" | "heading" | "list" | "quote"
 
 
+# The kinds of paragraph that are the article's text itself (not its headline, standfirst or captions).
+TEXT_KINDS = frozenset({"body", "heading", "list", "quote"})
+
+
 @dataclass(frozen=True)
 class Article:
     text: str  # the decoded file (HTML reduced to text); every quote is a substring of it

@@ -146,3 +146,12 @@ def test_markdown_marks_leave_the_quoted_text(tmp_path):
     assert ("heading", "The cost") in kinds
     assert ("list", "412 steel cables were replaced") in kinds
     assert ("quote", "We never had to close it for this long before.") in kinds
+
+
+def test_the_byline_names_the_people_the_page_names_not_its_publisher(tmp_path):
+    authors = ('[{"@type": "Person", "name": "Ann Lee"}, {"@type": "Organization", "name": "Portville Post"}, '
+               '{"@type": "Person", "name": "Jos&eacute; Ruiz"}]')
+    page = PAGE.replace('[{{"@type": "Person", "name": "Ann Lee"}}]'.replace("{{", "{").replace("}}", "}"), authors)
+    assert page != PAGE
+    article = read(tmp_path, "authors.html", page)
+    assert isinstance(article, Article) and article.source.byline == "Ann Lee, José Ruiz"
