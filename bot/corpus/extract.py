@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from bot.corpus import cleaning, metadata, zones
+from bot.corpus.types import TEXT_KINDS
 
 # Prose long enough to mean the article (not a teaser list) has resumed.
 _PROSE_WORDS = 20
@@ -40,13 +41,22 @@ class _Para:
 def extract(text: str, markdown: bool = False, kinds: Mapping[int, str] | None = None,
             whole_page: bool = False) -> Extracted:
     """`kinds`: where blocks that are not plain paragraphs start (an extractor's headings, list
-    items, quotes, captions).  `whole_page`: the text is a whole page as scraped (menus, teasers and footers around the
-    article), not an extractor's output: only the article's run of prose and the headline are kept."""
+    items, quotes, captions).  `whole_page`: the text is a whole page as scraped (menus, teasers and
+    footers around the article), not an extractor's output: only the article and its headline are kept."""
+    out = _extract(text, markdown, kinds or {}, "model" if whole_page else None)
+    if whole_page and not any(kind in TEXT_KINDS for _, _, kind in out.paragraphs):
+        # The model and the rules after it left no text: the page's longest run of prose is its
+        # article rather than nothing (a teaser page, one paragraph among a hundred links).
+        out = _extract(text, markdown, kinds or {}, "run")
+    return out
+
+
+def _extract(text: str, markdown: bool, kinds: Mapping[int, str], zone: str | None) -> Extracted:
     out = Extracted()
     dropped: list[str] = []
-    items = _paragraphs(text, markdown, kinds or {}, out, dropped)
-    if whole_page:
-        items = _article_zone(items, out, dropped)
+    items = _paragraphs(text, markdown, kinds, out, dropped)
+    if zone:
+        items = _article_zone(items, out, dropped, by_run=zone == "run")
 
     paras: list[_Para] = []
     meta_at: list[int] = []  # positions in `paras` where a byline/timestamp line stood
@@ -121,8 +131,8 @@ def page_paragraphs(text: str, markdown: bool = False) -> list[tuple[str, str | 
     return [(p.t, reason) for p, reason in _paragraphs(text, markdown, {}, Extracted(), [])]
 
 
-def _article_zone(items: list[tuple[_Para, str | None]], out: Extracted,
-                  dropped: list[str]) -> list[tuple[_Para, str | None]]:
+def _article_zone(items: list[tuple[_Para, str | None]], out: Extracted, dropped: list[str],
+                  by_run: bool = False) -> list[tuple[_Para, str | None]]:
     """The article's paragraphs of a whole page (zones.py); the rest is page furniture.  Metadata
     lines above the article are still read for the source."""
     if not any(reason for _, reason in items) and all(
@@ -130,7 +140,14 @@ def _article_zone(items: list[tuple[_Para, str | None]], out: Extracted,
         # nothing but a title, bylines, dates, sentences and marked headings, lists and quotes, and
         # no line the rules flag: an article file, not a page
         return items
-    keep = zones.article_paragraphs([p.t for p, _ in items], [reason is not None for _, reason in items])
+    if by_run:
+        run = zones.article_run([zones.weight(zones.words(p.t), zones.ends_sentence(p.t), reason is not None)
+                                 for p, reason in items])
+        if run is None:
+            return items
+        keep = [run[0] <= n < run[1] for n in range(len(items))]
+    else:
+        keep = zones.article_paragraphs([p.t for p, _ in items], [reason is not None for _, reason in items])
     if not any(keep):
         return items
     first = keep.index(True)
