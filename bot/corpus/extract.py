@@ -54,7 +54,8 @@ def extract(text: str, markdown: bool = False, kinds: Mapping[int, str] | None =
 def _extract(text: str, markdown: bool, kinds: Mapping[int, str], zone: str | None) -> Extracted:
     out = Extracted()
     dropped: list[str] = []
-    items = _paragraphs(text, markdown, kinds, out, dropped)
+    # An extractor's output has no menus left; short blocks in a row there are a list or a table.
+    items = _paragraphs(text, markdown, kinds, out, dropped, menus=zone is not None)
     if zone:
         items = _article_zone(items, out, dropped, by_run=zone == "run")
 
@@ -96,7 +97,7 @@ def _extract(text: str, markdown: bool, kinds: Mapping[int, str], zone: str | No
 
 
 def _paragraphs(text: str, markdown: bool, kinds: Mapping[int, str], out: Extracted,
-                dropped: list[str]) -> list[tuple[_Para, str | None]]:
+                dropped: list[str], menus: bool = True) -> list[tuple[_Para, str | None]]:
     """The page's paragraphs, photo credits cut off, each with the line rules' reason to drop it."""
     items: list[tuple[_Para, str | None]] = []
     for span in cleaning.split_paragraphs(text):
@@ -118,11 +119,24 @@ def _paragraphs(text: str, markdown: bool, kinds: Mapping[int, str], out: Extrac
             p.start, p.end, p.kind = p.start + cap[0], p.start + cap[1], "caption"
         elif p.start in kinds:
             p.kind = kinds[p.start]
+            if p.kind == "caption":
+                credit = _CAPTION_CREDIT.search(raw)
+                if credit:  # "Bild: Stefan Müller", "© E. Schwinge", "Foto: LN" in any language
+                    out.removed.append((cleaning.norm(credit.group(0)), "photo_credit"))
+                    p.end = p.start + len(raw[:credit.start()].rstrip(" .,;|/–—-"))
+                    if p.end <= p.start:
+                        continue
         elif markdown and p.kind == "body":
             p.kind = _markdown_kind(text, p)
         p.t = cleaning.norm(text[p.start:p.end])
         items.append((p, cleaning.boilerplate_reason(p.t)))
-    return _mark_menus(items)
+    return _mark_menus(items) if menus else items
+
+
+# A figure caption's closing credit by its shape: one short label word and a colon, or ©, then
+# one to four capitalised names ("Bild: Stefan Müller", "Foto: dpa/AP", "© E. Schwinge").
+_CAPTION_CREDIT = re.compile(
+    r"(?:^|(?<=\s))(?:[A-ZÀ-Ý][a-zà-ÿ]{1,11}\s?:|©)\s*(?:[\w.&'’-]+(?:\s?/\s?[\w.&'’-]+)*)(?:\s[A-ZÀ-Ý][\w.&'’-]*){0,3}\s*$")
 
 
 def page_paragraphs(text: str, markdown: bool = False) -> list[tuple[str, str | None]]:

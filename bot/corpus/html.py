@@ -128,6 +128,16 @@ def _figure_captions(html: str) -> dict[str, str]:
 _KINDS = {"head": "heading", "item": "list", "list": "list", "quote": "quote"}
 
 
+def _loose_text(element) -> str:
+    """The text of an element that lies outside the blocks inside it."""
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag not in _BLOCKS and not any(d.tag in _BLOCKS for d in child.iterdescendants()):
+            parts.append("".join(child.itertext()))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
 def _kind(element) -> str:
     """What a block is: a heading, a list item, a quotation (also a paragraph inside one), or body."""
     while element is not None and element.tag != "main":
@@ -174,8 +184,13 @@ def read_html(html: str) -> Page | None:
                 figure_captions = _figure_captions(html)
             block = figure_captions.get(element.get("src") or "")
             kind = "caption"
-        elif element.tag not in _BLOCKS or any(child.tag in _BLOCKS for child in element):
-            continue  # a list's items, a quote's paragraphs: each is a block of its own
+        elif element.tag not in _BLOCKS:
+            continue
+        elif any(d.tag in _BLOCKS for d in element.iterdescendants()):
+            # a list's items, a quote's paragraphs are blocks of their own; what the element holds
+            # outside them (a table cell's text after its paragraph) is one more
+            block = _clean(_loose_text(element))
+            kind = _kind(element)
         else:
             block = _clean("".join(element.itertext()))
             kind = _kind(element)

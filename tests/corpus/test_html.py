@@ -155,3 +155,13 @@ def test_the_byline_names_the_people_the_page_names_not_its_publisher(tmp_path):
     assert page != PAGE
     article = read(tmp_path, "authors.html", page)
     assert isinstance(article, Article) and article.source.byline == "Ann Lee, José Ruiz"
+
+
+def test_text_beside_blocks_and_credits_in_captions(tmp_path):
+    extra = ("<table><tr><td><p>Cable count</p>412 in all, each tested twice before it was fitted.</td></tr></table>"
+             '<figure><img src="deck.jpg"><figcaption>Painters on the deck in January. Bild: Jo Park</figcaption></figure>')
+    article = read(tmp_path, "table.html", PAGE.replace(BODY, BODY + extra))
+    assert isinstance(article, Article)
+    kept = [article.paragraph_text(p) for p in article.paragraphs]
+    assert "412 in all, each tested twice before it was fitted." in kept
+    assert "Painters on the deck in January" in kept and not any("Jo Park" in t for t in kept)
