@@ -9,7 +9,7 @@ a miss at every rank for the others.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable
 
 import numpy as np
@@ -29,6 +29,8 @@ class Case:
     offsets: tuple[int, ...] = ()  # SQuAD: answer offsets in the article file's text
     expect: str | None = None  # canned: a substring the quote must contain
     within: int | None = None  # canned: the rank the expected passage must reach (default 1)
+    answer: str | None = None  # news-qa: a phrase the hit sentence must hold (any page)
+    topic: str | None = None  # news-qa, no answer: "on" (the pages' subject) or "unrelated"
 
     @property
     def answerable(self) -> bool:
@@ -60,18 +62,29 @@ class Scores:
     mrr: float  # MRR@10 over answerable questions
     answered: float | None  # share of answerable questions answered
     refused: float | None  # share of no-answer questions refused
+    refused_by_topic: dict[str, float] = field(default_factory=dict)  # news-qa: "on" / "unrelated" apart
 
     def to_json(self) -> dict:
         out = {f"r@{k}": round(v, 4) for k, v in self.recall.items()}
         out["mrr@10"] = round(self.mrr, 4)
         out["answered"] = None if self.answered is None else round(self.answered, 4)
         out["refused"] = None if self.refused is None else round(self.refused, 4)
+        if self.refused_by_topic:
+            out["refused_by_topic"] = {t: round(v, 4) for t, v in self.refused_by_topic.items()}
         return out
 
 
-def first_right(case: Case, passages: Iterable[tuple[str, int, int, str]]) -> int:
-    """1-based rank of the first passage (path, start, end, quote) that is right for the case, or 0."""
-    for rank, (path, start, end, quote) in enumerate(passages, 1):
+def _fold(s: str) -> str:
+    return " ".join(s.split()).casefold()
+
+
+def first_right(case: Case, passages: Iterable[tuple[str, int, int, str, str]]) -> int:
+    """1-based rank of the first passage (path, start, end, quote, sentence) right for the case, or 0."""
+    for rank, (path, start, end, quote, sentence) in enumerate(passages, 1):
+        if case.answer is not None:
+            if _fold(case.answer) in _fold(sentence):
+                return rank
+            continue
         if path != case.path:
             continue
         if case.expect is not None:
@@ -92,5 +105,10 @@ def scores(results: Iterable[Result]) -> Scores:
     recall = {k: float(np.mean((ranks > 0) & (ranks <= k))) if n else 0.0 for k in RANKS}
     hits = (ranks > 0) & (ranks <= MRR_DEPTH)
     mrr = float(np.sum(1.0 / ranks[hits]) / n) if n else 0.0
+    by_topic: dict[str, list[bool]] = {}
+    for r in results:
+        if not r.case.answerable and r.case.topic:
+            by_topic.setdefault(r.case.topic, []).append(not r.found)
     return Scores(recall, mrr, float(np.mean(found)) if found else None,
-                  float(np.mean(refused)) if refused else None)
+                  float(np.mean(refused)) if refused else None,
+                  {topic: float(np.mean(v)) for topic, v in sorted(by_topic.items())})

@@ -4,18 +4,24 @@
   left out when asked (`off_corpus`): their questions should then get no answer.
 - the project's canned-question file (tests/data/canned.json): names its corpus folder; each question
   expects a quote from a file, or no answer.
+- news-qa (a folder of `questions.jsonl` and `pages/`, see `bot.eval.newsqa`): its pages, saved or as
+  whole-page text, and its questions; unanswerable ones carry a topic, reported apart.
+Distractors (SQuAD JSON or folders of article files) join any plan's corpus and are never asked about,
+so refusals are measured on corpora of realistic size.
 """
 
 from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Sequence
 
 from bot.config import Settings
 from bot.errors import QuotebotError
-from bot.eval import squad
+from bot.eval import newsqa, squad
 from bot.eval.metrics import Case
 
 
@@ -23,20 +29,57 @@ from bot.eval.metrics import Case
 class Plan:
     """What to index and what to ask."""
 
-    kind: str  # "squad" | "canned"
+    kind: str  # "squad" | "canned" | "news-qa"
     corpus_dir: Path  # folder to index
     articles: int | None  # articles in the corpus (None: as many as the index holds)
     cases: list[Case]
 
 
-def plan_for(file: Path, settings: Settings, folder: Path, off_corpus: float, rng: random.Random) -> Plan:
-    """The plan of a question file; a SQuAD file's corpus is written into `folder`."""
-    data = read_question_file(file)
-    if squad.is_squad(data):
-        return squad_plan(squad.parse(data), folder, off_corpus, rng)
-    if isinstance(data, dict) and "questions" in data:
-        return canned_plan(data, file, settings)
-    raise QuotebotError(f"{file} is neither SQuAD v1.1 JSON nor a canned-question file")
+def plan_for(file: Path, settings: Settings, folder: Path, off_corpus: float, rng: random.Random,
+             form: str = "html", distractors: Sequence[Path] = ()) -> Plan:
+    """The plan of a question file; its corpus (and the distractors) written into `folder` when it
+    has to be (SQuAD, news-qa, or any plan with distractors)."""
+    if newsqa.is_newsqa(file):
+        newsqa.write_pages(file, form, folder)
+        plan = Plan("news-qa", folder, None, newsqa.cases(file, form))
+    elif file.is_dir():
+        raise QuotebotError(f"{file} is a folder without questions.jsonl and pages/ (the news-qa format)")
+    else:
+        data = read_question_file(file)
+        if squad.is_squad(data):
+            plan = squad_plan(squad.parse(data), folder, off_corpus, rng)
+        elif isinstance(data, dict) and "questions" in data:
+            plan = canned_plan(data, file, settings)
+        else:
+            raise QuotebotError(f"{file} is neither SQuAD v1.1 JSON, a canned-question file nor news-qa")
+    return add_distractors(plan, folder, distractors)
+
+
+def add_distractors(plan: Plan, folder: Path, distractors: Sequence[Path]) -> Plan:
+    """The plan with articles nobody asks about added to its corpus, each source in a folder of its
+    own (distractors/1/, ...); a canned plan's corpus is copied into `folder` first."""
+    if not distractors:
+        return plan
+    if plan.corpus_dir != folder:
+        shutil.copytree(plan.corpus_dir, folder, dirs_exist_ok=True)
+        plan = replace(plan, corpus_dir=folder)
+    added = 0
+    for n, source in enumerate(distractors, 1):
+        target = folder / "distractors" / str(n)
+        if source.is_dir():
+            from bot.corpus.files import corpus_files, relative_path
+
+            for path in corpus_files(source):
+                to = target / relative_path(path, source)
+                to.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, to)
+                added += 1
+        else:
+            data = read_question_file(source)
+            if not squad.is_squad(data):
+                raise QuotebotError(f"distractors {source} are neither SQuAD v1.1 JSON nor a folder of articles")
+            added += len(squad.write_corpus(squad.parse(data), target))
+    return replace(plan, articles=None if plan.articles is None else plan.articles + added)
 
 
 def read_question_file(file: Path) -> object:

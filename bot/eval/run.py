@@ -15,7 +15,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from bot import text
 from bot.answer.answerer import Answerer
@@ -71,7 +71,8 @@ class Report:
 
 
 def evaluate(file: Path, settings: Settings, *, off_corpus: float = 0.0, limit: int | None = None,
-             seed: int = 0, misses_path: Path | None = None, progress: Progress | None = None) -> Report:
+             seed: int = 0, misses_path: Path | None = None, progress: Progress | None = None,
+             form: str = "html", distractors: Sequence[Path] = ()) -> Report:
     """Build the index of the file's corpus the normal way, ask every question, score the answers."""
     from bot.index.build import build, open_index
 
@@ -79,7 +80,8 @@ def evaluate(file: Path, settings: Settings, *, off_corpus: float = 0.0, limit: 
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="quotebot-eval-") as tmp:
         tmp_dir = Path(tmp)
-        plan = plans.plan_for(file, settings, tmp_dir / "corpus", off_corpus, rng)
+        plan = plans.plan_for(file, settings, tmp_dir / "corpus", off_corpus, rng, form=form,
+                              distractors=[Path(d) for d in distractors])
         cases = plans.sample(plan.cases, limit, rng)
         run_settings = replace(settings, corpus_dir=plan.corpus_dir, index_dir=tmp_dir / "index")
         _, build_report = build(run_settings)
@@ -94,7 +96,8 @@ def evaluate(file: Path, settings: Settings, *, off_corpus: float = 0.0, limit: 
         baseline = ask_baseline(index, cases)
         baseline_seconds = time.perf_counter() - started
 
-        unreachable = sum(1 for c in cases if c.answerable and c.expect is None and not c.covering(index))
+        unreachable = sum(1 for c in cases if c.answerable and c.expect is None and c.answer is None
+                          and not c.covering(index))
         if misses_path is not None:
             write_misses(misses_path, index, results)
 
@@ -118,7 +121,7 @@ def ask_all(answerer: AnswerService, cases: list[Case], progress: Progress | Non
     for n, case in enumerate(cases, 1):
         answer = answerer.answer(case.question)
         ranked = answer.page(0).passages if answer.found else ()
-        passages = [(p.source.path, p.start, p.end, p.quote) for p in ranked]
+        passages = [(p.source.path, p.start, p.end, p.quote, p.sentence) for p in ranked]
         results.append(Result(case, answer.found, first_right(case, passages), tuple(x[:3] for x in passages)))
         if progress is not None and (n % PROGRESS_EVERY == 0 or n == len(cases)):
             progress(n, len(cases))
@@ -134,8 +137,8 @@ def ask_baseline(index: SentenceIndex, cases: list[Case]) -> list[Result]:
         passages = []
         for hit in bm25.search(text.plain_terms(case.question), MRR_DEPTH):
             span = index.span(hit.doc)
-            quote = index.sentence_text(hit.doc) if case.expect is not None else ""
-            passages.append((paths[span.article], span.start, span.end, quote))
+            quote = index.sentence_text(hit.doc) if case.expect is not None or case.answer is not None else ""
+            passages.append((paths[span.article], span.start, span.end, quote, quote))
         results.append(Result(case, True, first_right(case, passages), tuple(x[:3] for x in passages)))
     return results
 

@@ -190,18 +190,22 @@ def repl(settings: Settings) -> None:
 
 
 @cli.command("eval")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
 @click.option("--off-corpus", type=click.FloatRange(0.0, 0.95), default=0.0, show_default=True,
               help="SQuAD: share of articles left out of the corpus; their questions should get no answer.")
 @click.option("--limit", type=click.IntRange(1), default=None, help="Ask only this many questions (seeded sample).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for --limit and --off-corpus.")
 @click.option("--misses", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the questions answered wrongly to this JSON-lines file.")
+@click.option("--distractors", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Articles added to the corpus and never asked about: SQuAD JSON or a folder of article files (repeatable).")
+@click.option("--form", type=click.Choice(("html", "text")), default="html", show_default=True,
+              help="news-qa: its pages as saved, or rendered as whole-page text (html-text, the bench extra).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @settings_options
 def evaluate(settings: Settings, file: Path, off_corpus: float, limit: int | None, seed: int,
-             misses: Path | None, as_json: bool) -> None:
-    """Measure the answerer on SQuAD v1.1 JSON or on a canned-question file.
+             misses: Path | None, distractors: tuple[Path, ...], form: str, as_json: bool) -> None:
+    """Measure the answerer on SQuAD v1.1 JSON, a canned-question file or a news-qa folder.
 
     SQuAD articles are written into a temporary corpus and indexed the normal way; every question
     goes through the same answerer as `ask`, with plain BM25 measured alongside.
@@ -209,7 +213,8 @@ def evaluate(settings: Settings, file: Path, off_corpus: float, limit: int | Non
     \b
     Example:
         quotebot eval tests/data/canned.json
-        quotebot eval dev-v1.1.json --off-corpus 0.5 --json
+        quotebot eval dev-v1.1.json --off-corpus 0.5 --distractors train-half-a.json --json
+        quotebot eval ../shared/data/news-qa --form text
     """
     from bot.eval import run as evaluation
     from bot.frontends.eval_report import format_report
@@ -217,7 +222,7 @@ def evaluate(settings: Settings, file: Path, off_corpus: float, limit: int | Non
 
     with ProgressBar("Asking", enabled=sys.stderr.isatty() and not as_json) as progress:
         report = evaluation.evaluate(file, settings, off_corpus=off_corpus, limit=limit, seed=seed,
-                                     misses_path=misses, progress=progress)
+                                     misses_path=misses, progress=progress, form=form, distractors=distractors)
     click.echo(json.dumps(report.to_json()) if as_json else format_report(report))
 
 

@@ -17,6 +17,9 @@ def format_report(report: Report) -> str:
                          ("quotebot", report.quotebot, report.questions_per_second)):
         lines.append(f"{name:<11} {s.recall[1]:>6.3f} {s.recall[3]:>6.3f} {s.recall[5]:>6.3f} {s.mrr:>7.3f} "
                      f"{_percent(s.answered):>9} {_percent(s.refused):>8} {qps:>8.0f}")
+    if report.quotebot.refused_by_topic:
+        lines.append("\nrefused, by topic: " + ", ".join(
+            f"{topic} {_percent(share)}" for topic, share in report.quotebot.refused_by_topic.items()))
     if report.unreachable:
         lines.append(f"\n{report.unreachable} questions have their answer in no indexed sentence (dropped by cleaning).")
     if report.canned_right is not None:

@@ -14,8 +14,8 @@ def squad_case(offset: int, path: str = "a.txt") -> Case:
 def test_metrics_known_by_hand():
     """Five questions whose right passage comes 1st, 2nd, never (refused), 1st, 4th."""
     cases = [squad_case(off) for off in (10, 110, 210, 310, 410)]
-    right = [("a.txt", c.offsets[0] - 5, c.offsets[0] + 20, "") for c in cases]
-    wrong = ("elsewhere.txt", 0, 10, "")
+    right = [("a.txt", c.offsets[0] - 5, c.offsets[0] + 20, "", "") for c in cases]
+    wrong = ("elsewhere.txt", 0, 10, "", "")
     lists = [[right[0]], [wrong, right[1]], [], [right[3], wrong], [wrong, wrong, wrong, right[4]]]
     ranks = [first_right(c, passages) for c, passages in zip(cases, lists)]
     assert ranks == [1, 2, 0, 1, 4]
@@ -35,15 +35,16 @@ def test_mrr_counts_ranks_up_to_ten_only():
 
 def test_a_passage_from_another_article_or_sentence_is_wrong():
     case = squad_case(100)
-    assert first_right(case, [("other.txt", 95, 105, "")]) == 0
-    assert first_right(case, [(case.path, 101, 150, "")]) == 0  # starts after the answer
-    assert first_right(case, [(case.path, 50, 100, "")]) == 0  # ends just before it
-    assert first_right(case, [(case.path, 95, 101, "")]) == 1
+    assert first_right(case, [("other.txt", 95, 105, "", "")]) == 0
+    assert first_right(case, [(case.path, 101, 150, "", "")]) == 0  # starts after the answer
+    assert first_right(case, [(case.path, 50, 100, "", "")]) == 0  # ends just before it
+    assert first_right(case, [(case.path, 95, 101, "", "")]) == 1
 
 
 def test_canned_cases_look_for_the_expected_words_in_the_quote():
     case = Case("How many?", "a.txt", expect="31 in 2014", within=3)
-    passages = [("a.txt", 0, 10, "no number here"), ("b.txt", 0, 10, "31 in 2014"), ("a.txt", 20, 30, "and 31 in 2014.")]
+    passages = [("a.txt", 0, 10, "no number here", ""), ("b.txt", 0, 10, "31 in 2014", ""),
+                ("a.txt", 20, 30, "and 31 in 2014.", "")]
     assert first_right(case, passages) == 3
     assert Result(case, True, 3, ()).right and not Result(case, True, 4, ()).right
     assert not Result(Case("q", "a.txt", expect="x"), True, 2, ()).right  # within defaults to rank 1
@@ -65,3 +66,14 @@ def test_covering_finds_the_indexed_sentences_of_an_answer(seeds_index):
     assert "31 in 2014" in seeds_index.sentence_text(sentence)
     assert Case("q", "not-in-the-index.txt", (offset,)).covering(seeds_index) == []
     assert Case("q", None).covering(seeds_index) == []
+
+
+def test_news_cases_look_for_the_answer_in_the_hit_sentence_and_topics_count_apart():
+    case = Case("Who chairs the board?", "a.html", answer="Priya  Raman")
+    passages = [("a.html", 0, 9, "Priya Raman chairs it. The rest.", "The rest."),
+                ("b.html", 0, 9, "x", "said priya raman, who chairs the board")]
+    assert first_right(case, passages) == 2  # the quote's neighbour does not count; any page does
+    on, off = Case("What did it cost?", None, topic="on"), Case("Capital of Brazil?", None, topic="unrelated")
+    s = scores([Result(case, True, 2, ()), Result(on, True, 0, ()), Result(off, False, 0, ()), Result(off, False, 0, ())])
+    assert s.refused_by_topic == {"on": 0.0, "unrelated": 1.0} and s.refused == pytest.approx(2 / 3)
+    assert s.to_json()["refused_by_topic"] == {"on": 0.0, "unrelated": 1.0}

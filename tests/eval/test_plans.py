@@ -47,7 +47,7 @@ def test_canned_plan_finds_its_corpus_folder_from_the_file():
 def test_a_file_that_is_neither_kind_is_a_clear_error(tmp_path):
     other = tmp_path / "other.json"
     other.write_text('{"something": 1}')
-    with pytest.raises(QuotebotError, match="neither SQuAD v1.1 JSON nor a canned-question file"):
+    with pytest.raises(QuotebotError, match="neither SQuAD v1.1 JSON, a canned-question file nor news-qa"):
         plan_for(other, Settings(), tmp_path / "corpus", 0.0, random.Random(0))
     other.write_text("{not json")
     with pytest.raises(QuotebotError, match="cannot read"):
