@@ -221,6 +221,23 @@ def run_page(job: tuple[str, str, str]) -> dict:
     return out
 
 
+def _shingles(text: str | None):
+    from collections import Counter
+
+    words = re.findall(r"\w+", (text or "").lower())
+    return Counter(tuple(words[i:i + 4]) for i in range(len(words) - 3))
+
+
+def shingle_f1(kept: str | None, truth: str | None) -> tuple[float, float, float]:
+    """(F1, precision, recall) of the kept text's 4-word shingles against the truth's (0 when either is empty)."""
+    ours, theirs = _shingles(kept), _shingles(truth)
+    if not ours or not theirs:
+        return 0.0, 0.0, 0.0
+    common = sum((ours & theirs).values())
+    precision, recall = common / sum(ours.values()), common / sum(theirs.values())
+    return (2 * precision * recall / (precision + recall) if common else 0.0), precision, recall
+
+
 def score(item: dict, kept: str | None) -> tuple[int, int, int, int]:
     """(with kept, with total, without dropped, without total)"""
     text = norm(kept or "")
@@ -281,6 +298,16 @@ def main() -> None:
                 continue
             print(f"| {name} ({group if group != 'all' else 'all sites'}) | {t[5]} | {t[0] / max(t[1], 1):.3f} "
                   f"| {t[2] / max(t[3], 1):.3f} | {t[4]} |")
+
+    # Whole-body agreement, as the issue measures pages nobody here sees: 4-word-shingle F1 of each
+    # path's kept text against trafilatura's own output (a stand-in for the true article body, which
+    # this set does not give: it favours the HTML path, which is trafilatura's reading).
+    print("\n| path | 4-word-shingle F1 / precision / recall against trafilatura's text (mean over pages) |")
+    print("|---|---|")
+    for name in ("html", "text", "html-text"):
+        values = [shingle_f1(r[name], r["trafilatura"]) for r in results if r["trafilatura"]]
+        if values:
+            print(f"| {name} | " + " / ".join(f"{sum(v[i] for v in values) / len(values):.3f}" for i in range(3)) + " |")
 
     title = [0, 0]
     byline = [0, 0]
