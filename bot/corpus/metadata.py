@@ -20,7 +20,8 @@ _MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|A
 _DATE = rf"(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|\d{{4}}-\d{{2}}-\d{{2}})"
 DATE_RE = re.compile(_DATE)
 
-_NAME_WORD = r"[A-Z][\w'’.-]*"
+# A name's word; a month before a day ("By Regan September 15, 2014") is the date, not the name.
+_NAME_WORD = rf"(?!{_MONTH}\s*\d)[A-Z][\w'’.-]*"
 _NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}}"
 _BYLINE = re.compile(
     rf"^(?i:by|written by|posted by|words by|story by)\s+(?P<name>{_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*?)"
