@@ -242,8 +242,32 @@ def terms_of_tokens(tokens: list[str]) -> list[str]:
     return out
 
 
+# How people open a request for what the articles say about something ("Tell me about sanctions",
+# "What do we know about Kim's plans?", "Can you explain the purge"): the frame is no part of the
+# topic, and "tell" or "know" must not be matched, or spelled into a word the articles hold.
+_REQUEST_FRAME = re.compile(
+    r"^\W*(?:(?:can|could|would|will)\s+you\s+|please\s+)?(?:"
+    r"tell\s+(?:me|us)(?:\s+(?:more|something|everything|anything))?(?:\s+(?:about|on|of|regarding))?"
+    r"|what\s+(?:do|does|did|can)\s+(?:we|you|i|they|the\s+articles?|the\s+reports?)\s+(?:know|say|said|tell\s+us)(?:\s+(?:about|on|of|regarding))?"
+    r"|(?:give|show)\s+me(?:\s+(?:more|something|anything|everything))?(?:\s+(?:about|on|regarding))?"
+    r"|(?:explain|describe|summari[sz]e)"
+    r"|(?:is\s+there\s+)?(?:(?:any(?:thing)?\s+)?(?:news|more|new|updates?)|any(?:thing)?)\s+(?:on|about|regarding)"
+    r"|what\s+about|how\s+about)\b",
+    re.IGNORECASE,
+)
+
+
+def request_topic(question: str) -> str:
+    """The question without a request frame in front ("Tell me about X" -> "X"); as it is otherwise."""
+    m = _REQUEST_FRAME.match(question)
+    if not m or not question[m.end():].strip(" ?.!\t\n"):
+        return question
+    return " " * m.end() + question[m.end():]  # (blanked, not cut: offsets into the question stay)
+
+
 def query_words(question: str) -> list[Word]:
-    """Index words of a question, question words dropped: they never decide a match."""
+    """Index words of a question, question words and a request frame dropped: they never decide a match."""
+    question = request_topic(question)
     folded = fold(question)
     aligned = len(folded) == len(question)  # folding kept every offset, so case can be recovered
     out: list[Word] = []

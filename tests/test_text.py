@@ -118,3 +118,13 @@ def test_fast_path_agrees_with_punkt_wherever_it_answers():
             assert fast == list(text.punkt_splitter().span_tokenize(chunk)), chunk
     assert answered >= 10
     assert text.direct_boundaries("He met Mr. Smith. Then he left.") is None
+
+
+def test_a_request_frame_is_no_part_of_the_topic():
+    words = lambda q: [w.surface for w in text.query_words(q)]  # noqa: E731
+    assert words("Tell me about sanctions") == ["sanctions"]
+    assert words("What do we know about Kim's plans?") == ["kim", "plans"]
+    assert words("Any news on the summit?") == ["summit"]
+    assert words("what did the report say about musicians?") == ["musicians"]
+    assert "tell" in words("What did Kim tell the officials?")  # a verb of the question stays
+    assert words("Tell me") == ["tell"]  # a frame with nothing after it is all there is
