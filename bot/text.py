@@ -193,6 +193,18 @@ def words_of_token(token: str) -> tuple[Word, ...]:
     return tuple(words)
 
 
+def compound_terms(surface: str) -> list[str]:
+    """The terms a word has when written the other way: "hardliners" as "hard-liners" (each split
+    into two words of three letters or more), "e-mail" as "email".  A question's word the index does
+    not hold is looked up as these before it is taken for a typo."""
+    if "-" in surface:
+        joined = surface.replace("-", "")
+        return [_stem(joined)] if joined.isalpha() else []
+    if not surface.isalpha() or len(surface) < 6:
+        return []
+    return ["-".join((_stem(surface[:i]), _stem(surface[i:]))) for i in range(3, len(surface) - 2)]
+
+
 def known_term(folded: str, known: Mapping[str, str] | None) -> str | None:
     """The term of a folded token from `known`, an index's surface word -> term map, so words the index
     has seen are not stemmed again; None when the map cannot say (a hyphenated token also stands for

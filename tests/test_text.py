@@ -128,3 +128,9 @@ def test_a_request_frame_is_no_part_of_the_topic():
     assert words("what did the report say about musicians?") == ["musicians"]
     assert "tell" in words("What did Kim tell the officials?")  # a verb of the question stays
     assert words("Tell me") == ["tell"]  # a frame with nothing after it is all there is
+
+
+def test_compound_terms_join_and_split_hyphens():
+    assert "hard-liner" in text.compound_terms("hardliners")
+    assert text.compound_terms("e-mail") == [text.terms_of_tokens(["email"])[0]]
+    assert text.compound_terms("kim") == []

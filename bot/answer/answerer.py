@@ -71,8 +71,12 @@ class Answerer:
         for word in text.query_words(question[:MAX_QUESTION_CHARS]):  # display is always set here
             if word.term in seen:
                 continue
+            compound = None if word.term in vocab else next(
+                (t for t in text.compound_terms(word.surface) if t in vocab and t not in seen), None)
             if word.term in vocab:
                 term = QueryTerm(word.display, word.term, 1.0)
+            elif compound is not None:  # "hardliners" where the articles write "hard-liners"
+                term = QueryTerm(word.display, compound, 1.0)
             else:
                 fix = self.index.speller.correct(word.surface)
                 fixed_term = self.index.surface_terms.get(fix.word) if fix else None

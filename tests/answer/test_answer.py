@@ -204,3 +204,11 @@ def test_a_passage_quotes_its_neighbours_of_the_same_paragraph(hand_answerer, ha
     article = hand.article_text(0)
     assert article[best.start:best.end] == best.sentence and article[best.quote_start:best.quote_end] == best.quote
     assert best.terms == ("Engineers", "replaced", "steel", "cables")
+
+
+def test_a_word_written_as_one_finds_it_written_with_a_hyphen(answerer):
+    terms, corrections = answerer.analyze("Is Kim worried about hardliners?")
+    assert "hard-liner" in [t.term for t in terms] and not corrections
+    c = answerer.ranker.candidates(terms, "Is Kim worried about hardliners?")
+    order, _ = answerer.ranker.order(c)
+    assert "hard-liners" in answerer.index.sentence_text(int(c.sentences[order[0]]))
