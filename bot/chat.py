@@ -30,6 +30,7 @@ class Notice(Enum):
     NO_ANSWER = "I found nothing about that in these articles."
     NO_ANSWER_HINT = "Try other words, or see which articles I know with {sources}."
     NO_MORE = "That's all I found for that question."
+    UNSURE = "This may not answer it exactly:"
     NOTHING_BEFORE = "Ask a question first; then I can show more passages for it."
 
     def format(self, **values: str) -> str:

@@ -100,10 +100,10 @@ class Answerer:
         ranking = self.rank(terms, question[:MAX_QUESTION_CHARS])  # the words analyzed, no more
         if not ranking.found:
             return Answer(question, False, searched, tuple(corrections), carried_words=carried_words,
-                          terms=tuple(terms))
+                          terms=tuple(terms), confidence=ranking.confidence)
         passages = build_passages(self.index, ranking, terms, self.settings)
         return Answer(question, True, searched, tuple(corrections), tuple(passages), carried_words=carried_words,
-                      terms=tuple(terms)).first_page(self.page_size)
+                      terms=tuple(terms), confidence=ranking.confidence).first_page(self.page_size)
 
     def rank(self, terms: list[QueryTerm], question: str) -> Ranking:
         """The candidates in their final order; when the best one answers the question (`found`), only
@@ -113,7 +113,8 @@ class Answerer:
             return NOTHING
         order, linear = self.ranker.order(c)
         sentences, scores, bm25 = c.sentences[order], linear[order], c.features["bm25"][order]
-        if not decision.is_answer(terms, question, c, order, scores):
-            return Ranking(False, sentences, scores, bm25)
+        confidence = decision.confidence(terms, question, c, order, scores)
+        if confidence < decision.threshold():
+            return Ranking(False, sentences, scores, bm25, confidence)
         keep = scores >= MIN_RELATIVE_SCORE * scores[0]
-        return Ranking(True, sentences[keep], scores[keep], bm25[keep])
+        return Ranking(True, sentences[keep], scores[keep], bm25[keep], confidence)

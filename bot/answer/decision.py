@@ -35,8 +35,28 @@ def model() -> TreeEnsemble:
 
 def is_answer(terms: list[QueryTerm], question: str, c: Candidates, order: np.ndarray, scores: np.ndarray) -> bool:
     """Whether the best of the ranked candidates answers the question (arguments as answer_signals)."""
+    return confidence(terms, question, c, order, scores) >= threshold()
+
+
+def confidence(terms: list[QueryTerm], question: str, c: Candidates, order: np.ndarray, scores: np.ndarray) -> float:
+    """The model's probability that the best candidate answers the question: its raw score is a
+    log-odds (a binary LightGBM model), so the logistic of it; 0 when a fixed rule rules it out.
+    Not yet recalibrated for news or corpus size (`quotebot eval` reports how well it is)."""
     signals = answer_signals(terms, question, c, order, scores)
-    return signals is not None and model().decide(signals)
+    if signals is None:
+        return 0.0
+    ensemble = model()
+    raw = float(ensemble.raw(np.array([[signals[name] for name in ensemble.features]]))[0])
+    return _logistic(raw)
+
+
+def threshold() -> float:
+    """The confidence at and above which an answer is given: the model's raw threshold, as a probability."""
+    return _logistic(model().threshold)
+
+
+def _logistic(x: float) -> float:
+    return float(1.0 / (1.0 + np.exp(-x)))
 
 
 def answer_signals(terms: list[QueryTerm], question: str, c: Candidates, order: np.ndarray,

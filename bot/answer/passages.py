@@ -20,6 +20,10 @@ from bot.index.sentences import SentenceIndex
 MAX_PASSAGES = 30
 
 
+# Below this confidence a found answer is shown with a word of doubt (the front ends' Notice.UNSURE).
+UNSURE_BELOW = 0.5
+
+
 @dataclass(frozen=True)
 class Passage:
     quote: str  # the hit sentence with its neighbours, exactly as written in the article
@@ -54,6 +58,14 @@ class Answer:
     carried_words: tuple[str, ...] = ()  # words taken over from the previous question (a follow-up)
     terms: tuple[QueryTerm, ...] = field(default=(), repr=False)
     shown_before: int = 0  # passages of this answer already shown on earlier pages
+    # The probability that the first passage answers the question (also when nothing was found);
+    # `found` is confidence at or above the no-answer model's threshold.
+    confidence: float = 0.0
+
+    @property
+    def unsure(self) -> bool:
+        """Found, but more likely than not the first passage does not answer it exactly."""
+        return self.found and self.confidence < UNSURE_BELOW
 
     # Paging: every front end (and the evaluation) shows an answer through `page`.
     @property

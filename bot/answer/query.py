@@ -46,6 +46,7 @@ class Ranking:
     sentences: np.ndarray
     scores: np.ndarray  # linear ranking score
     bm25: np.ndarray  # each sentence's own BM25
+    confidence: float = 0.0  # the no-answer model's probability that the first sentence answers
 
 
 NOTHING = Ranking(False, np.empty(0, dtype=np.int64), np.empty(0), np.empty(0))

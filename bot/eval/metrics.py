@@ -48,6 +48,7 @@ class Result:
     found: bool
     rank: int  # 1-based rank of the first right passage, 0 when none (or when refused)
     passages: tuple[tuple[str, int, int], ...]  # (path, start, end) of each hit sentence, in order
+    confidence: float = 0.0  # the answerer's probability that its first passage answers
 
     @property
     def right(self) -> bool:
@@ -112,3 +113,39 @@ def scores(results: Iterable[Result]) -> Scores:
     return Scores(recall, mrr, float(np.mean(found)) if found else None,
                   float(np.mean(refused)) if refused else None,
                   {topic: float(np.mean(v)) for topic, v in sorted(by_topic.items())})
+
+
+CALIBRATION_BINS = 10
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How well `confidence` says whether the first passage answers: questions in 10 equal-width
+    bins of confidence, each bin's mean confidence against its share of first passages that are
+    right (a question with no answer in the articles has none right); the expected calibration error
+    is the mean gap, weighted by the bins' sizes."""
+
+    ece: float
+    bins: tuple[tuple[float, float, int, float, float], ...]  # (from, to, questions, mean confidence, right share)
+
+    def to_json(self) -> dict:
+        return {"ece": round(self.ece, 4), "bins": [
+            {"from": lo, "to": hi, "questions": n, "confidence": round(c, 4), "right": round(r, 4)}
+            for lo, hi, n, c, r in self.bins]}
+
+
+def calibration(results: Iterable[Result]) -> Calibration:
+    results = list(results)
+    confidence = np.asarray([r.confidence for r in results], dtype=float)
+    right = np.asarray([r.case.answerable and r.found and r.rank == 1 for r in results], dtype=float)
+    which = np.minimum((confidence * CALIBRATION_BINS).astype(int), CALIBRATION_BINS - 1)
+    bins, gap = [], 0.0
+    for b in range(CALIBRATION_BINS):
+        mask = which == b
+        n = int(mask.sum())
+        if not n:
+            continue
+        mean_confidence, share_right = float(confidence[mask].mean()), float(right[mask].mean())
+        gap += n * abs(mean_confidence - share_right)
+        bins.append((b / CALIBRATION_BINS, (b + 1) / CALIBRATION_BINS, n, mean_confidence, share_right))
+    return Calibration(gap / len(results) if results else 0.0, tuple(bins))

@@ -22,7 +22,7 @@ from bot.answer.answerer import Answerer
 from bot.answer.service import AnswerService
 from bot.config import Settings
 from bot.eval import plans
-from bot.eval.metrics import MRR_DEPTH, Case, Result, Scores, first_right, scores
+from bot.eval.metrics import MRR_DEPTH, Calibration, Case, Result, Scores, calibration, first_right, scores
 from bot.index.bm25 import BM25Index
 from bot.index.sentences import SentenceIndex
 
@@ -34,7 +34,7 @@ Progress = Callable[[int, int], None]  # (questions asked, questions in all)
 @dataclass
 class Report:
     file: str
-    kind: str  # "squad" | "canned"
+    kind: str  # "squad" | "canned" | "news-qa"
     articles: int
     questions: int
     in_corpus: int
@@ -47,6 +47,7 @@ class Report:
     sentences: int
     unreachable: int  # answerable questions whose answer lies in no indexed sentence
     canned_right: int | None = None  # canned: questions right at their allowed rank
+    calibration: Calibration | None = None  # quotebot's confidence against its first passages
     results: list[Result] = field(default_factory=list, repr=False)
 
     def to_json(self) -> dict:
@@ -67,6 +68,8 @@ class Report:
         }
         if self.canned_right is not None:
             out["canned_right"] = self.canned_right
+        if self.calibration is not None:
+            out["calibration"] = self.calibration.to_json()
         return out
 
 
@@ -109,6 +112,7 @@ def evaluate(file: Path, settings: Settings, *, off_corpus: float = 0.0, limit: 
         baseline_questions_per_second=len(cases) / baseline_seconds if baseline_seconds > 0 else 0.0,
         build_seconds=build_report.seconds, sentences=index.sentence_count, unreachable=unreachable,
         canned_right=sum(r.right for r in results) if plan.kind == "canned" else None,
+        calibration=calibration(results),
         results=results,
     )
 
@@ -122,7 +126,8 @@ def ask_all(answerer: AnswerService, cases: list[Case], progress: Progress | Non
         answer = answerer.answer(case.question)
         ranked = answer.page(0).passages if answer.found else ()
         passages = [(p.source.path, p.start, p.end, p.quote, p.sentence) for p in ranked]
-        results.append(Result(case, answer.found, first_right(case, passages), tuple(x[:3] for x in passages)))
+        results.append(Result(case, answer.found, first_right(case, passages), tuple(x[:3] for x in passages),
+                              answer.confidence))
         if progress is not None and (n % PROGRESS_EVERY == 0 or n == len(cases)):
             progress(n, len(cases))
     return results

@@ -17,6 +17,7 @@ def answer_json(answer: Answer) -> dict:
     return {
         "question": answer.question,
         "found": answer.found,
+        "confidence": round(answer.confidence, 4),
         "searched_for": list(answer.searched_for),
         "corrections": [{"typed": a, "searched": b} for a, b in answer.corrections],
         "passages": [

@@ -71,6 +71,8 @@ def answer_text(answer: Answer, colour: bool) -> str:
         lines.append(Notice.NO_ANSWER.format())
         lines.append(Notice.NO_ANSWER_HINT.format(sources=":sources"))
         return "\n".join(lines)
+    if answer.unsure and answer.shown_before == 0:
+        lines.append(Notice.UNSURE.format())
     for i, p in enumerate(answer.passages):
         lines.append(passage_text(p, answer.shown_before + 1 + i, colour))
     if answer.has_more:

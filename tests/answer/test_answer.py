@@ -153,22 +153,22 @@ def test_rank_runs_candidates_then_order_then_the_decision(hand_answerer, monkey
     order, linear = hand_answerer.ranker.order(c)
     seen = []
 
-    def decide(*args):
+    def confidence(*args):
         seen.append(args)
-        return False
+        return 0.0
 
-    monkeypatch.setattr(decision, "is_answer", decide)
+    monkeypatch.setattr(decision, "confidence", confidence)
     refused = hand_answerer.rank(terms, question)
     # The decision is handed the final order and the scores in it; refused, nothing is dropped.
     (got_terms, got_question, got_c, got_order, got_scores), = seen
     assert got_terms == terms and got_question == question and got_c.sentences.tolist() == c.sentences.tolist()
     assert got_order.tolist() == order.tolist() and got_scores.tolist() == linear[order].tolist()
-    assert not refused.found
+    assert not refused.found and refused.confidence == 0.0
     assert refused.sentences.tolist() == c.sentences[order].tolist()
     assert refused.scores.tolist() == linear[order].tolist()
     assert refused.bm25.tolist() == c.features["bm25"][order].tolist()
 
-    monkeypatch.setattr(decision, "is_answer", lambda *args: True)
+    monkeypatch.setattr(decision, "confidence", lambda *args: 1.0)
     found = hand_answerer.rank(terms, question)
     keep = linear[order] >= answerer_module.MIN_RELATIVE_SCORE * linear[order][0]
     assert found.found and keep.tolist() == [True, True, False]

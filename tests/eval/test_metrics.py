@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.eval.metrics import Case, Result, first_right, scores
+from bot.eval.metrics import Case, Result, calibration, first_right, scores
 
 
 def squad_case(offset: int, path: str = "a.txt") -> Case:
@@ -77,3 +77,14 @@ def test_news_cases_look_for_the_answer_in_the_hit_sentence_and_topics_count_apa
     s = scores([Result(case, True, 2, ()), Result(on, True, 0, ()), Result(off, False, 0, ()), Result(off, False, 0, ())])
     assert s.refused_by_topic == {"on": 0.0, "unrelated": 1.0} and s.refused == pytest.approx(2 / 3)
     assert s.to_json()["refused_by_topic"] == {"on": 0.0, "unrelated": 1.0}
+
+
+def test_calibration_bins_confidence_against_first_passages_right():
+    right, wrong, none = squad_case(1), squad_case(2), Case("off?", None)
+    results = [Result(right, True, 1, (), 0.95), Result(wrong, True, 2, (), 0.91), Result(none, False, 0, (), 0.05),
+               Result(right, True, 1, (), 0.55)]
+    c = calibration(results)
+    assert [(lo, n) for lo, _, n, _, _ in c.bins] == [(0.0, 1), (0.5, 1), (0.9, 2)]
+    # bins: 0.05 vs 0 right, 0.55 vs 1 right, 0.93 vs half right
+    assert c.ece == pytest.approx((0.05 + 0.45 + 2 * 0.43) / 4)
+    assert c.to_json()["bins"][2] == {"from": 0.9, "to": 1.0, "questions": 2, "confidence": 0.93, "right": 0.5}

@@ -57,6 +57,15 @@ def test_ask_json_shape(tiny_corpus):
     assert p["source"]["path"] == "b.txt" and p["source"]["title"] == "Library opens new wing"
 
 
+def test_ask_json_always_gives_the_confidence_and_found_follows_it(tiny_corpus):
+    from bot.answer import decision
+
+    result = run(["ask", "--json"], tiny_corpus, input="Who cut the ribbon at the library?\ncapital of France\n")
+    found, refused = [json.loads(line) for line in result.stdout.splitlines()]
+    assert found["found"] and found["confidence"] >= decision.threshold()
+    assert not refused["found"] and 0.0 <= refused["confidence"] < decision.threshold()
+
+
 def test_ask_json_dates_and_nulls(tiny_corpus):
     payload = json.loads(run(["ask", "--json", "steel cables"], tiny_corpus).stdout)
     source = payload["passages"][0]["source"]

@@ -23,8 +23,10 @@ def test_eval_tiny_squad_json(tmp_path):
     report = json.loads(result.output)
     assert list(report) == ["file", "kind", "articles", "sentences", "questions", "in_corpus", "off_corpus",
                             "unreachable", "quotebot", "plain_bm25", "questions_per_second",
-                            "baseline_questions_per_second", "build_seconds"]
+                            "baseline_questions_per_second", "build_seconds", "calibration"]
     assert report["kind"] == "squad" and (report["questions"], report["in_corpus"], report["off_corpus"]) == (5, 5, 0)
+    bins = report["calibration"]["bins"]
+    assert sum(b["questions"] for b in bins) == 5 and 0.0 <= report["calibration"]["ece"] <= 1.0
     assert report["quotebot"] == {"r@1": 1.0, "r@3": 1.0, "r@5": 1.0, "mrr@10": 1.0, "answered": 1.0, "refused": None}
     assert report["plain_bm25"]["r@1"] == 1.0
 

@@ -54,3 +54,14 @@ def test_a_long_web_address_is_never_broken_across_lines(answerer):
     url = "https://news.example.org/world/asia/" + "north-korea-officials-defecting-" * 3 + "2015/07/02/index.html"
     page = replace(answer.passages[0], source=replace(answer.passages[0].source, url=url))
     assert url in terminal.passage_text(page, 1, colour=False).split()
+
+
+def test_a_doubtful_answer_says_so_before_its_passages(answerer):
+    from dataclasses import replace
+
+    answer = answerer.answer("How many officials were executed in 2014?")
+    assert answer.found and not answer.unsure
+    assert Notice.UNSURE.format() not in answer_text(answer, colour=False)
+    doubtful = replace(answer, confidence=0.3)
+    assert answer_text(doubtful, colour=False).startswith(Notice.UNSURE.format() + "\n\n[1]")
+    assert Notice.UNSURE.format() not in answer_text(doubtful.page(1, 1), colour=False)  # first page only

@@ -142,6 +142,8 @@ def answer_messages(answer: Answer, sources: str = "/sources") -> list[str]:
     if not answer.found:
         blocks.append(esc(Notice.NO_ANSWER.format()) + "\n" + esc(Notice.NO_ANSWER_HINT.format(sources=sources)))
         return split_blocks(blocks)
+    if answer.unsure and answer.shown_before == 0:
+        blocks.append(esc(Notice.UNSURE.format()))
     numbered = len(answer.passages) > 1 or answer.shown_before > 0
     for i, p in enumerate(answer.passages):
         blocks.append(passage_html(p, answer.shown_before + 1 + i if numbered else None))

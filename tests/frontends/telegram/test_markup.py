@@ -23,8 +23,8 @@ def passage(before: str, sentence: str, after: str, source: Source = NASTY) -> P
                    quote_end=len(quote), score=1.0, bm25=1.0, source=source)
 
 
-def answer(*passages: Passage, corrections=()) -> Answer:
-    return Answer("q", True, ("choe", "sun", "hui"), corrections, tuple(passages))
+def answer(*passages: Passage, corrections=(), confidence: float = 0.9) -> Answer:
+    return Answer("q", True, ("choe", "sun", "hui"), corrections, tuple(passages), confidence=confidence)
 
 
 def assert_valid(messages: list[str]) -> None:
@@ -99,3 +99,11 @@ def test_any_text_renders_as_valid_telegram_html_within_the_limit(before, senten
     p = passage(before, sentence, after, source)
     assert_valid([passage_html(p)])
     assert_valid(answer_messages(answer(*[p] * k)))
+
+
+def test_an_answer_found_with_little_confidence_says_so_first():
+    p = passage("", "Kim Hyok Chol replaced Choe Sun Hui.", "")
+    (html,) = answer_messages(answer(p, confidence=0.3))
+    assert html.startswith(Notice.UNSURE.format() + "\n\n<blockquote>")
+    (sure,) = answer_messages(answer(p, confidence=0.8))
+    assert Notice.UNSURE.format() not in sure
