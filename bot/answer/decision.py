@@ -12,6 +12,7 @@ of the words as typed, gets no answer.
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from pathlib import Path
@@ -20,9 +21,11 @@ import numpy as np
 
 from bot.answer.cues import ANSWER_TYPES
 from bot.answer.query import Candidates, QueryTerm
+from bot.errors import QuotebotError
 from bot.trees import TreeEnsemble, load_model
 
 MODEL_PATH = Path(__file__).parent / "models" / "answer_model.json"
+CALIBRATION_PATH = Path(__file__).parent / "models" / "confidence.json"
 # The question words left when the question wants none of the answer types.
 _WH = re.compile(r"\b(what|which|why|how)\b", re.I)
 
@@ -47,12 +50,30 @@ def confidence(terms: list[QueryTerm], question: str, c: Candidates, order: np.n
         return 0.0
     ensemble = model()
     raw = float(ensemble.raw(np.array([[signals[name] for name in ensemble.features]]))[0])
-    return _logistic(raw)
+    return _calibrated(raw)
 
 
 def threshold() -> float:
-    """The confidence at and above which an answer is given: the model's raw threshold, as a probability."""
-    return _logistic(model().threshold)
+    """The confidence at and above which an answer is given: the model's raw threshold, mapped the same way."""
+    return _calibrated(model().threshold)
+
+
+@cache
+def calibration() -> tuple[float, float]:
+    """(scale, shift) of the map from the model's log-odds to "the first passage answers"
+    (models/confidence.json, benchmarks/fit_confidence.py); none shipped: the model's own odds."""
+    try:
+        data = json.loads(CALIBRATION_PATH.read_text(encoding="utf-8"))
+        return float(data["scale"]), float(data["shift"])
+    except FileNotFoundError:
+        return 1.0, 0.0
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise QuotebotError(f"the confidence calibration {CALIBRATION_PATH} cannot be read ({e}); reinstall quotebot") from None
+
+
+def _calibrated(raw: float) -> float:
+    scale, shift = calibration()
+    return _logistic(scale * raw + shift)
 
 
 def _logistic(x: float) -> float:

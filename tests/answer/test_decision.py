@@ -13,6 +13,7 @@ import pytest
 
 from bot.answer import decision
 from bot.answer.query import QueryTerm
+from bot.errors import QuotebotError
 from bot.trees import TreeEnsemble
 from tests.answer.hand_index import best_first, column, idf
 
@@ -164,3 +165,23 @@ def test_is_answer_asks_the_model_only_when_no_rule_refuses(ranker, monkeypatch)
 
 def test_the_shipped_model_answers_a_question_the_index_answers(hand_answerer):
     assert hand_answerer.answer("How many steel cables did the engineers replace?").found
+
+
+def test_a_calibration_file_maps_confidence_and_threshold_alike(answerer, tmp_path, monkeypatch):
+    from bot.answer import decision
+
+    question = "How many officials were executed in 2014?"
+    before = answerer.answer(question)
+    (tmp_path / "confidence.json").write_text('{"scale": 0.5, "shift": -1.0}')
+    monkeypatch.setattr(decision, "CALIBRATION_PATH", tmp_path / "confidence.json")
+    decision.calibration.cache_clear()
+    try:
+        after = answerer.answer(question)
+        assert after.found == before.found and after.confidence < before.confidence
+        assert decision.threshold() == pytest.approx(1 / (1 + np.exp(-(0.5 * decision.model().threshold - 1.0))))
+        (tmp_path / "confidence.json").write_text("{broken")
+        decision.calibration.cache_clear()
+        with pytest.raises(QuotebotError, match="reinstall"):
+            decision.threshold()
+    finally:
+        decision.calibration.cache_clear()
