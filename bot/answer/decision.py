@@ -36,11 +36,6 @@ def model() -> TreeEnsemble:
     return load_model(MODEL_PATH, "no-answer model")
 
 
-def is_answer(terms: list[QueryTerm], question: str, c: Candidates, order: np.ndarray, scores: np.ndarray) -> bool:
-    """Whether the best of the ranked candidates answers the question (arguments as answer_signals)."""
-    return confidence(terms, question, c, order, scores) >= threshold()
-
-
 def confidence(terms: list[QueryTerm], question: str, c: Candidates, order: np.ndarray, scores: np.ndarray) -> float:
     """The model's probability that the best candidate answers the question: its raw score is a
     log-odds (a binary LightGBM model), so the logistic of it; 0 when a fixed rule rules it out.

@@ -155,7 +155,7 @@ def _article_zone(items: list[tuple[_Para, str | None]], out: Extracted, dropped
         # no line the rules flag: an article file, not a page
         return items
     if by_run:
-        run = zones.article_run([zones.weight(zones.words(p.t), zones.ends_sentence(p.t), reason is not None)
+        run = zones.article_run([zones.weight(cleaning.word_count(p.t), zones.ends_sentence(p.t), reason is not None)
                                  for p, reason in items])
         if run is None:
             return items

@@ -56,17 +56,13 @@ CONTEXT_FEATURES = (
 )
 
 
-def words(t: str) -> float:
-    return cleaning.word_count(t)
-
-
 def ends_sentence(t: str) -> bool:
     return _SENTENCE_END.search(t[-16:]) is not None  # the stop and its quotes are at the very end
 
 
 def is_prose(t: str) -> bool:
     """Running text: a sentence of PROSE_WORDS or more, or a paragraph long enough without a stop."""
-    return weight(words(t), ends_sentence(t), False) > 0
+    return weight(cleaning.word_count(t), ends_sentence(t), False) > 0
 
 
 def weight(n: float, sentence: bool, flagged: bool) -> float:
@@ -152,7 +148,7 @@ def page_rows(texts: Sequence[str], flagged: Sequence[bool]) -> np.ndarray:
     n_par = len(texts)
     if not n_par:
         return np.zeros((0, len(FEATURES)))
-    n_words = np.array([words(t) for t in texts])
+    n_words = np.array([cleaning.word_count(t) for t in texts])
     sentence = np.array([ends_sentence(t) for t in texts])
     flags = np.asarray(flagged, dtype=bool)
     w = np.array([weight(n, s, f) for n, s, f in zip(n_words, sentence, flags)])

@@ -143,24 +143,24 @@ def test_the_best_ones_features_and_what_the_question_asks(ranker):
     assert s["asks_why"] == 1.0 and s["asks_what"] == 0.0
 
 
-def test_is_answer_asks_the_model_only_when_no_rule_refuses(ranker, monkeypatch):
+def test_the_confidence_asks_the_model_only_when_no_rule_refuses(ranker, monkeypatch):
     # A one-tree model: coverage_exact above 0.5 scores 1, at or below it 0; threshold 1.
     model = TreeEnsemble.from_json({"features": ["coverage_exact"], "threshold": 1.0, "trees": [
         {"feature": [0], "threshold": [0.5], "left": [-1], "right": [-2], "leaf": [0.0, 1.0]}]})
     monkeypatch.setattr(decision, "model", lambda: model)
     terms = [term("steel", "steel"), term("cables", "cabl")]
     c = ranker.candidates(terms, "steel cables")
-    assert decision.is_answer(terms, "steel cables", c, best_first(c, 2), np.array([1.0]))
+    assert decision.confidence(terms, "steel cables", c, best_first(c, 2), np.array([1.0])) >= decision.threshold()
     half = [term("steel", "steel"), term("winter", "winter")]
     c = ranker.candidates(half, "steel winter")
-    assert not decision.is_answer(half, "steel winter", c, best_first(c, 2), np.array([2.0, 1.0]))
+    assert not decision.confidence(half, "steel winter", c, best_first(c, 2), np.array([2.0, 1.0])) >= decision.threshold()
     # A rule's refusal stands whatever the model would say.
     monkeypatch.setattr(decision, "model", lambda: TreeEnsemble.from_json(
         {"features": ["coverage_exact"], "threshold": -1.0, "trees": [{"feature": [], "threshold": [], "left": [],
                                                                         "right": [], "leaf": [0.0]}]}))
     carried = [term("steel", "steel", 0.5, carried=True)]
     c = ranker.candidates(carried, "and?")
-    assert not decision.is_answer(carried, "and?", c, best_first(c, 2), np.array([1.0]))
+    assert not decision.confidence(carried, "and?", c, best_first(c, 2), np.array([1.0])) >= decision.threshold()
 
 
 def test_the_shipped_model_answers_a_question_the_index_answers(hand_answerer):
