@@ -1,7 +1,7 @@
-"""Fit the ranker's weights, its re-ranking trees and the no-answer model on a SQuAD v1.1 file.
+"""Fit the ranker's weights and its re-ranking trees on a SQuAD v1.1 file.
 
-    python benchmarks/fit_ranker.py ../shared/data/squad/dev-v1.1.json                    # weights, printed
-    python benchmarks/fit_ranker.py ../shared/data/squad/dev-v1.1.json --rerank --decision # + both models
+    python benchmarks/fit_ranker.py ../shared/data/squad/dev-v1.1.json                # weights, printed
+    python benchmarks/fit_ranker.py ../shared/data/squad/train-half-a.json --rerank   # + the trees (shipped)
 
 Ranking: every question's candidates (the answerer's own `Ranker.candidates`, built through the normal
 corpus -> index path as `bot eval` does) with their features; a candidate is right when it covers the
@@ -13,14 +13,9 @@ Re-ranking (--rerank): with the shipped weights, each question's best RERANKED c
 LambdaMART trees (LightGBM) over the same features, the linear score and its distance to the best;
 reported 4-fold by article and written to bot/answer/models/rerank_model.json.
 
-Decision (--decision): the corpus is built from half of the articles (several seeded splits);
-questions of the kept articles should be answered, the others refused.  Each question's row is
-`answer_signals` of its best sentence under the shipped ranking; a gradient-boosted tree model
-(LightGBM, binary) is fitted and saved as flat JSON arrays that bot/trees.py evaluates with numpy.  The
-threshold is set on out-of-fold scores (4 folds by article) to refuse --refuse of the off-corpus
-questions, then checked on a split the model never saw.
+The no-answer model is benchmarks/fit_decision.py's.
 
-Both models need `pip install -e '.[fit]'` (LightGBM, scipy) to fit, never to answer.
+Both need `pip install -e '.[fit]'` (LightGBM, scipy) to fit, never to answer.
 """
 
 from __future__ import annotations
@@ -38,7 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.answer import decision, ranking  # noqa: E402
+from bot.answer import ranking  # noqa: E402
 from bot.answer.answerer import Answerer  # noqa: E402
 from bot.trees import TreeEnsemble  # noqa: E402
 from bot.config import Settings  # noqa: E402
@@ -183,33 +178,7 @@ def fit_rerank(rows: dict, linear: np.ndarray, folds: np.ndarray, out: Path, rou
     print(f"wrote {out} ({len(model['trees'])} trees)")
 
 
-# -- the no-answer decision -----------------------------------------------------------------------
-
-def decision_rows(answerer: Answerer, cases: list[Case], about_all: list[int]) -> tuple[list[dict], list[int], list[int]]:
-    """Each question's decision signals (questions a fixed rule refuses are left out), whether it should
-    be answered, and the article it is about."""
-    ranker, rows, answerable, about = answerer.ranker, [], [], []
-    for case, article in zip(cases, about_all):
-        terms, _ = answerer.analyze(case.question)
-        c = ranker.candidates(terms, case.question)
-        if c is None:
-            continue
-        order, linear = ranker.order(c)  # the final (re-ranked) order, as the answerer ranks
-        signals = decision.answer_signals(terms, case.question, c, order, linear[order])
-        if signals is not None:
-            rows.append(signals)
-            answerable.append(int(case.answerable))
-            about.append(article)
-    return rows, answerable, about
-
-
-def train_trees(X: np.ndarray, y: np.ndarray, rounds: int):
-    import lightgbm
-
-    params = dict(objective="binary", learning_rate=0.05, num_leaves=15, min_data_in_leaf=40,
-                  feature_fraction=0.8, bagging_fraction=0.8, bagging_freq=1, seed=1, verbose=-1)
-    return lightgbm.train(params, lightgbm.Dataset(X, y), rounds)
-
+# -- the model files ------------------------------------------------------------------------------
 
 def trees_json(booster, features: list[str], threshold: float) -> dict:
     """LightGBM's trees as flat arrays (see bot/trees.py)."""
@@ -237,67 +206,14 @@ def trees_json(booster, features: list[str], threshold: float) -> dict:
     return {"features": features, "threshold": threshold, "trees": trees}
 
 
-def fit_decision(data: dict, folder: Path, seeds: list[int], check_seeds: list[int], refuse: float,
-                 rounds: int, out: Path) -> None:
-    rows, answerable, about, seed_of = [], [], [], []
-    for seed in seeds + check_seeds:
-        answerer, cases = answerer_for(data, folder / f"split{seed}", 0.5, seed)
-        about_all = [a for a, article in enumerate(squad.parse(data)) for _ in article.questions]
-        r, a, b = decision_rows(answerer, cases, about_all)
-        rows += r
-        answerable += a
-        about += b
-        seed_of += [seed] * len(r)
-        print(f"split {seed}: {len(r)} questions")
-    features = list(rows[0])
-    X = np.array([[r[f] for f in features] for r in rows])
-    y, seed_of = np.array(answerable), np.array(seed_of)
-    train = np.isin(seed_of, seeds)
-    # Out-of-fold scores, 4 folds by the article a question is about (it never helps score itself).
-    names = sorted(set(about))
-    fold = {name: i % 4 for i, name in enumerate(random.Random(0).sample(names, len(names)))}
-    fold_of = np.array([fold[name] for name in about])
-    held_out = np.zeros(len(y))
-    for f in range(4):
-        fit_rows = train & (fold_of != f)
-        held_out[fold_of == f] = train_trees(X[fit_rows], y[fit_rows], rounds).predict(X[fold_of == f], raw_score=True)
-    refused_scores = np.sort(held_out[train & (y == 0)])
-    threshold = float(refused_scores[int(refuse * len(refused_scores))])
-
-    def report(label: str, mask: np.ndarray, scores: np.ndarray) -> None:
-        answered = scores[mask & (y == 1)] >= threshold
-        refused = scores[mask & (y == 0)] < threshold
-        print(f"{label}: answers {answered.mean():.1%} of in-corpus questions, refuses {refused.mean():.1%} "
-              "of off-corpus ones (questions a fixed rule refuses not counted)")
-
-    report("out of fold, fitting splits", train, held_out)
-    for seed in check_seeds:
-        report(f"out of fold, split {seed} (not fitted on)", seed_of == seed, held_out)
-    booster = train_trees(X[train], y[train], rounds)
-    model = trees_json(booster, features, threshold)
-    out.write_text(json.dumps(model, separators=(",", ":")) + "\n", encoding="utf-8")
-    check = TreeEnsemble.from_json(model).raw(X[:2000])
-    assert np.allclose(check, booster.predict(X[:2000], raw_score=True), atol=1e-6)
-    print(f"wrote {out} ({len(model['trees'])} trees, threshold {threshold:.4f})")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("squad_file", type=Path)
     parser.add_argument("--rerank", action="store_true", help="also fit the re-ranking trees (bot/answer/models/rerank_model.json)")
-    parser.add_argument("--decision", action="store_true", help="also fit the no-answer model")
-    parser.add_argument("--seeds", default="0,1,2,3,4,5", help="splits the no-answer model is fitted on")
-    parser.add_argument("--check-seeds", default="7", help="splits only measured")
-    parser.add_argument("--refuse", type=float, default=0.89, help="off-corpus share to refuse (out of fold)")
-    parser.add_argument("--rounds", type=int, default=300)
-    parser.add_argument("--out", type=Path, default=decision.MODEL_PATH)
     args = parser.parse_args()
     data = json.loads(args.squad_file.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory(prefix="quotebot-fit-") as tmp:
         fit_ranking(data, Path(tmp) / "ranking", ranking.RERANK_MODEL_PATH if args.rerank else None)
-        if args.decision:
-            fit_decision(data, Path(tmp), [int(x) for x in args.seeds.split(",")],
-                         [int(x) for x in args.check_seeds.split(",") if x], args.refuse, args.rounds, args.out)
 
 
 if __name__ == "__main__":

@@ -77,7 +77,7 @@ class ChatSession:
         answer = self.answerer.answer(question)
         if self.last_terms and self._is_follow_up(question, answer):
             carried = tuple(QueryTerm(t.surface, t.term, t.weight * CARRIED_WEIGHT, t.typed, carried=True)
-                            for t in self.last_terms)
+                            for t in self.last_terms if t.related is None)
             combined = self.answerer.answer(question, carried)
             if combined.found:
                 answer = combined

@@ -277,6 +277,23 @@ def request_topic(question: str) -> str:
     return " " * m.end() + question[m.end():]  # (blanked, not cut: offsets into the question stay)
 
 
+# A question proper opens with a question word or an auxiliary verb ("Is Kim worried ...?"); a few
+# words without one ("Sanctions?", "Kim Jong Un's sister") name a topic.
+_QUESTION_OPENING = re.compile(
+    r"^\W*(?:who|whom|whose|what|when|where|why|how|which|is|are|was|were|do|does|did|can|could|will|would|"
+    r"shall|should|has|have|had|may|might|must)\b", re.IGNORECASE)
+TOPIC_MAX_WORDS = 5
+
+
+def is_topic_request(question: str) -> bool:
+    """Whether the question asks what the articles say about something rather than for a fact:
+    "Tell me about X", "What do we know about X?", or a few words naming X and nothing else."""
+    if request_topic(question) != question:
+        return True
+    words = TOKEN_RE.findall(fold(question))
+    return 0 < len(words) <= TOPIC_MAX_WORDS and _QUESTION_OPENING.match(question) is None
+
+
 def query_words(question: str) -> list[Word]:
     """Index words of a question, question words and a request frame dropped: they never decide a match."""
     question = request_topic(question)

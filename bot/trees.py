@@ -1,6 +1,6 @@
 """A fitted tree ensemble (gradient-boosted regression trees) evaluated with numpy.
 
-The model file is JSON written by benchmarks/fit_ranker.py from a LightGBM model: feature names,
+The model file is JSON written by benchmarks/fit_ranker.py or fit_decision.py from a LightGBM model: feature names,
 and per tree the arrays of its internal nodes (feature, threshold, left, right) and its leaf values.
 A child index >= 0 is an internal node, -1 - k is leaf k.  A row goes left when its value is <= the
 threshold (missing values are not used: every feature is always computed).  No LightGBM is needed to

@@ -130,6 +130,15 @@ def test_a_request_frame_is_no_part_of_the_topic():
     assert words("Tell me") == ["tell"]  # a frame with nothing after it is all there is
 
 
+def test_topic_requests_are_told_from_questions_for_facts():
+    for q in ("Tell me about sanctions", "What do we know about Kim's plans?", "Sanctions?", "Kim Jong Un",
+              "any news on the summit", "the Hanoi summit"):
+        assert text.is_topic_request(q), q
+    for q in ("When is the Hanoi summit?", "Is Kim worried about hardliners?", "how many defectors testified?",
+              "Did the talks fail?", "", "?!", "the report that was released by the centre on Thursday morning"):
+        assert not text.is_topic_request(q), q
+
+
 def test_compound_terms_join_and_split_hyphens():
     assert "hard-liner" in text.compound_terms("hardliners")
     assert text.compound_terms("e-mail") == [text.terms_of_tokens(["email"])[0]]

@@ -8,8 +8,13 @@ ends.
 
 from __future__ import annotations
 
+import bisect
+import math
+
+import numpy as np
+
 from bot import text
-from bot.answer import decision
+from bot.answer import decision, expansion
 from bot.answer.passages import Answer, build_passages
 from bot.answer.query import NOTHING, QueryTerm, Ranking
 from bot.answer.ranking import Ranker
@@ -25,6 +30,19 @@ MAX_QUERY_TERMS = 32
 CORRECTED_WEIGHT = 0.6
 # Passages after the first must score at least this share of the best one ("more" stays relevant).
 MIN_RELATIVE_SCORE = 0.3
+# A related term (the answers' word for a question's word) weighs at most this, less than a corrected
+# word: it stands for what was asked, it was not asked.  It weighs that much at a pair strength of
+# RELATED_FULL_STRENGTH or more (fit_associations.py), proportionally less below.
+RELATED_WEIGHT = 0.5
+RELATED_FULL_STRENGTH = 0.15
+# At most this many related terms a question: each is one more term to search.
+MAX_RELATED_TERMS = 6
+# Derivational forms the stemmer leaves apart ("testified" -> testifi, "testimony" -> testimoni): a
+# word the index does not hold stands also for index words sharing its first DERIVED_PREFIX letters or
+# more (and DERIVED_SHARE of its stem), at most DERIVED_TERMS of them, the commonest first.
+DERIVED_PREFIX = 5
+DERIVED_SHARE = 0.7
+DERIVED_TERMS = 2
 
 
 class Answerer:
@@ -35,6 +53,7 @@ class Answerer:
         self.settings = settings
         self.ranker = Ranker(index)
         self._examples: dict[int, list[str]] = {}
+        self._sorted_terms: list[str] | None = None  # the vocabulary in order, for prefix lookups
 
     # -- what front ends may ask about the corpus --------------------------------------------------
     @property
@@ -68,6 +87,7 @@ class Answerer:
         seen: set[str] = set()
         out: list[QueryTerm] = []
         corrections: list[tuple[str, str]] = []
+        derived: list[QueryTerm] = []
         for word in text.query_words(question[:MAX_QUESTION_CHARS]):  # display is always set here
             if word.term in seen:
                 continue
@@ -85,17 +105,53 @@ class Answerer:
                     corrections.append((word.display, fix.word))
                 else:
                     term = QueryTerm(word.display, word.term, 1.0)
+                    derived.extend(QueryTerm(d, d, RELATED_WEIGHT, related=word.term) for d in self._derived(word.term))
             seen.add(term.term)
             out.append(term)
             if len(out) >= MAX_QUERY_TERMS:
                 break
+        related = self._related(out, seen)
+        out.extend([t for t in derived if t.term not in seen] + related)
         out.extend(t for t in carried if t.term not in seen)
         return out, corrections
+
+    def _derived(self, term: str) -> list[str]:
+        """Index terms that look like derivations of an unknown word's stem (see DERIVED_PREFIX)."""
+        if not term.isalpha() or len(term) < DERIVED_PREFIX + 1:
+            return []
+        if self._sorted_terms is None:
+            self._sorted_terms = sorted(self.index.sentences.vocab)
+        k = max(DERIVED_PREFIX, math.ceil(DERIVED_SHARE * len(term)))
+        prefix = term[:k]
+        at = bisect.bisect_left(self._sorted_terms, prefix)
+        found = []
+        for t in self._sorted_terms[at:at + 50]:
+            if not t.startswith(prefix):
+                break
+            if t.isalpha() and len(t) <= len(term) + 4:
+                found.append(t)
+        idf = self.index.sentences.idf
+        vocab = self.index.sentences.vocab
+        return sorted(found, key=lambda t: (idf[vocab[t]], t))[:DERIVED_TERMS]
+
+    def _related(self, asked: list[QueryTerm], seen: set[str]) -> list[QueryTerm]:
+        """The answers' words for the question's words, where the index holds them (strongest first)."""
+        vocab = self.index.sentences.vocab
+        table = expansion.table()
+        found: list[tuple[float, QueryTerm]] = []
+        for t in asked:
+            for r in table.related(t.term):
+                if r.term in vocab and r.term not in seen:
+                    seen.add(r.term)
+                    weight = t.weight * RELATED_WEIGHT * min(1.0, r.share / RELATED_FULL_STRENGTH)
+                    found.append((weight, QueryTerm(r.surface, r.term, weight, related=t.term)))
+        found.sort(key=lambda x: -x[0])
+        return [t for _, t in found[:MAX_RELATED_TERMS]]
 
     def answer(self, question: str, carried: tuple[QueryTerm, ...] = ()) -> Answer:
         """All passages for a question, best first; `passages` holds the first page."""
         terms, corrections = self.analyze(question, carried)
-        searched = tuple(t.surface for t in terms if not t.carried)
+        searched = tuple(t.surface for t in terms if not t.carried and t.related is None)
         carried_words = tuple(t.surface for t in terms if t.carried)
         ranking = self.rank(terms, question[:MAX_QUESTION_CHARS])  # the words analyzed, no more
         if not ranking.found:
@@ -112,9 +168,12 @@ class Answerer:
         if c is None:
             return NOTHING
         order, linear = self.ranker.order(c)
-        sentences, scores, bm25 = c.sentences[order], linear[order], c.features["bm25"][order]
-        confidence = decision.confidence(terms, question, c, order, scores)
+        confidence = decision.confidence(terms, question, c, order, linear[order])
         if confidence < decision.threshold():
-            return Ranking(False, sentences, scores, bm25, confidence)
+            about = decision.about_topic(terms, c)[order] if text.is_topic_request(question) else None
+            if about is None or not about.any():
+                return Ranking(False, c.sentences[order], linear[order], c.features["bm25"][order], confidence)
+            order = np.concatenate([order[about], order[~about]])  # what is about the topic first
+        sentences, scores, bm25 = c.sentences[order], linear[order], c.features["bm25"][order]
         keep = scores >= MIN_RELATIVE_SCORE * scores[0]
         return Ranking(True, sentences[keep], scores[keep], bm25[keep], confidence)

@@ -2,12 +2,15 @@
 
 The inputs are signals of the best sentence and its question (what share of the question it, its
 paragraph, its article and its title hold, typos, unknown words, names, how far it leads the others,
-its ranking features), all read from the ranker's `Candidates` in their final order; a
-gradient-boosted tree model weighs them (bot/answer/models/answer_model.json, fitted by
-benchmarks/fit_ranker.py on SQuAD dev with half of the articles left out of the corpus: questions about
-kept articles should be answered, the others refused).  Fixed rules stay outside the model: a
-question with nothing of its own to search (only carried words), or whose best sentence matches none
-of the words as typed, gets no answer.
+its ranking features, the corpus's size), all read from the ranker's `Candidates` in their final
+order; none is in raw BM25 points or raw idf, which grow with the corpus.  A gradient-boosted tree
+model weighs them (bot/answer/models/answer_model.json, fitted by benchmarks/fit_decision.py on SQuAD
+train half A, corpora of 10 to 200 articles with as many absent articles asked about: questions
+about articles in the corpus should be answered, the others refused); its log-odds are mapped onto
+"the first passage answers" by models/confidence.json, fitted out of fold on the same questions.
+Fixed rules stay outside the model: a question with nothing of its own to search (only carried
+words), whose best sentence matches none of the words as typed (a corrected or related word alone),
+or whose one matched word of several is in a caption, heading, list or title line, gets no answer.
 """
 
 from __future__ import annotations
@@ -22,12 +25,17 @@ import numpy as np
 from bot.answer.cues import ANSWER_TYPES
 from bot.answer.query import Candidates, QueryTerm
 from bot.errors import QuotebotError
+from bot.index.analysis import PARAGRAPH_KINDS
 from bot.trees import TreeEnsemble, load_model
 
 MODEL_PATH = Path(__file__).parent / "models" / "answer_model.json"
 CALIBRATION_PATH = Path(__file__).parent / "models" / "confidence.json"
 # The question words left when the question wants none of the answer types.
 _WH = re.compile(r"\b(what|which|why|how)\b", re.I)
+# Paragraph kinds that answer; the others (caption, heading, list, title) mostly name things.
+_ANSWERING_KINDS = frozenset({"body", "quote", "deck"})
+# Ranking features in BM25 points: they grow with the corpus's idf, so the decision does not read them.
+_SIZE_BOUND = frozenset({"bm25", "paragraph_bm25"})
 
 
 @cache
@@ -38,8 +46,8 @@ def model() -> TreeEnsemble:
 
 def confidence(terms: list[QueryTerm], question: str, c: Candidates, order: np.ndarray, scores: np.ndarray) -> float:
     """The model's probability that the best candidate answers the question: its raw score is a
-    log-odds (a binary LightGBM model), so the logistic of it; 0 when a fixed rule rules it out.
-    Not yet recalibrated for news or corpus size (`quotebot eval` reports how well it is)."""
+    log-odds (a binary LightGBM model), mapped by the calibration; 0 when a fixed rule rules it out.
+    `quotebot eval` reports how well it is calibrated on the data it is run on."""
     signals = answer_signals(terms, question, c, order, scores)
     if signals is None:
         return 0.0
@@ -56,7 +64,7 @@ def threshold() -> float:
 @cache
 def calibration() -> tuple[float, float]:
     """(scale, shift) of the map from the model's log-odds to "the first passage answers"
-    (models/confidence.json, benchmarks/fit_confidence.py); none shipped: the model's own odds."""
+    (models/confidence.json, benchmarks/fit_decision.py); without the file, the model's own odds."""
     try:
         data = json.loads(CALIBRATION_PATH.read_text(encoding="utf-8"))
         return float(data["scale"]), float(data["shift"])
@@ -75,10 +83,22 @@ def _logistic(x: float) -> float:
     return float(1.0 / (1.0 + np.exp(-x)))
 
 
+def about_topic(terms: list[QueryTerm], c: Candidates) -> np.ndarray:
+    """Per candidate: whether its paragraph is of an answering kind and holds every word the question
+    typed.  A topic request ("Tell me about X") is answered while X is in the articles' text, whatever
+    the model thinks of its wording, with those passages first."""
+    exact = np.array([t.typed is None and not t.carried for t in terms if t.related is None], dtype=bool)
+    if not exact.any():
+        return np.zeros(len(c.sentences), dtype=bool)
+    body = np.isin(c.kinds, [PARAGRAPH_KINDS.index(k) for k in _ANSWERING_KINDS])
+    return c.in_paragraph[exact].all(axis=0) & body
+
+
 def answer_signals(terms: list[QueryTerm], question: str, c: Candidates, order: np.ndarray,
                    scores: np.ndarray) -> dict[str, float] | None:
     """The decision's inputs for the best candidate (`order` ranks c's candidates, `scores` are their
     linear scores in that order); None when a fixed rule says it cannot be an answer."""
+    terms = [t for t in terms if t.related is None]  # c's rows: related terms only lend their words' rows credit
     own = np.array([not t.carried for t in terms])
     if not own.any():
         return None
@@ -86,8 +106,14 @@ def answer_signals(terms: list[QueryTerm], question: str, c: Candidates, order: 
     in_sentence, in_paragraph, in_article = c.in_sentence[:, order], c.in_paragraph[:, order], c.in_article[:, order]
     articles = c.articles[order]
     best = int(order[0])
-    # A corrected or carried-over word alone never makes an answer.
-    if not (in_sentence[:, 0] & exact).any():
+    # A corrected, related or carried-over word alone never makes an answer.
+    matched = int((in_sentence[:, 0] & exact).sum())
+    if not matched:
+        return None
+    # One word of a longer question met in a caption, a heading, a list or a title line: a page's
+    # furniture and picture credits name everything once, an answer says more.
+    body = PARAGRAPH_KINDS[int(c.kinds[best])] in _ANSWERING_KINDS
+    if not body and matched == 1 and own.sum() > 1:
         return None
     weight = np.array([t.weight for t in terms])
     q_idf = np.where(own, c.idf, 0.0)
@@ -107,8 +133,6 @@ def answer_signals(terms: list[QueryTerm], question: str, c: Candidates, order: 
         "unknown": share(~c.known),  # idf share of words the corpus does not have at all
         # lead of the best score over the second: relative, and in score points per idf of the question
         "margin": float((scores[0] - scores[1]) / max(scores[0], 1e-9)) if scores.size > 1 else 1.0,
-        "gap": float(scores[0] - scores[1]) / total if scores.size > 1 else 0.0,
-        "score": float(scores[0]) / total,
         # idf of the rarest term missing from the paragraph / the rarest term's idf
         "rarest_missing": float(missing.max() / q_idf[rarest]) if missing.size and q_idf[rarest] > 0 else 0.0,
         "length": min(int(own.sum()), 8) / 8,  # question terms (up to 8) / 8
@@ -127,9 +151,24 @@ def answer_signals(terms: list[QueryTerm], question: str, c: Candidates, order: 
     signals["has_names"] = float(names_total > 0)
     signals["title"] = share(c.in_title[:, best] & exact)  # idf share (as typed) in the article's title
     signals["bm25"] = float(c.features["bm25"][best]) / total
-    # The best candidate's ranking features, and what the question asks for.
+    # How rare the question's rarest word, and the rarest word the best sentence matches, are on a 0-1
+    # scale (idf over the idf of a word in one sentence): raw idf grows with the corpus, this does not.
+    signals["rarest_scale"] = float(q_idf[rarest] / c.log_size)
+    signals["matched_scale"] = float((q_idf * (in_sentence[:, 0] & exact)).max() / c.log_size)
+    signals["matched_words"] = min(matched, 6) / 6
+    # The best other article among the top ten: an off-corpus question's words are spread over many
+    # articles about neighbouring things, an answered one's gather in one.
+    others = [k for k in range(min(10, scores.size)) if articles[k] != articles[0]]
+    signals["other_article"] = max((share(in_article[:, k] & exact) for k in others), default=0.0)
+    # The corpus's size (log sentences over log of a million): the same match means less in a bigger
+    # corpus, and the model learns by how much from corpora of 10 to 200 articles.
+    signals["size"] = float(c.log_size / np.log(1e6))
+    signals["body"] = float(body)
+    # The best candidate's ranking features (not those in BM25 points, which grow with the corpus's
+    # idf), and what the question asks for.
     for feature, values in c.features.items():
-        signals["best_" + feature] = float(values[best])
+        if feature not in _SIZE_BOUND:
+            signals["best_" + feature] = float(values[best])
     for answer_type in ANSWER_TYPES:
         signals["asks_" + answer_type] = float(c.answer_type == answer_type)
     wh = _WH.search(question)

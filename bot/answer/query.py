@@ -19,6 +19,7 @@ class QueryTerm:
     weight: float
     typed: str | None = None  # what the user typed, when corrected
     carried: bool = False  # taken over from the previous question of the conversation
+    related: str | None = None  # added for this query term (answers' word for it: bot/answer/expansion.py)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class Candidates:
     in_title: np.ndarray
     features: dict[str, np.ndarray]  # name -> one value per candidate (see ranking.FEATURE_WEIGHTS)
     answer_type: str | None  # which of cues.ANSWER_TYPES the question wants
+    kinds: np.ndarray  # each one's paragraph kind (an index into bot.index.analysis.PARAGRAPH_KINDS)
+    log_size: float  # the idf of a word in one sentence: log of the index's size, to put idf on a 0-1 scale
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,10 @@ article title's match of the same terms, the share of the question's idf mass th
 neighbours) hold, words found as typed, phrase matches, the sentence's place in its paragraph and
 answer-type cues (a number for "how many", a date for "when", a name for "who", a reason for "why":
 bot/answer/cues.py).  A linear score over these orders all candidates; small re-ranking trees then
-order the best twenty.  Weights and trees are fitted by benchmarks/fit_ranker.py on SQuAD v1.1 dev and
-checked 4-fold by article; none is tuned on single questions.  Whether the best one answers the
+order the best twenty.  Both are fitted by benchmarks/fit_ranker.py, the weights on SQuAD v1.1 dev,
+the trees on SQuAD train half A (so dev is held out for them), each checked 4-fold by article; none
+is tuned on single questions.  Related terms (bot/answer/expansion.py) count as partial matches of
+the question's words they stand for.  Whether the best one answers the
 question at all is bot/answer/decision.py's to say, from the same `Candidates`.
 """
 
@@ -162,40 +164,48 @@ class Ranker:
         first, last = index.para_first[paragraphs], index.para_first[paragraphs + 1] - 1
         around = np.concatenate([sentences, np.maximum(sentences - 1, first), np.minimum(sentences + 1, last)])
         found = np.array([index.sentences.doc_scores([(t.term, 1.0)], around) > 0 for t in terms])
-        n = len(sentences)
-        in_sentence = found[:, :n]
-        # (a paragraph's first / last sentence has no neighbour on that side: it is its own, adds nothing)
-        in_neighbour = (found[:, n:2 * n] | found[:, 2 * n:]) & ~in_sentence
         para_bm25 = np.array([index.paragraphs.doc_scores([(t.term, t.weight)], paragraphs) for t in terms])
-        in_paragraph = para_bm25 > 0
         in_article = np.array([self._in_articles(t.term, articles) for t in terms])
+        in_title = np.array([[t.term in self.title_terms(a) for a in articles.tolist()] for t in terms])
+        # A related term is a partial match of the question's word it stands for (its weight relative to
+        # that word's): the features see the question's own words, each matched fully or in part.
+        asked = [i for i, t in enumerate(terms) if t.related is None]
+        credit = _related_credit(terms, asked)
+        soft = lambda hits: (credit[:, :, None] * hits[None, :, :]).max(axis=1)  # noqa: E731
+        found_soft, in_paragraph_soft = soft(found), soft(para_bm25 > 0)
+        in_article_soft, in_title_soft = soft(in_article), soft(in_title)
+        n = len(sentences)
+        in_sentence, in_paragraph = found[asked, :n], para_bm25[asked] > 0
+        in_sentence_soft = found_soft[:, :n]
+        # (a paragraph's first / last sentence has no neighbour on that side: it is its own, adds nothing)
+        in_neighbour = np.clip(np.maximum(found_soft[:, n:2 * n], found_soft[:, 2 * n:]) - in_sentence_soft, 0, None)
 
-        known = np.array([t.term in index.sentences.vocab for t in terms])
-        idf = np.array([self.idf(t.term) for t in terms])
-        weight = np.array([t.weight for t in terms])
+        main = [terms[i] for i in asked]
+        known = np.array([t.term in index.sentences.vocab for t in main])
+        idf = np.array([self.idf(t.term) for t in main])
+        weight = np.array([t.weight for t in main])
         total = idf.sum() or 1.0
         rarest = int(np.argmax(idf))
-        in_title = np.array([[t.term in self.title_terms(a) for a in articles.tolist()] for t in terms])
         features = {
             "bm25": bm25,
             "paragraph_bm25": para_bm25.sum(axis=0),
-            "coverage": (idf * weight) @ in_sentence / total,
-            "paragraph_coverage": (idf @ in_paragraph) / total,
-            "article_coverage": (idf @ in_article) / total,
-            "title_coverage": (idf @ in_title) / total,
-            "rarest": in_sentence[rarest].astype(np.float64),
-            "rarest_matched": (in_sentence * idf[:, None]).max(axis=0) / (idf[rarest] or 1.0),
+            "coverage": (idf * weight) @ in_sentence_soft / total,
+            "paragraph_coverage": (idf @ in_paragraph_soft) / total,
+            "article_coverage": (idf @ in_article_soft) / total,
+            "title_coverage": (idf @ in_title_soft) / total,
+            "rarest": in_sentence_soft[rarest],
+            "rarest_matched": (in_sentence_soft * idf[:, None]).max(axis=0) / (idf[rarest] or 1.0),
             "neighbour": (idf @ in_neighbour) / total,
-            "before_coverage": (idf @ (found[:, n:2 * n] & (sentences > first))) / total,
-            "after_coverage": (idf @ (found[:, 2 * n:] & (sentences < last))) / total,
-            "matched_share": in_sentence.sum(axis=0) / len(terms),
+            "before_coverage": (idf @ (found_soft[:, n:2 * n] * (sentences > first))) / total,
+            "after_coverage": (idf @ (found_soft[:, 2 * n:] * (sentences < last))) / total,
+            "matched_share": in_sentence_soft.sum(axis=0) / len(main),
             "position": np.log1p(sentences - first),
             "paragraph_length": np.log1p(last + 1 - first),
         }
         answer_type = cues.answer_type(question)
         features.update(self._text_features(sentences, paragraphs, terms, question, answer_type))
-        return Candidates(sentences, articles, idf, known, in_sentence, in_paragraph, in_article, in_title,
-                          features, answer_type)
+        return Candidates(sentences, articles, idf, known, in_sentence, in_paragraph, in_article[asked],
+                          in_title[asked], features, answer_type, index.para_kind[paragraphs], self.unknown_idf)
 
     def _in_articles(self, term: str, articles: np.ndarray) -> np.ndarray:
         """For each article, whether any of its paragraphs holds the term (postings are sorted)."""
@@ -210,7 +220,8 @@ class Ranker:
                        question: str, answer_type: str | None) -> dict[str, np.ndarray]:
         """Signals read from the candidates' words: words as typed, phrases, length, answer-type cues."""
         wanted = {t.term for t in terms}
-        surfaces = {text.fold(t.surface): self.idf(t.term) for t in terms if t.typed is None and not t.carried}
+        surfaces = {text.fold(t.surface): self.idf(t.term) for t in terms
+                    if t.typed is None and not t.carried and t.related is None}
         surface_total = sum(surfaces.values()) or 1.0
         narrow = cues.narrow_types(question)
         asked = set(text.TOKEN_RE.findall(text.fold(question)))
@@ -235,3 +246,17 @@ class Ranker:
             for name in narrow:
                 out["cue_" + name][j] = float(cues.has_narrow_cue(name, sentence, asked))
         return out
+
+
+def _related_credit(terms: list[QueryTerm], asked: list[int]) -> np.ndarray:
+    """asked x terms: how much finding each term counts as finding each question word (1 for itself,
+    a related term's weight over the word's for the word it stands for, else 0)."""
+    credit = np.zeros((len(asked), len(terms)))
+    row = {terms[i].term: k for k, i in enumerate(asked)}
+    for k, i in enumerate(asked):
+        credit[k, i] = 1.0
+    for j, t in enumerate(terms):
+        k = row.get(t.related) if t.related is not None else None
+        if k is not None:
+            credit[k, j] = min(1.0, t.weight / max(terms[asked[k]].weight, 1e-9))
+    return credit

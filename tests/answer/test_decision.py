@@ -6,6 +6,8 @@ the best one, and how far it leads.
 
 from __future__ import annotations
 
+import json
+
 import math
 
 import numpy as np
@@ -47,16 +49,17 @@ def test_words_as_typed_corrected_words_and_the_rarest(ranker):
     assert s["unknown"] == 0.0
 
 
-def test_margin_gap_and_score_of_the_best(ranker):
+def test_margin_and_bm25_of_the_best_and_no_signal_in_raw_points(ranker):
     terms = [term("steel", "steel"), term("winter", "winter")]
     c, order, s = signals_for(ranker, terms, "steel winter", 2, scores=[10.0, 6.0])
     assert s["margin"] == pytest.approx(0.4)  # (10 - 6) / 10
-    assert s["gap"] == pytest.approx(4 / (2 * ONE))  # score points per idf of the question
-    assert s["score"] == pytest.approx(10 / (2 * ONE))
-    assert s["bm25"] == pytest.approx(c.features["bm25"][column(c, 2)] / (2 * ONE))
+    assert s["bm25"] == pytest.approx(c.features["bm25"][column(c, 2)] / (2 * ONE))  # per idf of the question
+    # Scores in BM25 points grow with the corpus's idf: the decision reads none of them as they are.
+    assert not {"score", "gap", "best_bm25", "best_paragraph_bm25"} & set(s)
+    assert s["size"] == pytest.approx(c.log_size / np.log(1e6)) and 0 < s["rarest_scale"] <= 1
     # A single candidate leads by everything.
     _, _, alone = signals_for(ranker, [term("steel", "steel")], "steel", 2, scores=[3.0])
-    assert (alone["margin"], alone["gap"]) == (1.0, 0.0)
+    assert alone["margin"] == 1.0
 
 
 def test_carried_words_count_for_nothing(ranker):
@@ -131,8 +134,8 @@ def test_the_best_ones_features_and_what_the_question_asks(ranker):
     terms = [term("cables", "cabl")]
     c, _, s = signals_for(ranker, terms, "How many cables?", 2)
     # ("best_paragraph" is a signal of its own, the best paragraph share among the top five)
-    assert {name: s["best_" + name] for name in c.features} == {
-        name: float(values[column(c, 2)]) for name, values in c.features.items()}
+    assert {name: s["best_" + name] for name in c.features if name not in ("bm25", "paragraph_bm25")} == {
+        name: float(values[column(c, 2)]) for name, values in c.features.items() if name not in ("bm25", "paragraph_bm25")}
     asks = {k: v for k, v in s.items() if k.startswith("asks_")}
     assert asks == {"asks_number": 1.0, "asks_date": 0.0, "asks_person": 0.0, "asks_place": 0.0,
                     "asks_what": 0.0, "asks_which": 0.0, "asks_why": 0.0, "asks_how": 0.0}
@@ -172,13 +175,15 @@ def test_a_calibration_file_maps_confidence_and_threshold_alike(answerer, tmp_pa
 
     question = "How many officials were executed in 2014?"
     before = answerer.answer(question)
-    (tmp_path / "confidence.json").write_text('{"scale": 0.5, "shift": -1.0}')
+    scale, shift = decision.calibration()
+    (tmp_path / "confidence.json").write_text(json.dumps({"scale": scale * 0.5, "shift": shift - 1.0}))
     monkeypatch.setattr(decision, "CALIBRATION_PATH", tmp_path / "confidence.json")
     decision.calibration.cache_clear()
     try:
         after = answerer.answer(question)
         assert after.found == before.found and after.confidence < before.confidence
-        assert decision.threshold() == pytest.approx(1 / (1 + np.exp(-(0.5 * decision.model().threshold - 1.0))))
+        assert decision.threshold() == pytest.approx(
+            1 / (1 + np.exp(-(scale * 0.5 * decision.model().threshold + shift - 1.0))))
         (tmp_path / "confidence.json").write_text("{broken")
         decision.calibration.cache_clear()
         with pytest.raises(QuotebotError, match="reinstall"):

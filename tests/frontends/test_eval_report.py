@@ -49,12 +49,12 @@ def test_eval_table_and_misses(tmp_path):
     result = invoke(["eval", str(CANNED), "--misses", str(misses)], tmp_path)
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[0].startswith(f"{CANNED}: 48 questions (36 in corpus, 12 off corpus), 2 articles, 40 sentences")
+    assert lines[0].startswith(f"{CANNED}: 52 questions (40 in corpus, 12 off corpus), 2 articles, 40 sentences")
     assert lines[1].startswith("build ") and lines[2] == ""
     assert lines[3].split() == ["ranker", "R@1", "R@3", "R@5", "MRR@10", "answered", "refused", "q/s"]
     assert lines[4].split()[:2] == ["plain", "BM25"] and lines[4].split()[6:8] == ["100.0%", "0.0%"]
     assert lines[5].split()[0] == "quotebot" and lines[5].split()[5:7] == ["100.0%", "100.0%"]
-    assert lines[-1] == "48 of 48 canned questions right at their allowed rank."
+    assert lines[-1] == "52 of 52 canned questions right at their allowed rank."
     assert misses.read_text() == ""  # every canned question right
 
 

@@ -1,0 +1,183 @@
+"""Fit the no-answer model and the confidence's calibration on SQuAD, over corpora of many sizes.
+
+    python benchmarks/fit_decision.py ../shared/data/squad/train-half-a.json
+    quotebot eval ../shared/data/squad/dev-v1.1.json --off-corpus 0.5 --distractors ../shared/data/squad/train-half-a.json
+
+A refusal must hold whether the folder has ten articles or thousands: with more articles an off-corpus
+question finds more of its words somewhere by chance.  So the model is fitted on corpora of several
+sizes drawn from the file (--sizes: articles in the corpus; as many others, up to what is left, are
+asked about but absent): questions about articles in the corpus should be answered, the others
+refused.  Each question's row is `decision.answer_signals` of its best sentence under the shipped
+ranking (questions a fixed rule refuses are left out); a gradient-boosted tree model (LightGBM,
+binary) is fitted, first 4-fold by article to set the threshold on out-of-fold scores (refusing
+--refuse of the off-corpus questions, pooled over the sizes) and to report each size, then on all
+rows.  The confidence is a logistic map (Platt scaling) of the model's log-odds onto "the first
+passage covers the answer", fitted on the same out-of-fold scores; its calibration error is reported
+out of fold.  Writes bot/answer/models/answer_model.json and confidence.json.  Check both with
+`quotebot eval` on data the fit never saw (SQuAD dev, news-qa).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.answer import decision  # noqa: E402
+from bot.answer.answerer import Answerer  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.eval import squad  # noqa: E402
+from bot.eval.metrics import Case  # noqa: E402
+from bot.index.build import build, open_index  # noqa: E402
+from bot.trees import TreeEnsemble  # noqa: E402
+from fit_ranker import trees_json  # noqa: E402
+
+
+def split_rows(articles: list[squad.SquadArticle], size: int, per_side: int, seed: int, folder: Path) -> dict:
+    """One corpus of `size` articles; up to `per_side` questions about them and as many about absent
+    articles, each with its decision signals, whether it should be answered and whether the first
+    passage covers its answer."""
+    rng = random.Random(seed)
+    chosen = rng.sample(range(len(articles)), min(len(articles), size + min(size, len(articles) - size)))
+    kept, absent = set(chosen[:size]), chosen[size:]
+    written = squad.write_corpus(articles, folder / "corpus", kept)
+    settings = replace(Settings.from_env(), corpus_dir=folder / "corpus", index_dir=folder / "index")
+    build(settings)
+    answerer = Answerer(open_index(settings), settings.answering)
+    asked_in = [(a, p, q) for a in sorted(kept) for p, q in articles[a].questions]
+    asked_out = [(a, p, q) for a in absent for p, q in articles[a].questions]
+    asked = rng.sample(asked_in, min(per_side, len(asked_in))) + rng.sample(asked_out, min(per_side, len(asked_out)))
+    rows, answerable, right, about = [], [], [], []
+    refused_by_rule = {True: 0, False: 0}
+    for a, p, q in asked:
+        inside = a in kept
+        case = Case(q.question, None)
+        if inside:
+            base = written[a].paragraph_offsets[p]
+            case = Case(q.question, written[a].path, tuple(base + off for off in q.offsets))
+        terms, _ = answerer.analyze(case.question)
+        c = answerer.ranker.candidates(terms, case.question)
+        signals = None
+        if c is not None:
+            order, linear = answerer.ranker.order(c)
+            signals = decision.answer_signals(terms, case.question, c, order, linear[order])
+        if signals is None:
+            refused_by_rule[inside] += 1
+            continue
+        rows.append(signals)
+        answerable.append(inside)
+        right.append(inside and int(c.sentences[order[0]]) in set(case.covering(answerer.index)))
+        about.append(a)
+    return {"rows": rows, "answerable": answerable, "right": right, "about": about, "size": size,
+            "refused_by_rule": refused_by_rule}
+
+
+def log_loss(a: float, b: float, x: np.ndarray, y: np.ndarray) -> float:
+    z = a * x + b
+    return float(np.mean(np.logaddexp(0, z) - y * z))
+
+
+def fit_map(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """(scale, shift) minimising the log loss: a coarse grid, then finer ones around the best
+    (two parameters; no solver needed, and nothing can diverge)."""
+    best = (1.0, 0.0)
+    for width in (2.0, 0.5, 0.1, 0.02):
+        a0, b0 = best
+        grid = [(a, b) for a in np.linspace(max(a0 - width, 0.01), a0 + width, 41)
+                for b in np.linspace(b0 - 2 * width, b0 + 2 * width, 41)]
+        best = min(grid, key=lambda ab: log_loss(ab[0], ab[1], x, y))
+    return float(best[0]), float(best[1])
+
+
+def train_trees(X: np.ndarray, y: np.ndarray, rounds: int):
+    import lightgbm
+
+    params = dict(objective="binary", learning_rate=0.05, num_leaves=15, min_data_in_leaf=40,
+                  feature_fraction=0.8, bagging_fraction=0.8, bagging_freq=1, seed=1, verbose=-1)
+    return lightgbm.train(params, lightgbm.Dataset(X, y.astype(int)), rounds)
+
+
+def expected_calibration_error(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
+    which = np.minimum((p * bins).astype(int), bins - 1)
+    return float(sum(abs(p[which == b].mean() - y[which == b].mean()) * (which == b).sum()
+                     for b in range(bins) if (which == b).any()) / len(p))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("squad_file", type=Path)
+    parser.add_argument("--sizes", default="10,10,10,25,25,50,100,160,200",
+                        help="articles in each fitting corpus (one corpus per entry, each its own seed)")
+    parser.add_argument("--per-side", type=int, default=1200, help="questions asked per corpus about kept / absent articles")
+    parser.add_argument("--refuse", type=float, default=0.88, help="off-corpus share to refuse (out of fold)")
+    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--out", type=Path, default=decision.MODEL_PATH)
+    parser.add_argument("--calibration-out", type=Path, default=decision.CALIBRATION_PATH)
+    parser.add_argument("--rows", type=Path, help="keep the questions' rows in this JSON file and reuse them when "
+                        "there (to try fitting settings; delete it when the signals or the ranking change)")
+    args = parser.parse_args()
+    articles = squad.load(args.squad_file)
+    if args.rows is not None and args.rows.exists():
+        splits = json.loads(args.rows.read_text(encoding="utf-8"))
+        for s in splits:
+            s["refused_by_rule"] = {k == "true": v for k, v in s["refused_by_rule"].items()}
+    else:
+        splits = []
+        with tempfile.TemporaryDirectory(prefix="quotebot-fit-") as tmp:
+            for seed, size in enumerate(int(x) for x in args.sizes.split(",")):
+                started = time.perf_counter()
+                splits.append(split_rows(articles, size, args.per_side, seed, Path(tmp) / f"split{seed}"))
+                print(f"corpus of {size} articles: {len(splits[-1]['rows'])} questions "
+                      f"({time.perf_counter() - started:.0f} s)", flush=True)
+        if args.rows is not None:
+            args.rows.write_text(json.dumps(splits), encoding="utf-8")
+    features = list(splits[0]["rows"][0])
+    X = np.array([[r[f] for f in features] for s in splits for r in s["rows"]])
+    y = np.array([v for s in splits for v in s["answerable"]], dtype=bool)
+    right = np.array([v for s in splits for v in s["right"]], dtype=float)
+    about = np.array([v for s in splits for v in s["about"]])
+    split_of = np.array([k for k, s in enumerate(splits) for _ in s["rows"]])
+    # 4 folds by the article a question is about: no question helps score one about its own article.
+    fold = np.random.RandomState(0).permutation(len(articles))[about] % 4
+    held_out = np.zeros(len(y))
+    for f in range(4):
+        held_out[fold == f] = train_trees(X[fold != f], y[fold != f], args.rounds).predict(X[fold == f], raw_score=True)
+    negatives = np.sort(held_out[~y])
+    threshold = float(negatives[min(int(args.refuse * len(negatives)), len(negatives) - 1)])
+    print(f"\nout of fold, threshold {threshold:.4f} (questions a fixed rule refuses count as refused):")
+    for k, s in enumerate(splits):
+        m = split_of == k
+        n_in = m & y
+        n_out = m & ~y
+        answered = (held_out[n_in] >= threshold).sum() / (n_in.sum() + s["refused_by_rule"][True])
+        refused = ((held_out[n_out] < threshold).sum() + s["refused_by_rule"][False]) / (n_out.sum() + s["refused_by_rule"][False])
+        print(f"  {s['size']:4d} articles: answers {answered:.1%} of in-corpus questions, refuses {refused:.1%} of off-corpus ones")
+    scale, shift = fit_map(held_out, right)
+    p = 1 / (1 + np.exp(-(scale * held_out + shift)))
+    print(f"confidence = logistic({scale:.4f} x log-odds + {shift:.4f}); out of fold: expected calibration error "
+          f"{expected_calibration_error(p, right):.3f} (uncalibrated {expected_calibration_error(1 / (1 + np.exp(-held_out)), right):.3f})")
+    booster = train_trees(X, y, args.rounds)
+    model = trees_json(booster, features, threshold)
+    args.out.write_text(json.dumps(model, separators=(",", ":")) + "\n", encoding="utf-8")
+    ours, theirs = TreeEnsemble.from_json(model).raw(X), booster.predict(X, raw_score=True)
+    if not np.allclose(ours, theirs, atol=1e-5):  # leaves are kept to 7 digits
+        bad = np.flatnonzero(~np.isclose(ours, theirs, atol=1e-5))
+        np.save("/tmp/bad_rows.npy", X[bad])
+        raise SystemExit(f"the model file scores {len(bad)} rows otherwise than LightGBM (max {np.abs(ours - theirs).max():.3g})")
+    fitted_on = f"{args.squad_file.name}: corpora of {args.sizes} articles, {len(y)} questions"
+    args.calibration_out.write_text(json.dumps({"fitted_on": fitted_on, "scale": round(scale, 6), "shift": round(shift, 6)})
+                                    + "\n", encoding="utf-8")
+    print(f"wrote {args.out} ({len(model['trees'])} trees) and {args.calibration_out}")
+
+
+if __name__ == "__main__":
+    main()
