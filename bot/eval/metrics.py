@@ -116,6 +116,7 @@ def scores(results: Iterable[Result]) -> Scores:
 
 
 CALIBRATION_BINS = 10
+BOOTSTRAP_ROUNDS = 1000
 
 
 @dataclass(frozen=True)
@@ -123,29 +124,41 @@ class Calibration:
     """How well `confidence` says whether the first passage answers: questions in 10 equal-width
     bins of confidence, each bin's mean confidence against its share of first passages that are
     right (a question with no answer in the articles has none right); the expected calibration error
-    is the mean gap, weighted by the bins' sizes."""
+    is the mean gap, weighted by the bins' sizes; `interval` its 95 % bootstrap interval (the
+    questions resampled BOOTSTRAP_ROUNDS times, seeded), which is wide on a few hundred questions."""
 
     ece: float
     bins: tuple[tuple[float, float, int, float, float], ...]  # (from, to, questions, mean confidence, right share)
+    interval: tuple[float, float] = (0.0, 0.0)
 
     def to_json(self) -> dict:
-        return {"ece": round(self.ece, 4), "bins": [
+        return {"ece": round(self.ece, 4), "interval": [round(x, 4) for x in self.interval], "bins": [
             {"from": lo, "to": hi, "questions": n, "confidence": round(c, 4), "right": round(r, 4)}
             for lo, hi, n, c, r in self.bins]}
+
+
+def expected_calibration_error(confidence: np.ndarray, right: np.ndarray) -> float:
+    which = np.minimum((confidence * CALIBRATION_BINS).astype(int), CALIBRATION_BINS - 1)
+    n = np.bincount(which, minlength=CALIBRATION_BINS)
+    gap = np.abs(np.bincount(which, confidence, CALIBRATION_BINS) - np.bincount(which, right, CALIBRATION_BINS))
+    return float(gap.sum() / max(n.sum(), 1))  # sum over bins of n * |mean confidence - share right|, / all
 
 
 def calibration(results: Iterable[Result]) -> Calibration:
     results = list(results)
     confidence = np.asarray([r.confidence for r in results], dtype=float)
     right = np.asarray([r.case.answerable and r.found and r.rank == 1 for r in results], dtype=float)
+    interval = (0.0, 0.0)
+    if results:
+        rng = np.random.default_rng(0)
+        draws = rng.integers(0, len(results), size=(BOOTSTRAP_ROUNDS, len(results)))
+        boot = [expected_calibration_error(confidence[d], right[d]) for d in draws]
+        interval = (float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5)))
     which = np.minimum((confidence * CALIBRATION_BINS).astype(int), CALIBRATION_BINS - 1)
-    bins, gap = [], 0.0
+    bins = []
     for b in range(CALIBRATION_BINS):
         mask = which == b
-        n = int(mask.sum())
-        if not n:
-            continue
-        mean_confidence, share_right = float(confidence[mask].mean()), float(right[mask].mean())
-        gap += n * abs(mean_confidence - share_right)
-        bins.append((b / CALIBRATION_BINS, (b + 1) / CALIBRATION_BINS, n, mean_confidence, share_right))
-    return Calibration(gap / len(results) if results else 0.0, tuple(bins))
+        if mask.any():
+            bins.append((b / CALIBRATION_BINS, (b + 1) / CALIBRATION_BINS, int(mask.sum()),
+                         float(confidence[mask].mean()), float(right[mask].mean())))
+    return Calibration(expected_calibration_error(confidence, right), tuple(bins), interval)

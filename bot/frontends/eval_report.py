@@ -21,8 +21,9 @@ def format_report(report: Report) -> str:
         lines.append("\nrefused, by topic: " + ", ".join(
             f"{topic} {_percent(share)}" for topic, share in report.quotebot.refused_by_topic.items()))
     if report.calibration is not None and report.calibration.bins:
-        lines.append(f"\nconfidence: expected calibration error {report.calibration.ece:.3f} "
-                     f"(first passage right against confidence, 10 bins)")
+        low, high = report.calibration.interval
+        lines.append(f"\nconfidence: expected calibration error {report.calibration.ece:.3f} (95 % bootstrap interval "
+                     f"{low:.3f}-{high:.3f}; first passage right against confidence, 10 bins)")
     if report.unreachable:
         lines.append(f"\n{report.unreachable} questions have their answer in no indexed sentence (dropped by cleaning).")
     if report.canned_right is not None:

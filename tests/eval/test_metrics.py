@@ -88,3 +88,6 @@ def test_calibration_bins_confidence_against_first_passages_right():
     # bins: 0.05 vs 0 right, 0.55 vs 1 right, 0.93 vs half right
     assert c.ece == pytest.approx((0.05 + 0.45 + 2 * 0.43) / 4)
     assert c.to_json()["bins"][2] == {"from": 0.9, "to": 1.0, "questions": 2, "confidence": 0.93, "right": 0.5}
+    low, high = c.interval  # resampled questions: an interval around the figure, within [0, 1]
+    assert 0.0 <= low <= c.ece <= high <= 1.0 and high > low
+    assert calibration([]).ece == 0.0 and calibration([]).interval == (0.0, 0.0)
