@@ -35,8 +35,10 @@ MIN_RELATIVE_SCORE = 0.3
 # RELATED_FULL_STRENGTH or more (fit_associations.py), proportionally less below.
 RELATED_WEIGHT = 0.5
 RELATED_FULL_STRENGTH = 0.15
-# At most this many related terms a question: each is one more term to search.
-MAX_RELATED_TERMS = 6
+# At most this many related terms a question, none weighing less than MIN_RELATED_WEIGHT: each is one
+# more term to search and look up in every candidate, and a faint one moves nothing.
+MAX_RELATED_TERMS = 4
+MIN_RELATED_WEIGHT = 0.2
 # Derivational forms the stemmer leaves apart ("testified" -> testifi, "testimony" -> testimoni): a
 # word the index does not hold stands also for index words sharing its first DERIVED_PREFIX letters or
 # more (and DERIVED_SHARE of its stem), at most DERIVED_TERMS of them, the commonest first.
@@ -144,7 +146,8 @@ class Answerer:
                 if r.term in vocab and r.term not in seen:
                     seen.add(r.term)
                     weight = t.weight * RELATED_WEIGHT * min(1.0, r.share / RELATED_FULL_STRENGTH)
-                    found.append((weight, QueryTerm(r.surface, r.term, weight, related=t.term)))
+                    if weight >= MIN_RELATED_WEIGHT:
+                        found.append((weight, QueryTerm(r.surface, r.term, weight, related=t.term)))
         found.sort(key=lambda x: -x[0])
         return [t for _, t in found[:MAX_RELATED_TERMS]]
 

@@ -166,7 +166,10 @@ class Ranker:
         found = np.array([index.sentences.doc_scores([(t.term, 1.0)], around) > 0 for t in terms])
         para_bm25 = np.array([index.paragraphs.doc_scores([(t.term, t.weight)], paragraphs) for t in terms])
         in_article = np.array([self._in_articles(t.term, articles) for t in terms])
-        in_title = np.array([[t.term in self.title_terms(a) for a in articles.tolist()] for t in terms])
+        titled, at = np.unique(articles, return_inverse=True)  # candidates share few articles
+        titles = [self.title_terms(int(a)) for a in titled]
+        in_title = np.array([[t.term in title for title in titles] for t in terms], dtype=bool).reshape(
+            len(terms), len(titled))[:, at]
         # A related term is a partial match of the question's word it stands for (its weight relative to
         # that word's): the features see the question's own words, each matched fully or in part.
         asked = [i for i, t in enumerate(terms) if t.related is None]
