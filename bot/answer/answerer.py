@@ -90,15 +90,20 @@ class Answerer:
         out: list[QueryTerm] = []
         corrections: list[tuple[str, str]] = []
         derived: list[QueryTerm] = []
-        for word in text.query_words(question[:MAX_QUESTION_CHARS]):  # display is always set here
+        parts: list[str] = []  # the parts of a hyphenated word found as one: not words of their own
+        for word in self._joined(text.query_words(question[:MAX_QUESTION_CHARS]), question):
+            if word.surface in parts:
+                parts.remove(word.surface)
+                continue
             if word.term in seen:
                 continue
             compound = None if word.term in vocab else next(
                 (t for t in text.compound_terms(word.surface) if t in vocab and t not in seen), None)
             if word.term in vocab:
                 term = QueryTerm(word.display, word.term, 1.0)
-            elif compound is not None:  # "hardliners" where the articles write "hard-liners"
+            elif compound is not None:  # "hardliners" where the articles write "hard-liners", and back
                 term = QueryTerm(word.display, compound, 1.0)
+                parts = [p for p in word.surface.split("-") if p] if "-" in word.surface else []
             else:
                 fix = self.index.speller.correct(word.surface)
                 fixed_term = self.index.surface_terms.get(fix.word) if fix else None
@@ -116,6 +121,28 @@ class Answerer:
         out.extend([t for t in derived if t.term not in seen] + related)
         out.extend(t for t in carried if t.term not in seen)
         return out, corrections
+
+    def _joined(self, words: list[text.Word], question: str) -> list[text.Word]:
+        """Two adjacent question words the index holds only written as one ("hard liners" where the
+        articles write "hardliners" or "hard-liners") become that one word."""
+        vocab = self.index.sentences.vocab
+        folded = text.fold(question)
+        out: list[text.Word] = []
+        i = 0
+        while i < len(words):
+            a = words[i]
+            b = words[i + 1] if i + 1 < len(words) else None
+            if (b is not None and (a.term not in vocab or b.term not in vocab) and a.surface.isalpha()
+                    and b.surface.isalpha() and f"{a.surface} {b.surface}" in folded):
+                joined = next((t for t in (f"{a.term}-{b.term}", *text.compound_terms(f"{a.surface}-{b.surface}"))
+                               if t in vocab), None)
+                if joined is not None:
+                    out.append(text.Word(f"{a.surface}-{b.surface}", joined, f"{a.display} {b.display}"))
+                    i += 2
+                    continue
+            out.append(a)
+            i += 1
+        return out
 
     def _derived(self, term: str) -> list[str]:
         """Index terms that look like derivations of an unknown word's stem (see DERIVED_PREFIX)."""
