@@ -56,6 +56,7 @@ class Answerer:
         self.ranker = Ranker(index)
         self._examples: dict[int, list[str]] = {}
         self._sorted_terms: list[str] | None = None  # the vocabulary in order, for prefix lookups
+        self._surfaces: dict[str, str] | None = None  # index term -> a word that has it
 
     # -- what front ends may ask about the corpus --------------------------------------------------
     @property
@@ -112,7 +113,8 @@ class Answerer:
                     corrections.append((word.display, fix.word))
                 else:
                     term = QueryTerm(word.display, word.term, 1.0)
-                    derived.extend(QueryTerm(d, d, RELATED_WEIGHT, related=word.term) for d in self._derived(word.term))
+                    derived.extend(QueryTerm(self._surface_of(d), d, RELATED_WEIGHT, related=word.term)
+                                   for d in self._derived(word.term))
             seen.add(term.term)
             out.append(term)
             if len(out) >= MAX_QUERY_TERMS:
@@ -162,6 +164,16 @@ class Answerer:
         idf = self.index.sentences.idf
         vocab = self.index.sentences.vocab
         return sorted(found, key=lambda t: (idf[vocab[t]], t))[:DERIVED_TERMS]
+
+    def _surface_of(self, term: str) -> str:
+        """A word of the articles that has the term (the shortest), for people; the term when none."""
+        if self._surfaces is None:
+            surfaces: dict[str, str] = {}
+            for surface, t in self.index.surface_terms.items():
+                if t not in surfaces or (len(surface), surface) < (len(surfaces[t]), surfaces[t]):
+                    surfaces[t] = surface
+            self._surfaces = surfaces
+        return self._surfaces.get(term, term)
 
     def _related(self, asked: list[QueryTerm], seen: set[str]) -> list[QueryTerm]:
         """The answers' words for the question's words, where the index holds them (strongest first)."""

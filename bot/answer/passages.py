@@ -63,6 +63,13 @@ class Answer:
     confidence: float = 0.0
 
     @property
+    def related_words(self) -> tuple[tuple[str, str], ...]:
+        """(word searched as well, the question's word it stands for): the answers' words for what
+        was asked (bot/answer/expansion.py) and derived forms, weighed less than the words typed."""
+        asked = {t.term: t.surface for t in self.terms if t.related is None}
+        return tuple((t.surface, asked.get(t.related, t.related)) for t in self.terms if t.related is not None)
+
+    @property
     def unsure(self) -> bool:
         """Found, but more likely than not the first passage does not answer it exactly."""
         return self.found and self.confidence < UNSURE_BELOW

@@ -20,6 +20,7 @@ def answer_json(answer: Answer) -> dict:
         "confidence": round(answer.confidence, 4),
         "searched_for": list(answer.searched_for),
         "corrections": [{"typed": a, "searched": b} for a, b in answer.corrections],
+        "related": [{"word": w, "for": asked} for w, asked in answer.related_words],
         "passages": [
             {
                 "quote": p.quote,

@@ -55,6 +55,16 @@ def test_ask_json_shape(tiny_corpus):
     assert p["sentence"] == "Dr. Rosa Diaz, the head librarian, cut the ribbon."
     assert set(p["source"]) == {"title", "publisher", "byline", "date", "url", "path"}
     assert p["source"]["path"] == "b.txt" and p["source"]["title"] == "Library opens new wing"
+    assert isinstance(payload["related"], list)
+
+
+def test_ask_json_names_the_words_searched_for_a_question_word(seeds_settings):
+    args = ["ask", "--json", "--corpus", str(seeds_settings.corpus_dir), "--index", str(seeds_settings.index_dir)]
+    die = json.loads(CliRunner().invoke(cli, args + ["how did the defense minister die?"]).stdout)
+    assert {"word": "death", "for": "die"} in die["related"] and "death" not in die["searched_for"]
+    testified = json.loads(CliRunner().invoke(cli, args + ["how many defectors testified?"]).stdout)
+    assert testified["related"] == [{"word": "testimony", "for": "testified"}]  # a word of the articles
+    assert "testimony of 20 high-ranking defectors" in testified["passages"][0]["sentence"]
 
 
 def test_ask_json_always_gives_the_confidence_and_found_follows_it(tiny_corpus):
