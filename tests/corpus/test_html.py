@@ -165,3 +165,31 @@ def test_text_beside_blocks_and_credits_in_captions(tmp_path):
     kept = [article.paragraph_text(p) for p in article.paragraphs]
     assert "412 in all, each tested twice before it was fitted." in kept
     assert "Painters on the deck in January" in kept and not any("Jo Park" in t for t in kept)
+
+
+def test_a_short_title_over_one_long_paragraph_and_a_page_of_one_caption_are_kept(tmp_path):
+    """The page's title is the headline however short (the one paragraph under it is not taken for
+    a headline with a label above it); a page whose only text is a photo's caption is no lost page."""
+    blog = ("<html><head><title>Talks #1</title></head><body><article><h1>Talks #1</h1>"
+            "<p>M: Who slips on the ice next? Me: I bet that you will be the next to go, aah, paff, ouch! M: Won!</p>"
+            "</article></body></html>")
+    a = read(tmp_path, "blog.html", blog)
+    assert isinstance(a, Article)
+    assert [(p.kind, a.paragraph_text(p)) for p in a.paragraphs] == [
+        ("title", "Talks #1"), ("body", "M: Who slips on the ice next? Me: I bet that you will be the next to go, aah, paff, ouch! M: Won!")]
+    from bot.corpus.extract import extract
+
+    text = "Bridge at dawn\n\nThe bridge at dawn on Tuesday, before the first cars crossed it."
+    kept = extract(text, kinds={0: "title", 16: "caption"}).paragraphs
+    assert [(text[start:end], kind) for start, end, kind in kept] == [
+        ("Bridge at dawn", "title"), ("The bridge at dawn on Tuesday, before the first cars crossed it.", "body")]
+
+
+def test_the_metadata_is_read_once_from_the_parsed_page(tmp_path):
+    """No JSON-LD person and no <meta> author: the byline comes from the page's own byline element."""
+    page = (PAGE.replace('"author": [{"@type": "Person", "name": "Ann Lee"}], ', "")
+            .replace("<h1>", '<p class="byline">Maria Gonzalez</p><h1>'))
+    assert page != PAGE
+    s = read(tmp_path, "byline.html", page).source
+    assert (s.title, s.byline, s.date, s.publisher) == (
+        "Harbour bridge reopens after repairs", "Maria Gonzalez", "2024-03-05", "Portville Post")
