@@ -111,20 +111,6 @@ def _page_tree(html: str):
         return None
 
 
-def _figure_captions(root) -> dict[str, str]:
-    """Image address -> the caption of the <figure> it is in (figcaption), from the page itself."""
-    found: dict[str, str] = {}
-    for figure in root.iter("figure"):
-        text = " ".join(_clean(c.text_content()) or "" for c in figure.iter("figcaption")).strip()
-        if not text:
-            continue
-        for img in figure.iter("img"):
-            for attribute in ("src", "data-src"):
-                if img.get(attribute):
-                    found.setdefault(img.get(attribute), text)
-    return found
-
-
 @dataclass
 class _Metadata:
     title: str | None = None
@@ -307,7 +293,7 @@ def read_html(html: str) -> Page | None:
         if tree is None:
             return None
         document = trafilatura.bare_extraction(tree, output_format="xml", include_comments=False, include_tables=True,
-                                               include_images=True, include_formatting=False, deduplicate=False)
+                                               include_images=False, include_formatting=False, deduplicate=False)
     except Exception as e:  # a library failing on one odd page must not stop a build
         logger.info("trafilatura failed: %s", e)
         return None
@@ -319,42 +305,85 @@ def read_html(html: str) -> Page | None:
     except Exception as e:  # the text is still worth indexing without its metadata
         logger.info("page metadata unreadable: %s", e)
         meta = _Metadata()
-    blocks: list[str] = []
-    kinds: dict[int, str] = {}
     title = _clean(meta.title)
-    if title:
-        blocks.append(title)
-        kinds[0] = "title"
-    at = len(title) + 2 if title else 0
-    figure_captions: dict[str, str] | None = None
+    items: list[tuple[str, str]] = [(title, "title")] if title else []
     for element in main.iter():
-        kind = "body"
-        if element.tag == "graphic":
-            # trafilatura keeps a figure's image but not its caption: take the caption from the page.
-            if figure_captions is None:
-                figure_captions = _figure_captions(tree)
-            block = figure_captions.get(element.get("src") or "")
-            kind = "caption"
-        elif element.tag not in _BLOCKS:
+        if element.tag not in _BLOCKS:
             continue
-        elif any(d.tag in _BLOCKS for d in element.iterdescendants()):
+        if any(d.tag in _BLOCKS for d in element.iterdescendants()):
             # a list's items, a quote's paragraphs are blocks of their own; what the element holds
             # outside them (a table cell's text after its paragraph) is one more
             block = _clean(_loose_text(element))
-            kind = _kind(element)
         else:
             block = _clean("".join(element.itertext()))
-            kind = _kind(element)
-        if not block or block == title and len(blocks) == 1:  # the headline again, right under the title
-            continue
+        if block and not (block == title and len(items) == 1):  # (the headline again, right under the title)
+            items.append((block, _kind(element)))
+    if len(items) <= (1 if title else 0):
+        return None
+    blocks: list[str] = []
+    kinds: dict[int, str] = {}
+    at = 0
+    captions = _captions_before(tree, [block for block, _ in items])
+    for n, (block, kind) in enumerate(items):
+        for caption in captions.get(n, ()):
+            kinds[at] = "caption"
+            blocks.append(caption)
+            at += len(caption) + 2
         if kind != "body":
             kinds[at] = kind
         blocks.append(block)
         at += len(block) + 2
-    if len(blocks) <= (1 if title else 0):
-        return None
     return Page(text="\n\n".join(blocks), title=title, author=meta.author, date=meta.date,
                 sitename=meta.sitename, url=meta.url, kinds=kinds)
+
+
+# Elements whose text is a block a reader sees (a figure's own caption aside).
+_TEXT_TAGS = frozenset("p h1 h2 h3 h4 h5 h6 li blockquote td th dd".split())
+# The first this many characters of a block's text are enough to find it in the extracted article.
+_BLOCK_PREFIX = 60
+
+
+def _captions_before(tree, blocks: list[str]) -> dict[int, list[str]]:
+    """The captions of the page's figures that stand in the article: n -> the captions of the
+    figures whose next text on the page is extracted block n (after the title).  trafilatura
+    keeps no captions, and asked to keep images it keeps teaser rails with them; a figure in a
+    rail is followed by the rail's own text, not by the article's."""
+    found: dict[int, list[str]] = {}
+    starts = {block[:_BLOCK_PREFIX]: n for n, block in reversed(list(enumerate(blocks)))}
+    for figure in tree.iter("figure"):
+        caption = _clean(" ".join(c.text_content() for c in figure.iter("figcaption")))
+        if not caption or any(caption in block for block in blocks):
+            continue
+        following = _next_text(figure)
+        n = starts.get((following or "")[:_BLOCK_PREFIX])
+        if n is not None:
+            n = max(n, 1) if blocks and n == 0 and len(blocks) > 1 else n  # below the title, not above it
+            if caption not in found.get(n, []):
+                found.setdefault(n, []).append(caption)
+    return found
+
+
+def _next_text(figure) -> str | None:
+    """The text of the first block after `figure` on the page (other figures passed over)."""
+    node = figure
+    while True:
+        after = node.getnext()
+        while after is None:
+            node = node.getparent()
+            if node is None:
+                return None
+            after = node.getnext()
+        node = after
+        if not isinstance(node.tag, str) or node.tag == "figure":
+            continue
+        for element in node.iter():
+            if element.tag in _TEXT_TAGS and not any(a.tag == "figure" for a in element.iterancestors("figure")):
+                text = _clean(element.text_content())
+                if text:
+                    return text
+        text = _clean(node.text_content()) if node.tag not in ("script", "style") else None
+        if text and node.tag not in _TEXT_TAGS:  # text straight in a <div>
+            return text
 
 
 def _output_tree(body):

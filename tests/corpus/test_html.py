@@ -159,7 +159,8 @@ def test_the_byline_names_the_people_the_page_names_not_its_publisher(tmp_path):
 
 def test_text_beside_blocks_and_credits_in_captions(tmp_path):
     extra = ("<table><tr><td><p>Cable count</p>412 in all, each tested twice before it was fitted.</td></tr></table>"
-             '<figure><img src="deck.jpg"><figcaption>Painters on the deck in January. Bild: Jo Park</figcaption></figure>')
+             '<figure><img src="deck.jpg"><figcaption>Painters on the deck in January. Bild: Jo Park</figcaption></figure>'
+             "<p>The council will inspect the span again next spring, a spokeswoman for the works department said.</p>")
     article = read(tmp_path, "table.html", PAGE.replace(BODY, BODY + extra))
     assert isinstance(article, Article)
     kept = [article.paragraph_text(p) for p in article.paragraphs]
@@ -193,3 +194,18 @@ def test_the_metadata_is_read_once_from_the_parsed_page(tmp_path):
     s = read(tmp_path, "byline.html", page).source
     assert (s.title, s.byline, s.date, s.publisher) == (
         "Harbour bridge reopens after repairs", "Maria Gonzalez", "2024-03-05", "Portville Post")
+
+
+def test_a_figure_in_a_teaser_rail_brings_no_caption(tmp_path):
+    """A caption is the article's when the article's own text follows its figure on the page; a
+    rail of teasers after the article, each a picture and a headline, adds none of its captions."""
+    rail = ('<aside><figure><img src="t1.jpg"><figcaption>Fans at the final whistle on Sunday.</figcaption></figure>'
+            "<h3>Portville win the cup in extra time</h3>"
+            '<figure><img src="t2.jpg"><figcaption>The new ferry on its first crossing.</figcaption></figure>'
+            "<h3>Ferry timetable changes from May</h3></aside>")
+    article = read(tmp_path, "rail.html", PAGE.replace("</article>", "</article>" + rail))
+    assert isinstance(article, Article)
+    kept = [article.paragraph_text(p) for p in article.paragraphs]
+    assert "The bridge at dawn on Tuesday." in kept
+    assert not any("whistle" in t or "ferry on its first" in t for t in kept)
+
