@@ -180,6 +180,10 @@ _PRUNED_CLASSES = frozenset({"comments", "title", "date"})
 _PRUNED_ID = re.compile(r"^comments|comment-?list|ProductReviews")
 _PRUNED_CLASS = re.compile(r"^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram"
                            r"|article-(?:share|support)|print|category|meta-date|meta-reviewer")
+# Every pattern above for a class or an id holds one of these.
+_CLASS_HINT = re.compile(r"uthor|omment|sidebar|is-hidden|quote|embedly|article-s|print|category|meta-|channel-name"
+                         r"|zuozhe|bianji|xiaobian|submitted-by|posted-by|journalist-name|screenname|writer|yline")
+_ID_HINT = re.compile(r"uthor|omment|ProductReviews|zuozhe|bianji|xiaobian")
 _AUTHOR_CHARS = 120  # a longer text is no byline
 
 
@@ -206,18 +210,21 @@ def _author_in_page(tree) -> str | None:
             continue
         get = attributes.get
         cls, ident, itemprop, component = get("class"), get("id"), get("itemprop") or "", get("data-component") or ""
+        # (one search rules out all the patterns below for most elements)
+        some_cls = cls if cls and _CLASS_HINT.search(cls) else None
+        some_id = ident if ident and _ID_HINT.search(ident) else None
         if tag in ("time", "figure") or tag in _PRUNED_TAGS and (
-                "Figure" in component or (ident and _PRUNED_ID.search(ident)) or (cls and _PRUNED_CLASS.search(cls))
+                "Figure" in component or (some_id and _PRUNED_ID.search(some_id)) or (some_cls and _PRUNED_CLASS.search(some_cls))
                 or ident == "comments" or cls in _PRUNED_CLASSES):
             gone.add(element)
         if tag == "author" or tag in _AUTHOR_TAGS[0] and (
                 cls == "author" or ident == "author" or itemprop == "author name" or get("rel") == "author"
-                or get("data-testid") in _AUTHOR_TEST_IDS or (cls and _AUTHOR_CLASS.search(cls)) or element in rel_me):
+                or get("data-testid") in _AUTHOR_TEST_IDS or (some_cls and _AUTHOR_CLASS.search(some_cls)) or element in rel_me):
             found[0].append(element)
         if tag in _AUTHOR_TAGS[1] and (cls in _BYLINE_CLASSES or "author" in itemprop
-                                       or (ident and _BYLINE_ID.search(ident)) or (cls and _BYLINE_CLASS.search(cls))):
+                                       or (some_id and _BYLINE_ID.search(some_id)) or (some_cls and _BYLINE_CLASS.search(some_cls))):
             found[1].append(element)
-        if "Byline" in component or "author" in itemprop or (ident and _ANY_ID.search(ident)) or (cls and _ANY_CLASS.search(cls)):
+        if "Byline" in component or "author" in itemprop or (some_id and _ANY_ID.search(some_id)) or (some_cls and _ANY_CLASS.search(some_cls)):
             found[2].append(element)
     for candidates in found:
         for element in candidates:
