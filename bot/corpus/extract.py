@@ -188,6 +188,11 @@ def _article_zone(items: list[tuple[_Para, str | None]], out: Extracted, dropped
         if keep[n - 1] and not keep[n] and not reason and zones.ends_sentence(p.t) and len(p.t.split()) >= _TAIL_WORDS:
             keep[n] = True
     _lists_in_article(items, keep)
+    # A label that introduces what follows ("Read also:", "Tags:") is the article's only when what follows is.
+    for n in range(len(items)):
+        if keep[n] and items[n][0].t.endswith(":") and cleaning.word_count(items[n][0].t) <= _LABEL_WORDS \
+                and (n + 1 == len(items) or not keep[n + 1]):
+            keep[n] = False
     # A photo's caption (marked as one, or ending in a credit) between article paragraphs is the article's.
     for n in range(first + 1, last):
         if items[n][0].kind == "caption" and not items[n][1]:
@@ -227,6 +232,8 @@ def _article_zone(items: list[tuple[_Para, str | None]], out: Extracted, dropped
 
 # A sentence this long right after the article's text is more of it.
 _TAIL_WORDS = 4
+# A line ending in a colon of at most this many words introduces what follows it.
+_LABEL_WORDS = 8
 # A list the article introduces ("Ticket machines:") runs to its next paragraph: up to this many items.
 _LIST_ITEMS = 15
 
