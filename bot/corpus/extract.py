@@ -63,6 +63,7 @@ def _extract(text: str, markdown: bool, kinds: Mapping[int, str], zone: str | No
     dropped: list[str] = []
     # An extractor's output has no menus left; short blocks in a row there are a list or a table.
     items = _paragraphs(text, markdown, kinds, out, dropped, menus=zone is not None)
+    whole_page = zone is not None
     if zone:
         items = _article_zone(items, out, dropped, zone)
 
@@ -77,7 +78,9 @@ def _extract(text: str, markdown: bool, kinds: Mapping[int, str], zone: str | No
             break
         if cleaning.is_zone_marker(p.t):
             zone = "hard"
-        elif reason == "promotion":
+        elif reason == "promotion" and whole_page:
+            # (an extractor's output holds no paywall box: what follows a pitch there is the
+            # article's, a recipe's ingredients or a table, not more of the pitch)
             zone = zone or "soft"
         elif zone and _prose(p.t):
             zone = None

@@ -270,14 +270,69 @@ def _trimmed(value: str | None) -> str | None:
 _KINDS = {"head": "heading", "item": "list", "list": "list", "quote": "quote"}
 
 
-def _loose_text(element) -> str:
-    """The text of an element that lies outside the blocks inside it."""
-    parts = [element.text or ""]
-    for child in element:
-        if child.tag not in _BLOCKS and not any(d.tag in _BLOCKS for d in child.iterdescendants()):
-            parts.append("".join(child.itertext()))
-        parts.append(child.tail or "")
-    return "".join(parts)
+class _Blocks:
+    """Which elements of trafilatura's output are blocks of their own, and which hold one: code
+    inside a paragraph, list item or heading is part of its sentence, not a block."""
+
+    def __init__(self, main) -> None:
+        self.blocks = set()
+        for element in main.iter(*_BLOCKS):
+            if element.tag != "code" or not any(a.tag in _BLOCKS for a in element.iterancestors(*_BLOCKS)):
+                self.blocks.add(element)
+        self.holders = set()
+        for element in self.blocks:
+            for ancestor in element.iterancestors():
+                if ancestor in self.holders:
+                    break
+                self.holders.add(ancestor)
+
+    def items(self, container, out: list[tuple[str, str]]) -> None:
+        """(text, kind) of every block under `container`, in page order, and of the text that lies
+        between blocks straight in a container (trafilatura leaves a heading's next paragraph
+        there when it reads it as a text run): one block for each such run."""
+        loose = [container.text or ""]
+        for child in container:
+            if child in self.blocks:
+                self._flush(loose, container, out)
+                if child in self.holders:  # a list's items, a quote's paragraphs are blocks of their own;
+                    # what the element holds outside them (a table cell's text after its paragraph) is one more
+                    out.append((self.loose_text(child), _kind(child)))
+                    self._inner(child, out)
+                else:
+                    out.append(("".join(child.itertext()), _kind(child)))
+            elif child in self.holders:
+                self._flush(loose, container, out)
+                self.items(child, out)
+            else:
+                loose.append("".join(child.itertext()))
+            loose.append(child.tail or "")
+        self._flush(loose, container, out)
+
+    def _inner(self, block, out: list[tuple[str, str]]) -> None:
+        for child in block:
+            if child in self.blocks:
+                if child in self.holders:
+                    out.append((self.loose_text(child), _kind(child)))
+                    self._inner(child, out)
+                else:
+                    out.append(("".join(child.itertext()), _kind(child)))
+            elif child in self.holders:
+                self._inner(child, out)
+
+    @staticmethod
+    def _flush(loose: list[str], container, out: list[tuple[str, str]]) -> None:
+        if "".join(loose).strip():
+            out.append(("".join(loose), _kind(container)))
+        loose.clear()
+
+    def loose_text(self, element) -> str:
+        """The text of an element that lies outside the blocks inside it."""
+        parts = [element.text or ""]
+        for child in element:
+            if child not in self.blocks and child not in self.holders:
+                parts.append("".join(child.itertext()))
+            parts.append(child.tail or "")
+        return "".join(parts)
 
 
 def _kind(element) -> str:
@@ -314,17 +369,12 @@ def read_html(html: str) -> Page | None:
         meta = _Metadata()
     title = _clean(meta.title)
     items: list[tuple[str, str]] = [(title, "title")] if title else []
-    for element in main.iter():
-        if element.tag not in _BLOCKS:
-            continue
-        if any(d.tag in _BLOCKS for d in element.iterdescendants()):
-            # a list's items, a quote's paragraphs are blocks of their own; what the element holds
-            # outside them (a table cell's text after its paragraph) is one more
-            block = _clean(_loose_text(element))
-        else:
-            block = _clean("".join(element.itertext()))
+    found: list[tuple[str, str]] = []
+    _Blocks(main).items(main, found)
+    for text, kind in found:
+        block = _clean(text)
         if block and not (block == title and len(items) == 1):  # (the headline again, right under the title)
-            items.append((block, _kind(element)))
+            items.append((block, kind))
     if len(items) <= (1 if title else 0):
         return None
     blocks: list[str] = []

@@ -67,7 +67,9 @@ def test_pages_that_are_no_articles_are_skipped_with_a_reason(tmp_path):
     cases = {
         "report.html": (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "not an HTML page: the file is a PDF"),
         "photo.htm": (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "not an HTML page: the file is a PNG image"),
-        "empty.html": ("<html><body><nav><a href='/'>Home</a></nav></body></html>", "no article text found in the HTML"),
+        # (trafilatura's last resort keeps the menu's text; the line rules leave nothing of it)
+        "empty.html": ("<html><body><nav><a href='/'>Home</a></nav></body></html>", "no article body found"),
+        "blank.html": ("<html><head><title></title></head><body><div></div></body></html>", "no article text found in the HTML"),
     }
     for name, (data, reason) in cases.items():
         assert read(tmp_path, name, data) == Skipped(name, reason)
@@ -208,4 +210,15 @@ def test_a_figure_in_a_teaser_rail_brings_no_caption(tmp_path):
     kept = [article.paragraph_text(p) for p in article.paragraphs]
     assert "The bridge at dawn on Tuesday." in kept
     assert not any("whistle" in t or "ferry on its first" in t for t in kept)
+
+
+def test_text_between_headings_and_code_inside_a_sentence_are_kept(tmp_path):
+    """trafilatura leaves a run of text it found outside any paragraph straight under its output
+    (after a heading); inline code is part of its sentence, not a block of its own."""
+    extra = ("<h2>Building it</h2><div>Install the dependencies separately and earlier in your <code>Dockerfile</code>"
+             " to ensure faster builds, the engineers said after the first week of work on the bridge.</div>")
+    article = read(tmp_path, "code.html", PAGE.replace(BODY, BODY + extra))
+    assert isinstance(article, Article)
+    kept = [article.paragraph_text(p) for p in article.paragraphs]
+    assert any("earlier in your Dockerfile to ensure faster builds" in t for t in kept)
 
