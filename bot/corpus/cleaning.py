@@ -326,10 +326,15 @@ _CREDIT_WORDS = ("photo", "picture", "image", "video", "illustration", "graphic"
 _CREDIT_REACH = 400
 
 
+# Letters that match the credit words' letters case-insensitively without lowering to them.
+_FOLD_ALIKES = frozenset("ſıİK")
+
+
 def _credit_hint(t: str, start: int) -> bool:
-    if t.isascii():  # plain substring tests; non-ASCII text may hold case-folding look-alikes
+    # plain substring tests, unless the text holds a case-folding look-alike
+    if t.isascii() or not _FOLD_ALIKES.intersection(t[start:]):
         low = t[start:].lower()
-        return any(w in low for w in _CREDIT_WORDS)
+        return any(w in low for w in _CREDIT_WORDS) or (not t.isascii() and "©" in low)
     return bool(_CREDIT_HINT.search(t, start))
 
 

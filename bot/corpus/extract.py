@@ -98,7 +98,8 @@ def _extract(text: str, markdown: bool, kinds: Mapping[int, str], zone: str | No
     _headline(paras, out, meta_at)
     _datelines(paras, out)
     kept = _dedupe(paras)
-    out.removed.extend((p.t, "repeat") for p in paras if not any(q is p for q in kept))
+    kept_ids = {id(p) for p in kept}
+    out.removed.extend((p.t, "repeat") for p in paras if id(p) not in kept_ids)
     paras = kept
     out.paragraphs = [(p.start, p.end, p.kind) for p in paras]
     if not out.publisher:
