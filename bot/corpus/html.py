@@ -380,7 +380,7 @@ def read_html(html: str) -> Page | None:
     blocks: list[str] = []
     kinds: dict[int, str] = {}
     at = 0
-    captions = _captions_before(tree, [block for block, _ in items])
+    captions = _captions_before(tree, [block for block, _ in items], below=1 if title else 0)
     for n, (block, kind) in enumerate(items):
         for caption in captions.get(n, ()):
             kinds[at] = "caption"
@@ -400,9 +400,10 @@ _TEXT_TAGS = frozenset("p h1 h2 h3 h4 h5 h6 li blockquote td th dd".split())
 _BLOCK_PREFIX = 60
 
 
-def _captions_before(tree, blocks: list[str]) -> dict[int, list[str]]:
+def _captions_before(tree, blocks: list[str], below: int = 0) -> dict[int, list[str]]:
     """The captions of the page's figures that stand in the article: n -> the captions of the
-    figures whose next text on the page is extracted block n (after the title).  trafilatura
+    figures whose next text on the page is extracted block n (never above the first `below`
+    blocks: the title).  trafilatura
     keeps no captions, and asked to keep images it keeps teaser rails with them; a figure in a
     rail is followed by the rail's own text, not by the article's."""
     found: dict[int, list[str]] = {}
@@ -414,7 +415,7 @@ def _captions_before(tree, blocks: list[str]) -> dict[int, list[str]]:
         following = _next_text(figure)
         n = starts.get((following or "")[:_BLOCK_PREFIX])
         if n is not None:
-            n = max(n, 1) if blocks and n == 0 and len(blocks) > 1 else n  # below the title, not above it
+            n = max(n, below) if len(blocks) > below else n
             if caption not in found.get(n, []):
                 found.setdefault(n, []).append(caption)
     return found
