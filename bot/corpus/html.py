@@ -445,15 +445,15 @@ def _next_text(figure) -> str | None:
 
 
 def _output_tree(body):
-    """trafilatura's extracted body as its XML output has it (nested blocks merged, empty ones
-    dropped, text sanitised, Unicode composed, laid out one element a line: a table's cells keep
-    a space between them), without its metadata and comments."""
+    """trafilatura's extracted body as its XML output has it (nested blocks merged, text
+    sanitised, Unicode composed, laid out one element a line: a table's cells keep a space between
+    them), without its metadata and comments.  Its empty elements are left: they make no block
+    (the same text on all 990 evaluation pages)."""
     from lxml import etree
     from trafilatura.utils import sanitize_tree
-    from trafilatura.xml import CONTROL_PARSER, remove_empty_elements, strip_double_tags
+    from trafilatura.xml import CONTROL_PARSER, strip_double_tags
 
     strip_double_tags(body)
-    remove_empty_elements(body)
     body.tag = "main"
     body.attrib.clear()
     tidy = etree.fromstring(etree.tostring(sanitize_tree(body), encoding="unicode"), CONTROL_PARSER)
