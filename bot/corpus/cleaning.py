@@ -322,10 +322,19 @@ _CREDIT_ONLY_HINT = re.compile(r"\s*(?:image|photo|picture|media|getty)", re.IGN
 _CREDIT_WORDS = ("photo", "picture", "image", "video", "illustration", "graphic", "pool", "/", "credit", "source")
 
 
+# A credit closes its paragraph and is at most a few dozen words: it lies within this many last characters.
+_CREDIT_REACH = 400
+
+
+# Letters that match the credit words' letters case-insensitively without lowering to them.
+_FOLD_ALIKES = frozenset("ſıİK")
+
+
 def _credit_hint(t: str, start: int) -> bool:
-    if t.isascii():  # plain substring tests; non-ASCII text may hold case-folding look-alikes
+    # plain substring tests, unless the text holds a case-folding look-alike
+    if t.isascii() or not _FOLD_ALIKES.intersection(t[start:]):
         low = t[start:].lower()
-        return any(w in low for w in _CREDIT_WORDS)
+        return any(w in low for w in _CREDIT_WORDS) or (not t.isascii() and "©" in low)
     return bool(_CREDIT_HINT.search(t, start))
 
 
@@ -340,7 +349,8 @@ def caption_parts(raw: str) -> tuple[int, int] | None:
     m = _CAPTION_PREFIX.match(t)
     if m:
         start, found = m.end(), True
-    c = _CREDIT.search(t, start) if _credit_hint(t, start) else None
+    tail = max(start, len(t) - _CREDIT_REACH)
+    c = _CREDIT.search(t, tail) if _credit_hint(t, tail) else None
     if c and len(c.group("credit").split()) <= 10:
         end, found = c.start(), True
     if not found:

@@ -44,10 +44,17 @@ def extract(text: str, markdown: bool = False, kinds: Mapping[int, str] | None =
     items, quotes, captions).  `whole_page`: the text is a whole page as scraped (menus, teasers and
     footers around the article), not an extractor's output: only the article and its headline are kept."""
     out = _extract(text, markdown, kinds or {}, "model" if whole_page else None)
-    if whole_page and not any(kind in TEXT_KINDS for _, _, kind in out.paragraphs):
-        # The model and the rules after it left no text: the page's longest run of prose is its
-        # article rather than nothing (a teaser page, one paragraph among a hundred links).
-        out = _extract(text, markdown, kinds or {}, "run")
+    # The model and the rules after it left no text: the page's longest run of prose is its
+    # article rather than nothing (a teaser page, one paragraph among a hundred links), else its
+    # longest paragraph that no rule flags (a page whose article its scraper never saw).
+    for fallback in ("run", "longest") if whole_page else ():
+        if any(kind in TEXT_KINDS for _, _, kind in out.paragraphs):
+            break
+        out = _extract(text, markdown, kinds or {}, fallback)
+    if not any(kind in TEXT_KINDS for _, _, kind in out.paragraphs):
+        # A page whose only text is a photo's caption (a picture or video page), or else a headline: that is its article.
+        only = "caption" if any(kind == "caption" for _, _, kind in out.paragraphs) else None
+        out.paragraphs = [(start, end, "body" if only in (None, kind) else kind) for start, end, kind in out.paragraphs]
     return out
 
 
@@ -56,8 +63,9 @@ def _extract(text: str, markdown: bool, kinds: Mapping[int, str], zone: str | No
     dropped: list[str] = []
     # An extractor's output has no menus left; short blocks in a row there are a list or a table.
     items = _paragraphs(text, markdown, kinds, out, dropped, menus=zone is not None)
+    whole_page = zone is not None
     if zone:
-        items = _article_zone(items, out, dropped, by_run=zone == "run")
+        items = _article_zone(items, out, dropped, zone)
 
     paras: list[_Para] = []
     meta_at: list[int] = []  # positions in `paras` where a byline/timestamp line stood
@@ -70,7 +78,9 @@ def _extract(text: str, markdown: bool, kinds: Mapping[int, str], zone: str | No
             break
         if cleaning.is_zone_marker(p.t):
             zone = "hard"
-        elif reason == "promotion":
+        elif reason == "promotion" and whole_page:
+            # (an extractor's output holds no paywall box: what follows a pitch there is the
+            # article's, a recipe's ingredients or a table, not more of the pitch)
             zone = zone or "soft"
         elif zone and _prose(p.t):
             zone = None
@@ -88,7 +98,8 @@ def _extract(text: str, markdown: bool, kinds: Mapping[int, str], zone: str | No
     _headline(paras, out, meta_at)
     _datelines(paras, out)
     kept = _dedupe(paras)
-    out.removed.extend((p.t, "repeat") for p in paras if not any(q is p for q in kept))
+    kept_ids = {id(p) for p in kept}
+    out.removed.extend((p.t, "repeat") for p in paras if id(p) not in kept_ids)
     paras = kept
     out.paragraphs = [(p.start, p.end, p.kind) for p in paras]
     if not out.publisher:
@@ -105,7 +116,7 @@ def _paragraphs(text: str, markdown: bool, kinds: Mapping[int, str], out: Extrac
         if markdown:
             _strip_markdown(text, p)
         raw = text[p.start:p.end]
-        cap = cleaning.caption_parts(raw)
+        cap = None if kinds.get(p.start) == "title" else cleaning.caption_parts(raw)
         if cap == (0, 0):
             # A photo credit names the agency, not the publisher; a copyright line may name the page.
             copyright_line = re.match(r"(?:©|copyright)", raw.strip(), re.IGNORECASE) is not None
@@ -146,15 +157,24 @@ def page_paragraphs(text: str, markdown: bool = False) -> list[tuple[str, str | 
 
 
 def _article_zone(items: list[tuple[_Para, str | None]], out: Extracted, dropped: list[str],
-                  by_run: bool = False) -> list[tuple[_Para, str | None]]:
-    """The article's paragraphs of a whole page (zones.py); the rest is page furniture.  Metadata
-    lines above the article are still read for the source."""
+                  how: str = "model") -> list[tuple[_Para, str | None]]:
+    """The article's paragraphs of a whole page (zones.py), found by `how`: "model", "run" (the
+    longest run of prose) or "longest" (the longest paragraph no rule flags); the rest is page
+    furniture.  Metadata lines above the article are still read for the source."""
     if not any(reason for _, reason in items) and all(
             p.kind != "body" or zones.ends_sentence(p.t) or zones.is_prose(p.t) or _describes(p.t) for p, _ in items[1:]):
         # nothing but a title, bylines, dates, sentences and marked headings, lists and quotes, and
         # no line the rules flag: an article file, not a page
         return items
-    if by_run:
+    if how == "longest":
+        # (a sentence before any label, however long)
+        sizes = [(-1, 0.0) if reason or _describes(p.t) else (int(zones.ends_sentence(p.t)), cleaning.word_count(p.t))
+                 for p, reason in items]
+        best = max(sizes, default=(-1, 0.0))
+        if best[0] < 0:
+            return items
+        keep = [n == sizes.index(best) for n in range(len(items))]
+    elif how == "run":
         run = zones.article_run([zones.weight(cleaning.word_count(p.t), zones.ends_sentence(p.t), reason is not None)
                                  for p, reason in items])
         if run is None:
@@ -172,6 +192,11 @@ def _article_zone(items: list[tuple[_Para, str | None]], out: Extracted, dropped
         if keep[n - 1] and not keep[n] and not reason and zones.ends_sentence(p.t) and len(p.t.split()) >= _TAIL_WORDS:
             keep[n] = True
     _lists_in_article(items, keep)
+    # A label that introduces what follows ("Read also:", "Tags:") is the article's only when what follows is.
+    for n in range(len(items)):
+        if keep[n] and items[n][0].t.endswith(":") and cleaning.word_count(items[n][0].t) <= _LABEL_WORDS \
+                and (n + 1 == len(items) or not keep[n + 1]):
+            keep[n] = False
     # A photo's caption (marked as one, or ending in a credit) between article paragraphs is the article's.
     for n in range(first + 1, last):
         if items[n][0].kind == "caption" and not items[n][1]:
@@ -211,6 +236,8 @@ def _article_zone(items: list[tuple[_Para, str | None]], out: Extracted, dropped
 
 # A sentence this long right after the article's text is more of it.
 _TAIL_WORDS = 4
+# A line ending in a colon of at most this many words introduces what follows it.
+_LABEL_WORDS = 8
 # A list the article introduces ("Ticket machines:") runs to its next paragraph: up to this many items.
 _LIST_ITEMS = 15
 
@@ -345,12 +372,14 @@ def _headline_like(p: _Para) -> bool:
 
 def _headline(paras: list[_Para], out: Extracted, meta_at: list[int]) -> None:
     texts = [i for i, p in enumerate(paras) if p.kind != "caption"]
-    if not texts or not _headline_like(paras[texts[0]]):
+    if not texts or not (paras[texts[0]].kind == "title" or _headline_like(paras[texts[0]])):
         return
     first, nxt = texts[0], (texts[1] if len(texts) > 1 else None)
-    # A short label (site name, section, "Trump-Kim Summit") stacked above a longer headline.
+    # A short label (site name, section, "Trump-Kim Summit") stacked above a longer headline; the
+    # title an extractor marks as such is the headline, however short.
     if (
-        nxt is not None
+        paras[first].kind != "title"
+        and nxt is not None
         and len(paras[first].t.split()) <= 4
         and _headline_like(paras[nxt])
         and len(paras[nxt].t.split()) >= len(paras[first].t.split()) + 3

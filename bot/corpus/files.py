@@ -26,8 +26,11 @@ ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 SIDECAR_FIELDS = ("title", "url", "publisher", "byline", "date")
 # Bump when reading a file yields other paragraphs or metadata (the index's fingerprint includes it,
 # so indexes built by the earlier reading are rebuilt).  2: HTML through trafilatura; 3: whole-page
-# text through the page text model (zones.py), HTML tables kept; 4: heading/list/quote kinds, declared charsets.
-EXTRACTION_VERSION = 4
+# text through the page text model (zones.py), HTML tables kept; 4: heading/list/quote kinds, declared charsets;
+# 5: an HTML page's title kept as its headline, captions placed by the page's figures (trafilatura asked
+# for no images), text between an extractor's blocks and inline code kept, no paywall zone in an
+# extractor's output, pages of only a caption or of no prose kept (no page lost), colon labels.
+EXTRACTION_VERSION = 5
 
 
 def check_folder(folder: Path) -> Path:

@@ -2,9 +2,12 @@
 
 trafilatura (made for exactly this, and measured on thousands of real pages) finds the main text
 and reads the page's metadata (title from JSON-LD / Open Graph / <title>, author, date, site name,
-canonical url).  Its XML output keeps the structure: each paragraph, heading, list item
-and quote becomes one blank-line-separated block of the text we index, so the project's own line
-rules (bot/corpus/extract.py, cleaning.py) still run on it and every quote stays an exact substring.
+canonical url).  The page is parsed once: the extraction works on a copy of that tree, the metadata
+and the figure captions are read from it.  The extracted body, tidied as trafilatura's XML output
+is, keeps the structure: each paragraph, heading, list item and quote becomes one
+blank-line-separated block of the text we index (the title first, marked as one), so the project's
+own line rules (bot/corpus/extract.py, cleaning.py) still run on it and every quote stays an exact
+substring.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import html as html_entities
 import json
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 logger = logging.getLogger(__name__)
@@ -74,13 +78,13 @@ def _people(value) -> list[str]:
     return []
 
 
-def _jsonld_authors(html: str) -> list[str]:
+def _jsonld_authors(tree) -> list[str]:
     """The people the page's own JSON-LD names as its article's authors: more precise than a
     byline guessed from the page, which often adds the publisher (an Organization there)."""
     found: list[str] = []
-    for script in _JSON_LD.findall(html[:MAX_HTML_BYTES]):
+    for script in tree.iterfind('.//script[@type="application/ld+json"]'):
         try:
-            data = json.loads(script)
+            data = json.loads(script.text or "")
         except ValueError:
             continue
         stack = [data]
@@ -107,35 +111,228 @@ def _page_tree(html: str):
         return None
 
 
-def _figure_captions(html: str) -> dict[str, str]:
-    """Image address -> the caption of the <figure> it is in (figcaption), from the page itself."""
-    root = _page_tree(html)
-    if root is None:
-        return {}
-    found: dict[str, str] = {}
-    for figure in root.iter("figure"):
-        text = " ".join(_clean(c.text_content()) or "" for c in figure.iter("figcaption")).strip()
-        if not text:
+@dataclass
+class _Metadata:
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None
+    sitename: str | None = None
+    url: str | None = None
+
+
+_SITE_IN_URL = re.compile(r"https?://(?:www\.|w[0-9]+\.)?([^/]+)")
+
+
+def _metadata(tree) -> _Metadata:
+    """The page's title, authors, date, site name and address: trafilatura's own readers, in its
+    order, on the tree its extraction parsed, less what quotebot never shows (categories, tags,
+    licence) and with the author looked for in the page's text only when neither its JSON-LD nor
+    its <meta> names one (that search copies and prunes the whole page: a third of the time)."""
+    from htmldate import find_date
+    from trafilatura import metadata as tm
+
+    found = tm.examine_meta(tree)
+    if found.author and " " not in found.author:
+        found.author = None
+    try:
+        found = tm.extract_meta_json(tree, found)
+    except Exception as e:  # as trafilatura guards its own JSON-LD reader
+        logger.info("JSON-LD metadata unreadable: %s", e)
+    people = _jsonld_authors(tree)
+    title = found.title or tm.extract_title(tree)
+    url = found.url or tm.extract_url(tree)
+    sitename = found.sitename or tm.extract_sitename(tree)
+    if sitename:
+        sitename = sitename.lstrip("@")
+        if sitename and "." not in sitename and not sitename[0].isupper():
+            sitename = sitename.title()
+    elif url and (m := _SITE_IN_URL.match(url)):
+        sitename = m[1]
+    try:
+        date = find_date(tree, extensive_search=False, original_date=True, url=url)
+    except Exception as e:  # a date parser failing on one odd page costs only the date
+        logger.info("date unreadable: %s", e)
+        date = None
+    author = ", ".join(people) if people else _authors(_trimmed(found.author or _author_in_page(tree)), _trimmed(sitename))
+    # (Unicode composed, as in trafilatura's output)
+    return _Metadata(title=_composed(_trimmed(title)), author=_composed(author), date=_clean(date),
+                     sitename=_composed(_clean(_trimmed(sitename))), url=_clean(_trimmed(url)))
+
+
+def _composed(value: str | None) -> str | None:
+    return unicodedata.normalize("NFC", value) if value else value
+
+
+# Where a page names its author in its own markup, and the parts of a page that never do (comments,
+# sidebars, dates, figures): trafilatura's rules (its AUTHOR_XPATHS, tried in order, and
+# AUTHOR_DISCARD_XPATHS), tested in one pass over the page's elements: its XPath expressions of
+# ten or more tests an element cost lxml over 2 ms a page each.
+_AUTHOR_TAGS = (frozenset("a address div link p span strong".split()), frozenset("a div h3 h4 p span".split()))
+_AUTHOR_TEST_IDS = frozenset({"AuthorCard", "AuthorURL"})
+_AUTHOR_CLASS = re.compile(r"author-?name|AuthorName|authorName")
+_BYLINE_CLASSES = frozenset({"byline", "username", "byl", "BBL"})
+_BYLINE_ID = re.compile(r"author|zuozhe|bianji|xiaobian")
+_BYLINE_CLASS = re.compile(r"author|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by|journalist-name")
+_ANY_ID = re.compile(r"[Aa]uthor")
+_ANY_CLASS = re.compile(r"[Aa]uthor|screenname|writer|[Bb]yline")
+_PRUNED_TAGS = frozenset("a div section span".split())
+_PRUNED_CLASSES = frozenset({"comments", "title", "date"})
+_PRUNED_ID = re.compile(r"^comments|comment-?list|ProductReviews")
+_PRUNED_CLASS = re.compile(r"^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram"
+                           r"|article-(?:share|support)|print|category|meta-date|meta-reviewer")
+# Every pattern above for a class or an id holds one of these.
+_CLASS_HINT = re.compile(r"uthor|omment|sidebar|is-hidden|quote|embedly|article-s|print|category|meta-|channel-name"
+                         r"|zuozhe|bianji|xiaobian|submitted-by|posted-by|journalist-name|screenname|writer|yline")
+_ID_HINT = re.compile(r"uthor|omment|ProductReviews|zuozhe|bianji|xiaobian")
+_AUTHOR_CHARS = 120  # a longer text is no byline
+
+
+def _author_in_page(tree) -> str | None:
+    """The author the page's own markup names (a byline element), as trafilatura's extract_author
+    finds it, without copying the whole page to prune it first: an element inside a pruned part
+    is passed over and a pruned part's text left out of its ancestors' (its tail kept)."""
+    from trafilatura.metadata import normalize_authors, trim
+
+    found: tuple[list, list, list] = ([], [], [])
+    gone = set()
+    # (an element with a child <rel> reading "me": trafilatura's rule says rel='me', not @rel)
+    rel_me = {r.getparent() for r in tree.iter("rel") if r.text_content() == "me"}
+    for element in tree.iter():
+        tag = element.tag
+        if not isinstance(tag, str):
             continue
-        for img in figure.iter("img"):
-            for attribute in ("src", "data-src"):
-                if img.get(attribute):
-                    found.setdefault(img.get(attribute), text)
-    return found
+        attributes = element.attrib
+        if not attributes:
+            if tag == "author" or (tag in _AUTHOR_TAGS[0] and element in rel_me):
+                found[0].append(element)
+            elif tag in ("time", "figure"):
+                gone.add(element)
+            continue
+        get = attributes.get
+        cls, ident, itemprop, component = get("class"), get("id"), get("itemprop") or "", get("data-component") or ""
+        # (one search rules out all the patterns below for most elements)
+        some_cls = cls if cls and _CLASS_HINT.search(cls) else None
+        some_id = ident if ident and _ID_HINT.search(ident) else None
+        if tag in ("time", "figure") or tag in _PRUNED_TAGS and (
+                "Figure" in component or (some_id and _PRUNED_ID.search(some_id)) or (some_cls and _PRUNED_CLASS.search(some_cls))
+                or ident == "comments" or cls in _PRUNED_CLASSES):
+            gone.add(element)
+        if tag == "author" or tag in _AUTHOR_TAGS[0] and (
+                cls == "author" or ident == "author" or itemprop == "author name" or get("rel") == "author"
+                or get("data-testid") in _AUTHOR_TEST_IDS or (some_cls and _AUTHOR_CLASS.search(some_cls)) or element in rel_me):
+            found[0].append(element)
+        if tag in _AUTHOR_TAGS[1] and (cls in _BYLINE_CLASSES or "author" in itemprop
+                                       or (some_id and _BYLINE_ID.search(some_id)) or (some_cls and _BYLINE_CLASS.search(some_cls))):
+            found[1].append(element)
+        if "Byline" in component or "author" in itemprop or (some_id and _ANY_ID.search(some_id)) or (some_cls and _ANY_CLASS.search(some_cls)):
+            found[2].append(element)
+    for candidates in found:
+        for element in candidates:
+            if element in gone or any(a in gone for a in element.iterancestors()):
+                continue
+            pieces: list[str] = []
+            _pruned_text(element, gone, pieces)
+            content = trim(" ".join(pieces))
+            if content and 2 < len(content) < _AUTHOR_CHARS:
+                return normalize_authors(None, content)
+    return None
+
+
+def _pruned_text(element, gone: set, pieces: list[str]) -> None:
+    """element.itertext() as it reads once the `gone` elements are deleted keeping their tails
+    (each tail joins the text before it, as trafilatura's delete_element joins it)."""
+    slot = element.text
+    for child in element:
+        if child in gone:
+            if child.tail:
+                slot = (slot or "") + child.tail
+            continue
+        if slot is not None:
+            pieces.append(slot)
+        _pruned_text(child, gone, pieces)
+        slot = child.tail
+    if slot is not None:
+        pieces.append(slot)
+
+
+def _trimmed(value: str | None) -> str | None:
+    """As trafilatura trims a metadata field: entities read, control characters and spaces tidied."""
+    from trafilatura.utils import line_processing
+
+    if not value:
+        return value
+    if len(value) > 10000:
+        value = value[:9999] + "…"
+    return line_processing(html_entities.unescape(value))
 
 
 # trafilatura's XML elements that make a block something other than a plain paragraph.
 _KINDS = {"head": "heading", "item": "list", "list": "list", "quote": "quote"}
 
 
-def _loose_text(element) -> str:
-    """The text of an element that lies outside the blocks inside it."""
-    parts = [element.text or ""]
-    for child in element:
-        if child.tag not in _BLOCKS and not any(d.tag in _BLOCKS for d in child.iterdescendants()):
-            parts.append("".join(child.itertext()))
-        parts.append(child.tail or "")
-    return "".join(parts)
+class _Blocks:
+    """Which elements of trafilatura's output are blocks of their own, and which hold one: code
+    inside a paragraph, list item or heading is part of its sentence, not a block."""
+
+    def __init__(self, main) -> None:
+        self.blocks = set()
+        for element in main.iter(*_BLOCKS):
+            if element.tag != "code" or not any(a.tag in _BLOCKS for a in element.iterancestors(*_BLOCKS)):
+                self.blocks.add(element)
+        self.holders = set()
+        for element in self.blocks:
+            for ancestor in element.iterancestors():
+                if ancestor in self.holders:
+                    break
+                self.holders.add(ancestor)
+
+    def items(self, container, out: list[tuple[str, str]]) -> None:
+        """(text, kind) of every block under `container`, in page order, and of the text that lies
+        between blocks straight in a container (trafilatura leaves a heading's next paragraph
+        there when it reads it as a text run): one block for each such run."""
+        loose = [container.text or ""]
+        for child in container:
+            if child in self.blocks:
+                self._flush(loose, container, out)
+                if child in self.holders:  # a list's items, a quote's paragraphs are blocks of their own;
+                    # what the element holds outside them (a table cell's text after its paragraph) is one more
+                    out.append((self.loose_text(child), _kind(child)))
+                    self._inner(child, out)
+                else:
+                    out.append(("".join(child.itertext()), _kind(child)))
+            elif child in self.holders:
+                self._flush(loose, container, out)
+                self.items(child, out)
+            else:
+                loose.append("".join(child.itertext()))
+            loose.append(child.tail or "")
+        self._flush(loose, container, out)
+
+    def _inner(self, block, out: list[tuple[str, str]]) -> None:
+        for child in block:
+            if child in self.blocks:
+                if child in self.holders:
+                    out.append((self.loose_text(child), _kind(child)))
+                    self._inner(child, out)
+                else:
+                    out.append(("".join(child.itertext()), _kind(child)))
+            elif child in self.holders:
+                self._inner(child, out)
+
+    @staticmethod
+    def _flush(loose: list[str], container, out: list[tuple[str, str]]) -> None:
+        if "".join(loose).strip():
+            out.append(("".join(loose), _kind(container)))
+        loose.clear()
+
+    def loose_text(self, element) -> str:
+        """The text of an element that lies outside the blocks inside it."""
+        parts = [element.text or ""]
+        for child in element:
+            if child not in self.blocks and child not in self.holders:
+                parts.append("".join(child.itertext()))
+            parts.append(child.tail or "")
+        return "".join(parts)
 
 
 def _kind(element) -> str:
@@ -150,60 +347,118 @@ def _kind(element) -> str:
 def read_html(html: str) -> Page | None:
     """The article text and metadata of a page; None when the page holds no article text."""
     import trafilatura  # ~0.2 s to import: only building an index reads HTML, never a question
-    from lxml import etree
+    from trafilatura.utils import load_html
 
     try:
-        xml = trafilatura.extract(html, output_format="xml", with_metadata=True, include_comments=False,
-                                  include_tables=True, include_images=True, include_formatting=False,
-                                  deduplicate=False,
-                                  # the publication date, found without the slow exhaustive scan of the page
-                                  # (a quarter of the extraction's time; the same days on the evaluation pages)
-                                  date_extraction_params={"extensive_search": False, "original_date": True})
+        # One parse serves the extraction (which works on its own copy), the metadata and the captions.
+        tree = load_html(html)
+        if tree is None:
+            return None
+        document = trafilatura.bare_extraction(tree, output_format="xml", include_comments=False, include_tables=True,
+                                               include_images=False, include_formatting=False, deduplicate=False)
     except Exception as e:  # a library failing on one odd page must not stop a build
         logger.info("trafilatura failed: %s", e)
         return None
-    if not xml:
+    if document is None or document.body is None:
         return None
+    main = _output_tree(document.body)
     try:
-        doc = etree.fromstring(xml.encode("utf-8"))
-    except etree.XMLSyntaxError:
+        meta = _metadata(tree)
+    except Exception as e:  # the text is still worth indexing without its metadata
+        logger.info("page metadata unreadable: %s", e)
+        meta = _Metadata()
+    title = _clean(meta.title)
+    items: list[tuple[str, str]] = [(title, "title")] if title else []
+    found: list[tuple[str, str]] = []
+    _Blocks(main).items(main, found)
+    for text, kind in found:
+        block = _clean(text)
+        if block and not (block == title and len(items) == 1):  # (the headline again, right under the title)
+            items.append((block, kind))
+    if len(items) <= (1 if title else 0):
         return None
     blocks: list[str] = []
     kinds: dict[int, str] = {}
-    title = _clean(doc.get("title"))
-    if title:
-        blocks.append(title)
-    at = len(title) + 2 if title else 0
-    main = doc.find("main")
-    figure_captions: dict[str, str] | None = None
-    for element in (main.iter() if main is not None else ()):
-        kind = "body"
-        if element.tag == "graphic":
-            # trafilatura keeps a figure's image but not its caption: take the caption from the page.
-            if figure_captions is None:
-                figure_captions = _figure_captions(html)
-            block = figure_captions.get(element.get("src") or "")
-            kind = "caption"
-        elif element.tag not in _BLOCKS:
-            continue
-        elif any(d.tag in _BLOCKS for d in element.iterdescendants()):
-            # a list's items, a quote's paragraphs are blocks of their own; what the element holds
-            # outside them (a table cell's text after its paragraph) is one more
-            block = _clean(_loose_text(element))
-            kind = _kind(element)
-        else:
-            block = _clean("".join(element.itertext()))
-            kind = _kind(element)
-        if not block or block == title and len(blocks) == 1:  # the headline again, right under the title
-            continue
+    at = 0
+    captions = _captions_before(tree, [block for block, _ in items], below=1 if title else 0)
+    for n, (block, kind) in enumerate(items):
+        for caption in captions.get(n, ()):
+            kinds[at] = "caption"
+            blocks.append(caption)
+            at += len(caption) + 2
         if kind != "body":
             kinds[at] = kind
         blocks.append(block)
         at += len(block) + 2
-    if len(blocks) <= (1 if title else 0):
-        return None
-    return Page(text="\n\n".join(blocks), title=title, author=", ".join(_jsonld_authors(html)) or _authors(doc.get("author"), doc.get("sitename")), date=_clean(doc.get("date")),
-                sitename=_clean(doc.get("sitename")), url=_clean(doc.get("url")), kinds=kinds)
+    return Page(text="\n\n".join(blocks), title=title, author=meta.author, date=meta.date,
+                sitename=meta.sitename, url=meta.url, kinds=kinds)
+
+
+# Elements whose text is a block a reader sees (a figure's own caption aside).
+_TEXT_TAGS = frozenset("p h1 h2 h3 h4 h5 h6 li blockquote td th dd".split())
+# The first this many characters of a block's text are enough to find it in the extracted article.
+_BLOCK_PREFIX = 60
+
+
+def _captions_before(tree, blocks: list[str], below: int = 0) -> dict[int, list[str]]:
+    """The captions of the page's figures that stand in the article: n -> the captions of the
+    figures whose next text on the page is extracted block n (never above the first `below`
+    blocks: the title).  trafilatura
+    keeps no captions, and asked to keep images it keeps teaser rails with them; a figure in a
+    rail is followed by the rail's own text, not by the article's."""
+    found: dict[int, list[str]] = {}
+    starts = {block[:_BLOCK_PREFIX]: n for n, block in reversed(list(enumerate(blocks)))}
+    for figure in tree.iter("figure"):
+        caption = _clean(" ".join(c.text_content() for c in figure.iter("figcaption")))
+        if not caption or any(caption in block for block in blocks):
+            continue
+        following = _next_text(figure)
+        n = starts.get((following or "")[:_BLOCK_PREFIX])
+        if n is not None:
+            n = max(n, below) if len(blocks) > below else n
+            if caption not in found.get(n, []):
+                found.setdefault(n, []).append(caption)
+    return found
+
+
+def _next_text(figure) -> str | None:
+    """The text of the first block after `figure` on the page (other figures passed over)."""
+    node = figure
+    while True:
+        after = node.getnext()
+        while after is None:
+            node = node.getparent()
+            if node is None:
+                return None
+            after = node.getnext()
+        node = after
+        if not isinstance(node.tag, str) or node.tag == "figure":
+            continue
+        for element in node.iter():
+            if element.tag in _TEXT_TAGS and not any(a.tag == "figure" for a in element.iterancestors("figure")):
+                text = _clean(element.text_content())
+                if text:
+                    return text
+        text = _clean(node.text_content()) if node.tag not in ("script", "style") else None
+        if text and node.tag not in _TEXT_TAGS:  # text straight in a <div>
+            return text
+
+
+def _output_tree(body):
+    """trafilatura's extracted body as its XML output has it (nested blocks merged, text
+    sanitised, Unicode composed, laid out one element a line: a table's cells keep a space between
+    them), without its metadata and comments.  Its empty elements are left: they make no block
+    (the same text on all 990 evaluation pages)."""
+    from lxml import etree
+    from trafilatura.utils import sanitize_tree
+    from trafilatura.xml import CONTROL_PARSER, strip_double_tags
+
+    strip_double_tags(body)
+    body.tag = "main"
+    body.attrib.clear()
+    tidy = etree.fromstring(etree.tostring(sanitize_tree(body), encoding="unicode"), CONTROL_PARSER)
+    laid_out = unicodedata.normalize("NFC", etree.tostring(tidy, pretty_print=True, encoding="unicode"))
+    return etree.fromstring(laid_out)
 
 
 # Elements whose text is never shown on a page.

@@ -67,7 +67,9 @@ def test_pages_that_are_no_articles_are_skipped_with_a_reason(tmp_path):
     cases = {
         "report.html": (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "not an HTML page: the file is a PDF"),
         "photo.htm": (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "not an HTML page: the file is a PNG image"),
-        "empty.html": ("<html><body><nav><a href='/'>Home</a></nav></body></html>", "no article text found in the HTML"),
+        # (trafilatura's last resort keeps the menu's text; the line rules leave nothing of it)
+        "empty.html": ("<html><body><nav><a href='/'>Home</a></nav></body></html>", "no article body found"),
+        "blank.html": ("<html><head><title></title></head><body><div></div></body></html>", "no article text found in the HTML"),
     }
     for name, (data, reason) in cases.items():
         assert read(tmp_path, name, data) == Skipped(name, reason)
@@ -159,9 +161,64 @@ def test_the_byline_names_the_people_the_page_names_not_its_publisher(tmp_path):
 
 def test_text_beside_blocks_and_credits_in_captions(tmp_path):
     extra = ("<table><tr><td><p>Cable count</p>412 in all, each tested twice before it was fitted.</td></tr></table>"
-             '<figure><img src="deck.jpg"><figcaption>Painters on the deck in January. Bild: Jo Park</figcaption></figure>')
+             '<figure><img src="deck.jpg"><figcaption>Painters on the deck in January. Bild: Jo Park</figcaption></figure>'
+             "<p>The council will inspect the span again next spring, a spokeswoman for the works department said.</p>")
     article = read(tmp_path, "table.html", PAGE.replace(BODY, BODY + extra))
     assert isinstance(article, Article)
     kept = [article.paragraph_text(p) for p in article.paragraphs]
     assert "412 in all, each tested twice before it was fitted." in kept
     assert "Painters on the deck in January" in kept and not any("Jo Park" in t for t in kept)
+
+
+def test_a_short_title_over_one_long_paragraph_and_a_page_of_one_caption_are_kept(tmp_path):
+    """The page's title is the headline however short (the one paragraph under it is not taken for
+    a headline with a label above it); a page whose only text is a photo's caption is no lost page."""
+    blog = ("<html><head><title>Talks #1</title></head><body><article><h1>Talks #1</h1>"
+            "<p>M: Who slips on the ice next? Me: I bet that you will be the next to go, aah, paff, ouch! M: Won!</p>"
+            "</article></body></html>")
+    a = read(tmp_path, "blog.html", blog)
+    assert isinstance(a, Article)
+    assert [(p.kind, a.paragraph_text(p)) for p in a.paragraphs] == [
+        ("title", "Talks #1"), ("body", "M: Who slips on the ice next? Me: I bet that you will be the next to go, aah, paff, ouch! M: Won!")]
+    from bot.corpus.extract import extract
+
+    text = "Bridge at dawn\n\nThe bridge at dawn on Tuesday, before the first cars crossed it."
+    kept = extract(text, kinds={0: "title", 16: "caption"}).paragraphs
+    assert [(text[start:end], kind) for start, end, kind in kept] == [
+        ("Bridge at dawn", "title"), ("The bridge at dawn on Tuesday, before the first cars crossed it.", "body")]
+
+
+def test_the_metadata_is_read_once_from_the_parsed_page(tmp_path):
+    """No JSON-LD person and no <meta> author: the byline comes from the page's own byline element."""
+    page = (PAGE.replace('"author": [{"@type": "Person", "name": "Ann Lee"}], ', "")
+            .replace("<h1>", '<p class="byline">Maria Gonzalez</p><h1>'))
+    assert page != PAGE
+    s = read(tmp_path, "byline.html", page).source
+    assert (s.title, s.byline, s.date, s.publisher) == (
+        "Harbour bridge reopens after repairs", "Maria Gonzalez", "2024-03-05", "Portville Post")
+
+
+def test_a_figure_in_a_teaser_rail_brings_no_caption(tmp_path):
+    """A caption is the article's when the article's own text follows its figure on the page; a
+    rail of teasers after the article, each a picture and a headline, adds none of its captions."""
+    rail = ('<aside><figure><img src="t1.jpg"><figcaption>Fans at the final whistle on Sunday.</figcaption></figure>'
+            "<h3>Portville win the cup in extra time</h3>"
+            '<figure><img src="t2.jpg"><figcaption>The new ferry on its first crossing.</figcaption></figure>'
+            "<h3>Ferry timetable changes from May</h3></aside>")
+    article = read(tmp_path, "rail.html", PAGE.replace("</article>", "</article>" + rail))
+    assert isinstance(article, Article)
+    kept = [article.paragraph_text(p) for p in article.paragraphs]
+    assert "The bridge at dawn on Tuesday." in kept
+    assert not any("whistle" in t or "ferry on its first" in t for t in kept)
+
+
+def test_text_between_headings_and_code_inside_a_sentence_are_kept(tmp_path):
+    """trafilatura leaves a run of text it found outside any paragraph straight under its output
+    (after a heading); inline code is part of its sentence, not a block of its own."""
+    extra = ("<h2>Building it</h2><div>Install the dependencies separately and earlier in your <code>Dockerfile</code>"
+             " to ensure faster builds, the engineers said after the first week of work on the bridge.</div>")
+    article = read(tmp_path, "code.html", PAGE.replace(BODY, BODY + extra))
+    assert isinstance(article, Article)
+    kept = [article.paragraph_text(p) for p in article.paragraphs]
+    assert any("earlier in your Dockerfile to ensure faster builds" in t for t in kept)
+

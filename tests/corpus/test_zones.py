@@ -45,3 +45,17 @@ def test_a_label_above_the_article_never_cuts_it(tmp_path: Path):
     kept = [article.paragraph_text(p) for p in article.paragraphs if p.kind == "body"]
     assert len(kept) == 6
     assert article.source.title == "Harbour ferries keep early sailings"
+
+
+def test_a_page_of_furniture_keeps_its_one_sentence(tmp_path: Path):
+    """A scrape that never saw the article (a page drawn by scripts): its longest sentence is kept
+    rather than the page lost."""
+    page = tmp_path / "shell.txt"
+    page.write_text("Rooms\n\nExperts\n\nMagazine\n\nLog in\n\nYour browser is out of date.\n\n"
+                    "Photos of the rooms that readers have built themselves appear here every week!\n\n"
+                    "Help and support Imprint Privacy Jobs\n", encoding="utf-8")
+    article = read_article(page, tmp_path, [])
+    assert isinstance(article, Article)
+    kept = [article.paragraph_text(p) for p in article.paragraphs]
+    assert "Photos of the rooms that readers have built themselves appear here every week!" in kept
+    assert "Your browser is out of date." not in kept and "Rooms" not in kept
