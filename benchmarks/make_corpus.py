@@ -4,7 +4,12 @@
 
 Writes <out>/aNNNNN.txt article files (headline, "By First Last" byline, a dateline
 "CITY, Month D (Wire) -- " on the first paragraph, paragraphs of 2-6 sentences separated by blank
-lines) and <out>/queries.jsonl (not an article suffix, so quotebot never indexes it).
+lines), <out>/queries.jsonl (not an article suffix, so quotebot never indexes it) and
+<out>/common_queries.jsonl (four distinct words of 4+ letters from random sentences, seeded: the speed
+issue's query set; `bench_index.py --queries` takes either).  On this generator's 1M corpus their
+terms are in a median of ~1,900 sentences a query (p90 ~10,000): far fewer than on the corpus the
+speed issue measured with (~620,000), whose generator made its frequent words of 4+ letters; a
+corpus for that issue's figures needs a vocabulary whose top ranks are such words.
 
 Vocabulary: a few hundred real English function and common words plus pseudo-words made from
 syllables, capitalised names, hyphenated names and numbers, drawn with a Zipf law (exponent
@@ -175,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--articles", type=int, default=0, help="default: sentences/250, between 2 and 5000")
     ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--misspelled", type=float, default=0.10, help="share of queries with one typo")
+    ap.add_argument("--common-queries", type=int, default=200,
+                    help="queries of four words of 4+ letters from random sentences (common_queries.jsonl)")
     args = ap.parse_args(argv)
     if args.sentences < 10:
         ap.error("--sentences must be at least 10")
@@ -278,11 +285,29 @@ def main(argv: list[str] | None = None) -> int:
         for rec in queries:
             f.write(json.dumps(rec) + "\n")
 
+    # Common-word queries (the speed issue's set): four distinct words of four or more letters from a
+    # random sentence, as questions made of everyday words are ("said", "would", "people" are no
+    # stopwords: their postings are long).
+    crng = np.random.default_rng(args.seed + 2)
+    common = []
+    while len(common) < args.common_queries:
+        s = int(crng.integers(0, n))
+        long_words = list(dict.fromkeys(w for w in words[offsets[s]:offsets[s + 1]] if len(w) >= 4))
+        if len(long_words) < 4:
+            continue
+        chosen = [long_words[j] for j in crng.choice(len(long_words), size=4, replace=False)]
+        common.append({"id": len(common), "question": " ".join(chosen), "sentence": s,
+                       "article": f"a{sentence_file[s]:05d}.txt", "misspelled": None})
+    with open(out / "common_queries.jsonl", "w", encoding="utf-8") as f:
+        for rec in common:
+            f.write(json.dumps(rec) + "\n")
+
     used = np.unique(ids).size
     size = sum(p.stat().st_size for p in out.glob("*.txt"))
     print(f"wrote {n_articles} articles, {n} body sentences, {int(offsets[-1])} words "
           f"({used} distinct words used of {vocab_size}), {size / 1e6:.1f} MB, "
-          f"{len(queries)} queries ({sum(1 for r in queries if r['misspelled'])} misspelled) "
+          f"{len(queries)} queries ({sum(1 for r in queries if r['misspelled'])} misspelled), "
+          f"{len(common)} common-word queries "
           f"to {out} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return 0
 
