@@ -271,7 +271,8 @@ _REQUEST_FRAME = re.compile(
 
 def request_topic(question: str) -> str:
     """The question without a request frame in front ("Tell me about X" -> "X"); as it is otherwise."""
-    m = _REQUEST_FRAME.match(question)
+    folded = fold(question)  # "ＴＥＬＬ me" is "tell me"; matched folded while folding keeps the offsets
+    m = _REQUEST_FRAME.match(folded if len(folded) == len(question) else question)
     if not m or not question[m.end():].strip(" ?.!\t\n"):
         return question
     return " " * m.end() + question[m.end():]  # (blanked, not cut: offsets into the question stay)

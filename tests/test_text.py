@@ -128,6 +128,7 @@ def test_a_request_frame_is_no_part_of_the_topic():
     assert words("what did the report say about musicians?") == ["musicians"]
     assert "tell" in words("What did Kim tell the officials?")  # a verb of the question stays
     assert words("Tell me") == ["tell"]  # a frame with nothing after it is all there is
+    assert words("ＴＥＬＬ ｍｅ about Ｋｉｍ") == ["kim"]  # full-width letters fold to the same frame
 
 
 def test_topic_requests_are_told_from_questions_for_facts():
