@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from bot.answer import expansion
-from bot.answer.answerer import CORRECTED_WEIGHT, Answerer
+from bot.answer.analysis import CORRECTED_WEIGHT
+from bot.answer.answerer import Answerer
 from bot.config import Settings
 from bot.index.build import build, open_index
 
