@@ -33,7 +33,7 @@ CALIBRATION_PATH = Path(__file__).parent / "models" / "confidence.json"
 # The question words left when the question wants none of the answer types.
 _WH = re.compile(r"\b(what|which|why|how)\b", re.I)
 # Paragraph kinds that answer; the others (caption, heading, list, title) mostly name things.
-_ANSWERING_KINDS = frozenset({"body", "quote", "deck"})
+_ANSWERING_KINDS = np.array([PARAGRAPH_KINDS.index(k) for k in ("body", "quote", "deck")])
 # Ranking features in BM25 points: they grow with the corpus's idf, so the decision does not read them.
 _SIZE_BOUND = frozenset({"bm25", "paragraph_bm25"})
 
@@ -90,8 +90,7 @@ def about_topic(terms: list[QueryTerm], c: Candidates) -> np.ndarray:
     exact = np.array([t.typed is None and not t.carried for t in terms if t.related is None], dtype=bool)
     if not exact.any():
         return np.zeros(len(c.sentences), dtype=bool)
-    body = np.isin(c.kinds, [PARAGRAPH_KINDS.index(k) for k in _ANSWERING_KINDS])
-    return c.in_paragraph[exact].all(axis=0) & body
+    return c.in_paragraph[exact].all(axis=0) & np.isin(c.kinds, _ANSWERING_KINDS)
 
 
 def answer_signals(terms: list[QueryTerm], question: str, c: Candidates, order: np.ndarray,
@@ -112,7 +111,7 @@ def answer_signals(terms: list[QueryTerm], question: str, c: Candidates, order: 
         return None
     # One word of a longer question met in a caption, a heading, a list or a title line: a page's
     # furniture and picture credits name everything once, an answer says more.
-    body = PARAGRAPH_KINDS[int(c.kinds[best])] in _ANSWERING_KINDS
+    body = bool(np.isin(c.kinds[best], _ANSWERING_KINDS))
     if not body and matched == 1 and own.sum() > 1:
         return None
     weight = np.array([t.weight for t in terms])
@@ -131,7 +130,7 @@ def answer_signals(terms: list[QueryTerm], question: str, c: Candidates, order: 
         "two_rarest": float(all(in_sentence[[rarest, second], 0] & exact[[rarest, second]])),
         "paragraph": share(in_paragraph[:, 0] & exact),  # idf share (as typed) in the sentence's paragraph
         "unknown": share(~c.known),  # idf share of words the corpus does not have at all
-        # lead of the best score over the second: relative, and in score points per idf of the question
+        # lead of the best score over the second, relative to the best (points would grow with the corpus)
         "margin": float((scores[0] - scores[1]) / max(scores[0], 1e-9)) if scores.size > 1 else 1.0,
         # idf of the rarest term missing from the paragraph / the rarest term's idf
         "rarest_missing": float(missing.max() / q_idf[rarest]) if missing.size and q_idf[rarest] > 0 else 0.0,
