@@ -36,7 +36,7 @@ from bot.answer import decision  # noqa: E402
 from bot.answer.answerer import Answerer  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.eval import squad  # noqa: E402
-from bot.eval.metrics import Case  # noqa: E402
+from bot.eval.metrics import Case, expected_calibration_error  # noqa: E402
 from bot.index.build import build, open_index  # noqa: E402
 from bot.trees import TreeEnsemble  # noqa: E402
 from fit_ranker import trees_json  # noqa: E402
@@ -104,12 +104,6 @@ def train_trees(X: np.ndarray, y: np.ndarray, rounds: int):
     params = dict(objective="binary", learning_rate=0.05, num_leaves=15, min_data_in_leaf=40,
                   feature_fraction=0.8, bagging_fraction=0.8, bagging_freq=1, seed=1, verbose=-1)
     return lightgbm.train(params, lightgbm.Dataset(X, y.astype(int)), rounds)
-
-
-def expected_calibration_error(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
-    which = np.minimum((p * bins).astype(int), bins - 1)
-    return float(sum(abs(p[which == b].mean() - y[which == b].mean()) * (which == b).sum()
-                     for b in range(bins) if (which == b).any()) / len(p))
 
 
 def main() -> None:
