@@ -215,16 +215,10 @@ def test_a_word_written_as_one_finds_it_written_with_a_hyphen(answerer):
 
 
 def test_a_word_written_as_one_hyphenated_or_as_two_finds_the_others(tmp_path):
-    from bot.config import Settings
-    from bot.index.build import build, open_index
+    from tests.support.answers import answerer_over
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text("Talks stall\n\nThe hardliners in the party opposed the talks with the union. "
-                                  "The union wants higher wages for its members.\n", encoding="utf-8")
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
-    build(settings)
-    answerer = Answerer(open_index(settings), settings.answering)
+    answerer = answerer_over(tmp_path, {"a.txt": "Talks stall\n\nThe hardliners in the party opposed the talks with "
+                                                 "the union. The union wants higher wages for its members.\n"})
     for question in ("What did the hardliners oppose?", "What did the hard-liners oppose?", "What did the hard liners oppose?"):
         answer = answerer.answer(question)
         assert answer.found and answer.passages[0].sentence.startswith("The hardliners"), question

@@ -9,8 +9,7 @@ import pytest
 from bot.answer import expansion
 from bot.answer.analysis import CORRECTED_WEIGHT
 from bot.answer.answerer import Answerer
-from bot.config import Settings
-from bot.index.build import build, open_index
+from tests.support.answers import answerer_over
 
 
 def test_the_table_reads_back_what_was_written_strongest_first(tmp_path):
@@ -34,18 +33,12 @@ def test_the_shipped_table_is_small_and_pairs_paraphrases():
 
 @pytest.fixture
 def painters(tmp_path) -> Answerer:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "painter.txt").write_text(
-        "The painter of the harbour\n\nThe painter lived in Portville for forty years and painted the harbour. "
-        "The painter's death in 1901 closed the studio by the harbour. Her pupils kept painting the boats.\n",
-        encoding="utf-8")
-    (corpus / "storm.txt").write_text(
-        "Storm closes schools\n\nA winter storm closed every school in the county on Wednesday. "
-        "Forecasters said the death toll of the last storm was two.\n", encoding="utf-8")
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
-    build(settings)
-    return Answerer(open_index(settings), settings.answering)
+    return answerer_over(tmp_path, {
+        "painter.txt": "The painter of the harbour\n\nThe painter lived in Portville for forty years and painted the "
+                       "harbour. The painter's death in 1901 closed the studio by the harbour. Her pupils kept "
+                       "painting the boats.\n",
+        "storm.txt": "Storm closes schools\n\nA winter storm closed every school in the county on Wednesday. "
+                     "Forecasters said the death toll of the last storm was two.\n"})
 
 
 def test_a_related_term_is_searched_below_a_typed_or_corrected_word(painters):

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answer.answerer import Answerer
-from bot.config import Settings
-from bot.index.build import build, open_index
+from tests.support.answers import answerer_over
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Harbour bridge reopens</title></head><body>
 <article><h1>Harbour bridge reopens after repairs</h1>
@@ -21,12 +20,7 @@ first estimate, and were paid for by the port authority.</p>
 
 @pytest.fixture
 def bridge(tmp_path) -> Answerer:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "bridge.html").write_text(PAGE, encoding="utf-8")
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
-    build(settings)
-    return Answerer(open_index(settings), settings.answering)
+    return answerer_over(tmp_path, {"bridge.html": PAGE})
 
 
 def test_one_word_of_a_question_met_only_in_a_caption_is_no_answer(bridge):
