@@ -83,11 +83,21 @@ def _logistic(x: float) -> float:
     return float(1.0 / (1.0 + np.exp(-x)))
 
 
+def _asked(terms: list[QueryTerm]) -> list[QueryTerm]:
+    """The question's own words, carried ones included: c's rows (related terms only lend them credit)."""
+    return [t for t in terms if t.related is None]
+
+
+def _as_typed(asked: list[QueryTerm]) -> np.ndarray:
+    """Per asked word: typed as the index holds it (not corrected) and not carried over."""
+    return np.array([t.typed is None and not t.carried for t in asked], dtype=bool)
+
+
 def about_topic(terms: list[QueryTerm], c: Candidates) -> np.ndarray:
     """Per candidate: whether its paragraph is of an answering kind and holds every word the question
     typed.  A topic request ("Tell me about X") is answered while X is in the articles' text, whatever
     the model thinks of its wording, with those passages first."""
-    exact = np.array([t.typed is None and not t.carried for t in terms if t.related is None], dtype=bool)
+    exact = _as_typed(_asked(terms))
     if not exact.any():
         return np.zeros(len(c.sentences), dtype=bool)
     return c.in_paragraph[exact].all(axis=0) & np.isin(c.kinds, _ANSWERING_KINDS)
@@ -97,11 +107,11 @@ def answer_signals(terms: list[QueryTerm], question: str, c: Candidates, order: 
                    scores: np.ndarray) -> dict[str, float] | None:
     """The decision's inputs for the best candidate (`order` ranks c's candidates, `scores` are their
     linear scores in that order); None when a fixed rule says it cannot be an answer."""
-    terms = [t for t in terms if t.related is None]  # c's rows: related terms only lend their words' rows credit
+    terms = _asked(terms)
     own = np.array([not t.carried for t in terms])
     if not own.any():
         return None
-    exact = np.array([t.typed is None for t in terms]) & own
+    exact = _as_typed(terms)
     in_sentence, in_paragraph, in_article = c.in_sentence[:, order], c.in_paragraph[:, order], c.in_article[:, order]
     articles = c.articles[order]
     best = int(order[0])
