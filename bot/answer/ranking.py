@@ -69,6 +69,13 @@ FEATURE_WEIGHTS = {
     # "why" -> a reason ("because", "due to", "for doing").
     "cue_number": 127.0, "cue_date": 106.0, "cue_person": 42.6, "cue_place": 52.0,
     "cue_percent": 153.0, "cue_money": 200.0, "cue_year": 173.0, "cue_reason": 89.0,
+    # Within the sentence's own article, each question word weighs by how few of the article's sentences
+    # hold it: a news question names its story ("Alexandria Douziech", "Camp Margaritaville"), words its
+    # every sentence may repeat, so which sentence answers is told by the words the article says once.
+    # Share of that article-local idf mass in the sentence, and its rarest matched word's over the rarest's.
+    # Fitted on dev with the weights above held (a scale and these two): held out 4-fold by article R@1
+    # 0.732 -> 0.738 before the trees, news-qa (never seen by the fit) 0.439 -> 0.450.
+    "local_coverage": 23.6, "local_rarest": 97.2,
 }
 # The features read from the candidates' words, in the order they join the others (the linear score
 # adds them up in this order).
@@ -205,10 +212,33 @@ class Ranker:
             "position": np.log1p(sentences - first),
             "paragraph_length": np.log1p(last + 1 - first),
         }
+        features.update(self._local_features(terms, asked, credit, articles, in_sentence_soft, in_article_soft))
         answer_type = cues.answer_type(question)
         features.update(self._text_features(sentences, paragraphs, terms, question, answer_type))
         return Candidates(sentences, articles, idf, known, in_sentence, in_paragraph, in_article[asked],
                           in_title[asked], features, answer_type, index.para_kind[paragraphs], self.unknown_idf)
+
+    def _local_features(self, terms: list[QueryTerm], asked: list[int], credit: np.ndarray, articles: np.ndarray,
+                        in_sentence: np.ndarray, in_article: np.ndarray) -> dict[str, np.ndarray]:
+        """local_coverage and local_rarest (FEATURE_WEIGHTS): question words weighed by idf over the
+        candidate's article's sentences; a related term's sentences count for the word it stands for."""
+        index = self.index
+        lo = index.para_first[self.article_first_para[articles]]
+        hi = index.para_first[self.article_first_para[articles + 1]]
+        held = np.zeros((len(terms), len(articles)))
+        for i, t in enumerate(terms):
+            ids, _ = index.sentences.postings(t.term)
+            held[i] = np.searchsorted(ids, hi) - np.searchsorted(ids, lo)
+        # a word's sentences in the article: its own, or (at most) its best related term's
+        df = (credit[:, :, None] > 0) * held[None, :, :]
+        df = df.max(axis=1)
+        local_idf = np.log((hi - lo + 1.0) / (df + 1.0)) * in_article
+        total = local_idf.sum(axis=0)
+        matched = local_idf * in_sentence
+        best = local_idf.max(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return {"local_coverage": np.where(total > 0, matched.sum(axis=0) / total, 0.0),
+                    "local_rarest": np.where(best > 0, matched.max(axis=0) / best, 0.0)}
 
     def _in_articles(self, term: str, articles: np.ndarray) -> np.ndarray:
         """For each article, whether any of its paragraphs holds the term (postings are sorted)."""
