@@ -42,24 +42,36 @@ from bot.trees import TreeEnsemble  # noqa: E402
 from fit_ranker import trees_json  # noqa: E402
 
 
-def split_rows(articles: list[squad.SquadArticle], size: int, per_side: int, seed: int, folder: Path) -> dict:
+def split_rows(articles: list[squad.SquadArticle], size: int, per_side: int, seed: int, folder: Path,
+               on_topic: float = 0.0) -> dict:
     """One corpus of `size` articles; up to `per_side` questions about them and as many about absent
     articles, each with its decision signals, whether it should be answered and whether the first
-    passage covers its answer."""
+    passage covers its answer.  With `on_topic`, that share of each kept article's paragraphs is left
+    out of its file and up to per_side x on_topic questions about them are asked too: their article is
+    there, the fact is not, so they should be refused (what a reader asks about a story that it does
+    not say; SQuAD v1.1 has no such questions of its own)."""
     rng = random.Random(seed)
     chosen = rng.sample(range(len(articles)), min(len(articles), size + min(size, len(articles) - size)))
     kept, absent = set(chosen[:size]), chosen[size:]
-    written = squad.write_corpus(articles, folder / "corpus", kept)
+    withheld = {a: set(rng.sample(range(len(articles[a].paragraphs)), int(on_topic * len(articles[a].paragraphs))))
+                for a in sorted(kept)}
+    # A withheld paragraph is written as empty text: the others keep their offsets.
+    shown = [replace(article, paragraphs=tuple("" if p in withheld.get(a, ()) else text
+                                               for p, text in enumerate(article.paragraphs)))
+             for a, article in enumerate(articles)]
+    written = squad.write_corpus(shown, folder / "corpus", kept)
     settings = replace(Settings.from_env(), corpus_dir=folder / "corpus", index_dir=folder / "index")
     build(settings)
     answerer = Answerer(open_index(settings), settings.answering)
-    asked_in = [(a, p, q) for a in sorted(kept) for p, q in articles[a].questions]
+    asked_in = [(a, p, q) for a in sorted(kept) for p, q in articles[a].questions if p not in withheld[a]]
+    asked_on = [(a, p, q) for a in sorted(kept) for p, q in articles[a].questions if p in withheld[a]]
     asked_out = [(a, p, q) for a in absent for p, q in articles[a].questions]
-    asked = rng.sample(asked_in, min(per_side, len(asked_in))) + rng.sample(asked_out, min(per_side, len(asked_out)))
-    rows, answerable, right, about = [], [], [], []
+    asked = (rng.sample(asked_in, min(per_side, len(asked_in))) + rng.sample(asked_out, min(per_side, len(asked_out)))
+             + rng.sample(asked_on, min(int(per_side * on_topic), len(asked_on))))
+    rows, answerable, right, about, topical = [], [], [], [], []
     refused_by_rule = {True: 0, False: 0}
     for a, p, q in asked:
-        inside = a in kept
+        inside = a in kept and p not in withheld[a]
         case = Case(q.question, None)
         if inside:
             base = written[a].paragraph_offsets[p]
@@ -71,14 +83,16 @@ def split_rows(articles: list[squad.SquadArticle], size: int, per_side: int, see
             order, linear = answerer.ranker.order(c)
             signals = decision.answer_signals(terms, case.question, c, order, linear[order])
         if signals is None:
-            refused_by_rule[inside] += 1
+            if a not in kept or inside:
+                refused_by_rule[inside] += 1
             continue
         rows.append(signals)
         answerable.append(inside)
         right.append(inside and int(c.sentences[order[0]]) in set(case.covering(answerer.index)))
         about.append(a)
-    return {"rows": rows, "answerable": answerable, "right": right, "about": about, "size": size,
-            "refused_by_rule": refused_by_rule}
+        topical.append(a in kept and not inside)
+    return {"rows": rows, "answerable": answerable, "right": right, "about": about, "on_topic": topical,
+            "size": size, "refused_by_rule": refused_by_rule}
 
 
 def log_loss(a: float, b: float, x: np.ndarray, y: np.ndarray) -> float:
@@ -109,10 +123,16 @@ def train_trees(X: np.ndarray, y: np.ndarray, rounds: int):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("squad_file", type=Path)
-    parser.add_argument("--sizes", default="10,10,10,25,25,50,100,160,200",
+    parser.add_argument("--sizes", default="2,2,5,5,10,10,10,25,25,50,100,160,200",
                         help="articles in each fitting corpus (one corpus per entry, each its own seed)")
     parser.add_argument("--per-side", type=int, default=1200, help="questions asked per corpus about kept / absent articles")
     parser.add_argument("--refuse", type=float, default=0.88, help="off-corpus share to refuse (out of fold)")
+    parser.add_argument("--calibrate-with-on-topic", dest="calibrate_without_on_topic", action="store_false",
+                        help="fit the confidence's map on the on-topic questions too")
+    parser.add_argument("--threshold-sizes", type=int, default=10,
+                        help="set the threshold on corpora of at least this many articles")
+    parser.add_argument("--on-topic", type=float, default=0.2,
+                        help="share of each kept article's paragraphs left out and asked about (to be refused)")
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("--out", type=Path, default=decision.MODEL_PATH)
     parser.add_argument("--calibration-out", type=Path, default=decision.CALIBRATION_PATH)
@@ -129,7 +149,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="quotebot-fit-") as tmp:
             for seed, size in enumerate(int(x) for x in args.sizes.split(",")):
                 started = time.perf_counter()
-                splits.append(split_rows(articles, size, args.per_side, seed, Path(tmp) / f"split{seed}"))
+                splits.append(split_rows(articles, size, args.per_side, seed, Path(tmp) / f"split{seed}", args.on_topic))
                 print(f"corpus of {size} articles: {len(splits[-1]['rows'])} questions "
                       f"({time.perf_counter() - started:.0f} s)", flush=True)
         if args.rows is not None:
@@ -139,23 +159,33 @@ def main() -> None:
     y = np.array([v for s in splits for v in s["answerable"]], dtype=bool)
     right = np.array([v for s in splits for v in s["right"]], dtype=float)
     about = np.array([v for s in splits for v in s["about"]])
+    topical = np.array([v for s in splits for v in s.get("on_topic", [False] * len(s["rows"]))], dtype=bool)
     split_of = np.array([k for k, s in enumerate(splits) for _ in s["rows"]])
     # 4 folds by the article a question is about: no question helps score one about its own article.
     fold = np.random.RandomState(0).permutation(len(articles))[about] % 4
     held_out = np.zeros(len(y))
     for f in range(4):
         held_out[fold == f] = train_trees(X[fold != f], y[fold != f], args.rounds).predict(X[fold == f], raw_score=True)
-    negatives = np.sort(held_out[~y])
+    # The threshold is set on absent articles' questions in corpora of --threshold-sizes articles or more:
+    # tiny corpora refuse easily, and pooling them in would loosen it for the big folders.
+    sizes = np.array([s["size"] for s in splits])[split_of]
+    negatives = np.sort(held_out[~y & ~topical & (sizes >= args.threshold_sizes)])
     threshold = float(negatives[min(int(args.refuse * len(negatives)), len(negatives) - 1)])
     print(f"\nout of fold, threshold {threshold:.4f} (questions a fixed rule refuses count as refused):")
     for k, s in enumerate(splits):
         m = split_of == k
         n_in = m & y
-        n_out = m & ~y
+        n_out = m & ~y & ~topical
+        n_on = m & topical
         answered = (held_out[n_in] >= threshold).sum() / (n_in.sum() + s["refused_by_rule"][True])
         refused = ((held_out[n_out] < threshold).sum() + s["refused_by_rule"][False]) / (n_out.sum() + s["refused_by_rule"][False])
-        print(f"  {s['size']:4d} articles: answers {answered:.1%} of in-corpus questions, refuses {refused:.1%} of off-corpus ones")
-    scale, shift = fit_map(held_out, right)
+        on = f", {(held_out[n_on] < threshold).mean():.1%} of on-topic ones" if n_on.any() else ""
+        print(f"  {s['size']:4d} articles: answers {answered:.1%} of in-corpus questions, refuses {refused:.1%} of "
+              f"off-corpus ones{on}")
+    # The map is fitted without the on-topic questions: how many of those a user asks is not known, and
+    # SQuAD held out (where the target is) has none; they still shape the model's order above.
+    mapped = ~topical if args.calibrate_without_on_topic else np.ones(len(y), dtype=bool)
+    scale, shift = fit_map(held_out[mapped], right[mapped])
     p = 1 / (1 + np.exp(-(scale * held_out + shift)))
     print(f"confidence = logistic({scale:.4f} x log-odds + {shift:.4f}); out of fold: expected calibration error "
           f"{expected_calibration_error(p, right):.3f} (uncalibrated {expected_calibration_error(1 / (1 + np.exp(-held_out)), right):.3f})")

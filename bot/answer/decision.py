@@ -158,6 +158,12 @@ def answer_signals(terms: list[QueryTerm], question: str, c: Candidates, order: 
     for key, where in (("names_paragraph", in_paragraph), ("names_article", in_article)):
         signals[key] = float((q_idf * (where[:, 0] & name)).sum() / names_total) if names_total else 1.0
     signals["has_names"] = float(names_total > 0)
+    # The question's other words (not names) as typed: a question about a story it does not say names
+    # the story ("How old is Usman Hasib?") but its other words ("old") are not where the names are.
+    plain = exact & own & ~name
+    plain_total = float((q_idf * plain).sum())
+    for key, where in (("plain_sentence", in_sentence), ("plain_paragraph", in_paragraph)):
+        signals[key] = float((q_idf * (where[:, 0] & plain)).sum() / plain_total) if plain_total else 1.0
     signals["title"] = share(c.in_title[:, best] & exact)  # idf share (as typed) in the article's title
     signals["bm25"] = float(c.features["bm25"][best]) / total
     # How rare the question's rarest word, and the rarest word the best sentence matches, are on a 0-1

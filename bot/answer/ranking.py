@@ -170,8 +170,11 @@ class Ranker:
         # The sentences just before and after each candidate are looked up with it (one pass per term).
         first, last = index.para_first[paragraphs], index.para_first[paragraphs + 1] - 1
         around = np.concatenate([sentences, np.maximum(sentences - 1, first), np.minimum(sentences + 1, last)])
-        found = np.array([index.sentences.doc_scores([(t.term, 1.0)], around) > 0 for t in terms])
+        # (presence from the postings, not from a score: rank_bm25's idf is 0 for a word in exactly half
+        # of the documents, which in a folder of two articles is common)
+        found = np.array([_holds(index.sentences, t.term, around) for t in terms])
         para_bm25 = np.array([index.paragraphs.doc_scores([(t.term, t.weight)], paragraphs) for t in terms])
+        para_found = np.array([_holds(index.paragraphs, t.term, paragraphs) for t in terms])
         in_article = np.array([self._in_articles(t.term, articles) for t in terms])
         titled, at = np.unique(articles, return_inverse=True)  # candidates share few articles
         titles = [self.title_terms(int(a)) for a in titled]
@@ -182,10 +185,10 @@ class Ranker:
         asked = [i for i, t in enumerate(terms) if t.related is None]
         credit = _related_credit(terms, asked)
         soft = lambda hits: (credit[:, :, None] * hits[None, :, :]).max(axis=1)  # noqa: E731
-        found_soft, in_paragraph_soft = soft(found), soft(para_bm25 > 0)
+        found_soft, in_paragraph_soft = soft(found), soft(para_found)
         in_article_soft, in_title_soft = soft(in_article), soft(in_title)
         n = len(sentences)
-        in_sentence, in_paragraph = found[asked, :n], para_bm25[asked] > 0
+        in_sentence, in_paragraph = found[asked, :n], para_found[asked]
         in_sentence_soft = found_soft[:, :n]
         # (a paragraph's first / last sentence has no neighbour on that side: it is its own, adds nothing)
         in_neighbour = np.clip(np.maximum(found_soft[:, n:2 * n], found_soft[:, 2 * n:]) - in_sentence_soft, 0, None)
@@ -253,7 +256,9 @@ class Ranker:
                        question: str, answer_type: str | None) -> dict[str, np.ndarray]:
         """Signals read from the candidates' words: words as typed, phrases, length, answer-type cues."""
         wanted = {t.term for t in terms}
-        surfaces = {text.fold(t.surface): self.idf(t.term) for t in terms
+        # A compound counts as written however the question joins it ("hard-liners", "hard liners",
+        # "hardliners" are one word written three ways): hyphens and spaces are left out on both sides.
+        surfaces = {_joined(text.fold(t.surface)): self.idf(t.term) for t in terms
                     if t.typed is None and not t.carried and t.related is None}
         surface_total = sum(surfaces.values()) or 1.0
         narrow = cues.narrow_types(question)
@@ -265,7 +270,7 @@ class Ranker:
             sentence = self.index.sentence_text(int(s))
             found = self._words(int(s))
             words = [w.term for w in found]
-            seen = {w.surface for w in found}
+            seen = {_joined(w.surface) for w in found}
             out["surface"][j] = sum(v for k, v in surfaces.items() if k in seen) / surface_total
             at = [k for k, w in enumerate(words) if w in wanted]  # where the question's terms are
             out["phrases"][j] = sum(1 for a, b in zip(at, at[1:]) if b == a + 1 and words[a] != words[b])
@@ -279,6 +284,19 @@ class Ranker:
             for name in narrow:
                 out["cue_" + name][j] = float(cues.has_narrow_cue(name, sentence, asked))
         return out
+
+
+def _holds(bm25, term: str, docs: np.ndarray) -> np.ndarray:
+    """Per document: whether the term occurs in it (postings are sorted by document)."""
+    ids, _ = bm25.postings(term)
+    if not len(ids):
+        return np.zeros(len(docs), dtype=bool)
+    at = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
+    return ids[at] == docs
+
+
+def _joined(surface: str) -> str:
+    return surface.replace("-", "").replace(" ", "")
 
 
 def _related_credit(terms: list[QueryTerm], asked: list[int]) -> np.ndarray:
