@@ -5,9 +5,10 @@ paragraph, its article and its title hold, typos, unknown words, names, how far 
 its ranking features, the corpus's size), all read from the ranker's `Candidates` in their final
 order; none is in raw BM25 points or raw idf, which grow with the corpus.  A gradient-boosted tree
 model weighs them (bot/answer/models/answer_model.json, fitted by benchmarks/fit_decision.py on SQuAD
-train half A, corpora of 10 to 200 articles with as many absent articles asked about: questions
-about articles in the corpus should be answered, the others refused); its log-odds are mapped onto
-"the first passage answers" by models/confidence.json, fitted out of fold on the same questions.
+train half A, corpora of 2 to 200 articles with as many absent articles asked about, and questions
+about paragraphs withheld from kept articles: questions the corpus answers should be answered, the
+others refused); its log-odds are mapped onto "the first passage answers" by models/confidence.json,
+fitted out of fold on the same questions.
 Fixed rules stay outside the model: a question with nothing of its own to search (only carried
 words), whose best sentence matches none of the words as typed (a corrected or related word alone),
 or whose one matched word of several is in a caption, heading, list or title line, gets no answer.
@@ -176,7 +177,7 @@ def answer_signals(terms: list[QueryTerm], question: str, c: Candidates, order: 
     others = [k for k in range(min(10, scores.size)) if articles[k] != articles[0]]
     signals["other_article"] = max((share(in_article[:, k] & exact) for k in others), default=0.0)
     # The corpus's size (log sentences over log of a million): the same match means less in a bigger
-    # corpus, and the model learns by how much from corpora of 10 to 200 articles.
+    # corpus, and the model learns by how much from corpora of 2 to 200 articles.
     signals["size"] = float(c.log_size / np.log(1e6))
     signals["body"] = float(body)
     # The best candidate's ranking features (not those in BM25 points, which grow with the corpus's
