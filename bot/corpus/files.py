@@ -30,7 +30,8 @@ SIDECAR_FIELDS = ("title", "url", "publisher", "byline", "date")
 # 5: an HTML page's title kept as its headline, captions placed by the page's figures (trafilatura asked
 # for no images), text between an extractor's blocks and inline code kept, no paywall zone in an
 # extractor's output, pages of only a caption or of no prose kept (no page lost), colon labels.
-EXTRACTION_VERSION = 5
+# 6: an HTML page's lead kept when the page shows the description it gives of itself.
+EXTRACTION_VERSION = 6
 
 
 def check_folder(folder: Path) -> Path:

@@ -118,6 +118,7 @@ class _Metadata:
     date: str | None = None
     sitename: str | None = None
     url: str | None = None
+    description: str | None = None
 
 
 _SITE_IN_URL = re.compile(r"https?://(?:www\.|w[0-9]+\.)?([^/]+)")
@@ -156,7 +157,8 @@ def _metadata(tree) -> _Metadata:
     author = ", ".join(people) if people else _authors(_trimmed(found.author or _author_in_page(tree)), _trimmed(sitename))
     # (Unicode composed, as in trafilatura's output)
     return _Metadata(title=_composed(_trimmed(title)), author=_composed(author), date=_clean(date),
-                     sitename=_composed(_clean(_trimmed(sitename))), url=_clean(_trimmed(url)))
+                     sitename=_composed(_clean(_trimmed(sitename))), url=_clean(_trimmed(url)),
+                     description=_composed(_clean(_trimmed(found.description))))
 
 
 def _composed(value: str | None) -> str | None:
@@ -377,6 +379,9 @@ def read_html(html: str) -> Page | None:
             items.append((block, kind))
     if len(items) <= (1 if title else 0):
         return None
+    lead = _shown_lead(tree, meta.description, [block for block, _ in items])
+    if lead:
+        items.insert(1 if title else 0, (lead, "body"))
     blocks: list[str] = []
     kinds: dict[int, str] = {}
     at = 0
@@ -392,6 +397,47 @@ def read_html(html: str) -> Page | None:
         at += len(block) + 2
     return Page(text="\n\n".join(blocks), title=title, author=meta.author, date=meta.date,
                 sitename=meta.sitename, url=meta.url, kinds=kinds)
+
+
+# A page's description shorter than this is a label, not its article's lead.
+_LEAD_WORDS = 6
+# Characters of the description that find it on the page and in the extracted text.
+_LEAD_KEY = 40
+# Elements whose text no reader sees.
+_UNSEEN = frozenset("script style noscript template title head meta".split())
+# Elements that hold a lead as a block of its own.
+_LEAD_BLOCKS = frozenset("p div section header article li td dd blockquote h2 h3 h4 h5 h6 span".split())
+
+
+def _shown_lead(tree, description: str | None, blocks: list[str]) -> str | None:
+    """The article's lead (standfirst), which extractors often leave out: the page's own summary
+    (its <meta> description) when the page also shows it as text and the extracted article does
+    not hold it.  Returned as the page shows it: the block whose text holds the description."""
+    if not description or len(description.split()) < _LEAD_WORDS:
+        return None
+    key = description[:_LEAD_KEY]
+    if any(key in block for block in blocks):
+        return None
+    probe = key[:12]
+    for element in tree.iter():
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue
+        for text, holder in ((element.text, element), (element.tail, element.getparent())):
+            if not text or probe not in text or holder is None or holder.tag in _UNSEEN:
+                continue
+            if key not in " ".join(text.split()):
+                continue
+            block = holder
+            while block is not None and block.tag not in _LEAD_BLOCKS:
+                block = block.getparent()
+            shown = _clean(block.text_content()) if block is not None else None
+            if not shown or len(shown) > 2 * len(description) + 200:
+                shown = _clean(text)
+            if shown and not any(shown[:_LEAD_KEY] in b for b in blocks):
+                return shown
+            return None
+    return None
 
 
 # Elements whose text is a block a reader sees (a figure's own caption aside).

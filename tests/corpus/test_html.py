@@ -222,3 +222,30 @@ def test_text_between_headings_and_code_inside_a_sentence_are_kept(tmp_path):
     kept = [article.paragraph_text(p) for p in article.paragraphs]
     assert any("earlier in your Dockerfile to ensure faster builds" in t for t in kept)
 
+
+
+LEAD = "Nine months and $48 million later, drivers can cross the harbour again."
+
+
+def _lead_page(description: str, shown: str) -> str:
+    return f"""<html><head><title>Harbour bridge reopens</title><meta name="description" content="{description}"></head>
+<body><nav><a href="/">Home</a> <a href="/news">News</a></nav>
+<main><header class="article-header"><h1>Harbour bridge reopens</h1><div class="teaser">{shown}</div></header>
+<article><div class="article-body">{BODY}</div></article></main><footer>© 2024 Portville Post</footer></body></html>"""
+
+
+def test_the_lead_the_page_shows_and_describes_itself_with_is_kept(tmp_path):
+    """trafilatura leaves a standfirst set apart from the body out; the page's own description,
+    shown on the page, brings it back under the headline, as the page shows it."""
+    a = read(tmp_path, "lead.html", _lead_page(LEAD, f"<strong>{LEAD}</strong>"))
+    texts = [(p.kind, a.paragraph_text(p)) for p in a.paragraphs]
+    assert texts[0] == ("title", "Harbour bridge reopens")
+    assert texts[1] == ("deck", LEAD)
+    assert sum(LEAD in t for _, t in texts) == 1
+    # a description the page never shows (only in its <head>) adds nothing
+    hidden = read(tmp_path, "hidden.html", _lead_page(LEAD, ""))
+    assert LEAD not in hidden.text and "412 steel cables" in hidden.text
+    # nor does one the extracted body already holds
+    again = read(tmp_path, "again.html", _lead_page(
+        "The harbour bridge reopened on Tuesday after nine months of repairs, the city council said", ""))
+    assert again.text.count("The harbour bridge reopened on Tuesday") == 1
