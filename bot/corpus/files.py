@@ -31,8 +31,9 @@ SIDECAR_FIELDS = ("title", "url", "publisher", "byline", "date")
 # for no images), text between an extractor's blocks and inline code kept, no paywall zone in an
 # extractor's output, pages of only a caption or of no prose kept (no page lost), colon labels.
 # 6: an HTML page's lead kept when the page shows the description it gives of itself; 7: links to other
-# pages in an extractor's output left out by their shape (a label and a colon before a link, runs of links).
-EXTRACTION_VERSION = 7
+# pages in an extractor's output left out by their shape (a label and a colon before a link, runs of links);
+# 8: on whole-page text, a short label and a colon before another story's headline is left out.
+EXTRACTION_VERSION = 8
 
 
 def check_folder(folder: Path) -> Path:
