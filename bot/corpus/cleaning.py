@@ -286,6 +286,28 @@ def _menu_row(t: str) -> bool:
     return len(parts) >= 3 and all(len(p.split()) <= 3 and not sentence_like(p) for p in parts)
 
 
+# "Read more: <another story's headline>", "Lea también: …", "MIRA: …": a short capitalised label
+# (no digits, no quotes) and a colon before a headline: a few words, no closing stop, no quotation.
+_TEASER_LABEL = re.compile(r"^\W{0,3}(?:[^\s:：\d„“”\"«»]+\s?){1,3}[:：]\s+")
+_TEASER_LABEL_CHARS = 32
+_TEASER_WORDS = (4, 18)
+_QUOTED = re.compile(r"[„“”\"«»{}=•]")
+
+
+def teaser_label(t: str) -> bool:
+    """A line that points to another story: a short label and a colon before its headline."""
+    if not t[:1].isupper():
+        return False
+    m = _TEASER_LABEL.match(t[:_TEASER_LABEL_CHARS + 8])
+    if not m or m.end() > _TEASER_LABEL_CHARS:
+        return False
+    rest = t[m.end():]
+    if _QUOTED.search(rest) or rest[:1] in "'‚‘([{>":
+        return False
+    return (_TEASER_WORDS[0] <= len(rest.split()) <= _TEASER_WORDS[1] and not sentence_like(rest)
+            and not rest.endswith(":"))
+
+
 def short_label(t: str) -> bool:
     if t.endswith(("...", "…", "...\n", "…\n")):
         t = re.sub(r"(?:\.\.\.|…)$", "", t)  # "Loading..." is a widget label, not a sentence

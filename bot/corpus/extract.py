@@ -72,6 +72,8 @@ def _extract(text: str, markdown: bool, kinds: Mapping[int, str], zone: str | No
     zone: str | None = None  # "hard" after a section heading, "soft" after a paywall pitch
     long_body = 0
     for n, (p, reason) in enumerate(items):
+        if whole_page and not reason and p.kind == "body" and cleaning.teaser_label(p.t):
+            reason = "teaser label"  # (after the page text model, which reads the line rules' verdicts)
         if cleaning.is_comments_marker(p.t) and long_body >= _BODY_BEFORE_COMMENTS:
             dropped.extend(q.t for q, _ in items[n:])
             out.removed.extend((q.t, "comments") for q, _ in items[n:])

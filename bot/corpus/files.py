@@ -30,7 +30,10 @@ SIDECAR_FIELDS = ("title", "url", "publisher", "byline", "date")
 # 5: an HTML page's title kept as its headline, captions placed by the page's figures (trafilatura asked
 # for no images), text between an extractor's blocks and inline code kept, no paywall zone in an
 # extractor's output, pages of only a caption or of no prose kept (no page lost), colon labels.
-EXTRACTION_VERSION = 5
+# 6: an HTML page's lead kept when the page shows the description it gives of itself; 7: links to other
+# pages in an extractor's output left out by their shape (a label and a colon before a link, runs of links);
+# 8: on whole-page text, a short label and a colon before another story's headline is left out.
+EXTRACTION_VERSION = 8
 
 
 def check_folder(folder: Path) -> Path:
@@ -216,7 +219,10 @@ def _read(path: Path, folder: Path, warnings: list[str], removed: list[tuple[str
         except HtmlStopped as stopped:
             return Skipped(rel, str(stopped))
         if extractor_lines:
-            removed.extend((line, "extractor") for line in left_out(text, page))
+            ruled = {line for line, _ in page.dropped} if page else set()
+            removed.extend((line, "extractor") for line in left_out(text, page) if line not in ruled)
+        if page is not None:
+            removed.extend(page.dropped)
         if page is None:
             return Skipped(rel, "no article text found in the HTML")
         text = page.text

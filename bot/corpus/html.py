@@ -38,6 +38,8 @@ class Page:
     # Where the blocks that are not plain paragraphs start in text, and what they are: "heading",
     # "list" (an item), "quote", "caption" (a figure's).
     kinds: dict[int, str] = field(default_factory=dict)
+    # Blocks of the extractor's output left out of text, each with the rule that left it out.
+    dropped: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _clean(value: str | None) -> str | None:
@@ -118,6 +120,7 @@ class _Metadata:
     date: str | None = None
     sitename: str | None = None
     url: str | None = None
+    description: str | None = None
 
 
 _SITE_IN_URL = re.compile(r"https?://(?:www\.|w[0-9]+\.)?([^/]+)")
@@ -156,7 +159,8 @@ def _metadata(tree) -> _Metadata:
     author = ", ".join(people) if people else _authors(_trimmed(found.author or _author_in_page(tree)), _trimmed(sitename))
     # (Unicode composed, as in trafilatura's output)
     return _Metadata(title=_composed(_trimmed(title)), author=_composed(author), date=_clean(date),
-                     sitename=_composed(_clean(_trimmed(sitename))), url=_clean(_trimmed(url)))
+                     sitename=_composed(_clean(_trimmed(sitename))), url=_clean(_trimmed(url)),
+                     description=_composed(_clean(_trimmed(found.description))))
 
 
 def _composed(value: str | None) -> str | None:
@@ -286,53 +290,112 @@ class _Blocks:
                     break
                 self.holders.add(ancestor)
 
-    def items(self, container, out: list[tuple[str, str]]) -> None:
-        """(text, kind) of every block under `container`, in page order, and of the text that lies
-        between blocks straight in a container (trafilatura leaves a heading's next paragraph
-        there when it reads it as a text run): one block for each such run."""
+    def items(self, container, out: list[tuple[str, str, int]]) -> None:
+        """(text, kind, characters of it inside links) of every block under `container`, in page
+        order, and of the text that lies between blocks straight in a container (trafilatura leaves
+        a heading's next paragraph there when it reads it as a text run): one block for each such run."""
         loose = [container.text or ""]
+        linked = [0]
         for child in container:
             if child in self.blocks:
-                self._flush(loose, container, out)
+                self._flush(loose, linked, container, out)
                 if child in self.holders:  # a list's items, a quote's paragraphs are blocks of their own;
                     # what the element holds outside them (a table cell's text after its paragraph) is one more
-                    out.append((self.loose_text(child), _kind(child)))
+                    out.append(_block(self.loose_text(child), _kind(child)))
                     self._inner(child, out)
                 else:
-                    out.append(("".join(child.itertext()), _kind(child)))
+                    out.append(_block(_text_and_links(child), _kind(child)))
             elif child in self.holders:
-                self._flush(loose, container, out)
+                self._flush(loose, linked, container, out)
                 self.items(child, out)
             else:
-                loose.append("".join(child.itertext()))
+                text, links = _text_and_links(child)
+                loose.append(text)
+                linked[0] += links
             loose.append(child.tail or "")
-        self._flush(loose, container, out)
+        self._flush(loose, linked, container, out)
 
-    def _inner(self, block, out: list[tuple[str, str]]) -> None:
+    def _inner(self, block, out: list[tuple[str, str, int]]) -> None:
         for child in block:
             if child in self.blocks:
                 if child in self.holders:
-                    out.append((self.loose_text(child), _kind(child)))
+                    out.append(_block(self.loose_text(child), _kind(child)))
                     self._inner(child, out)
                 else:
-                    out.append(("".join(child.itertext()), _kind(child)))
+                    out.append(_block(_text_and_links(child), _kind(child)))
             elif child in self.holders:
                 self._inner(child, out)
 
     @staticmethod
-    def _flush(loose: list[str], container, out: list[tuple[str, str]]) -> None:
+    def _flush(loose: list[str], linked: list[int], container, out: list[tuple[str, str, int]]) -> None:
         if "".join(loose).strip():
-            out.append(("".join(loose), _kind(container)))
+            out.append(("".join(loose), _kind(container), linked[0]))
         loose.clear()
+        linked[0] = 0
 
-    def loose_text(self, element) -> str:
-        """The text of an element that lies outside the blocks inside it."""
+    def loose_text(self, element) -> tuple[str, int]:
+        """The text of an element that lies outside the blocks inside it, and how much of it is links."""
         parts = [element.text or ""]
+        links = 0
         for child in element:
             if child not in self.blocks and child not in self.holders:
-                parts.append("".join(child.itertext()))
+                text, linked = _text_and_links(child)
+                parts.append(text)
+                links += linked
             parts.append(child.tail or "")
-        return "".join(parts)
+        return "".join(parts), links
+
+
+def _block(text_and_links: tuple[str, int], kind: str) -> tuple[str, str, int]:
+    return text_and_links[0], kind, text_and_links[1]
+
+
+def _text_and_links(element) -> tuple[str, int]:
+    """An element's text, and how many of its characters (spaces left out) lie inside links."""
+    text = "".join(element.itertext())
+    if element.tag == "ref":
+        return text, len("".join(text.split()))
+    return text, sum(len("".join("".join(ref.itertext()).split())) for ref in element.iter("ref"))
+
+
+# A short label and a colon before a link to another page ("Read more: <headline>", "Lea también: …").
+_LINK_LABEL = re.compile(r"^\W{0,3}(?:[^\s:：]+\s?){1,4}[:：]\s")
+_LABEL_CHARS = 32
+# Share of a labelled block's letters inside links that makes it a teaser for another page.
+_LABELLED_LINK = 0.6
+# Share of a block's letters inside links that makes it a link; this many such blocks in a row are a list of links.
+_LINKED = 0.9
+_LINK_RUN = 2
+# A block above a list of links of at most this many words, without a closing stop, is its heading.
+_LINK_HEADING_WORDS = 5
+_CLOSING_STOP = re.compile(r"[.!?。！？…][\"'”’»)\]」』]*$")
+
+
+def _link_furniture(found: list[tuple[str, str, int]]) -> dict[int, str]:
+    """The blocks of the extractor's output that point readers to other pages, by their shape: a
+    short label and a colon before a link ("link_teaser"), a run of blocks that are all links with
+    the short heading above them ("link_list").  n -> rule; none when that would leave no text."""
+    share = [links / max(len("".join(text.split())), 1) for text, _, links in found]
+    drop: dict[int, str] = {}
+    for n, (text, _, _) in enumerate(found):
+        label = _LINK_LABEL.match(text[:_LABEL_CHARS]) if share[n] >= _LABELLED_LINK else None
+        if label:
+            drop[n] = "link_teaser"
+    n = 0
+    while n < len(found):
+        end = n
+        while end < len(found) and share[end] >= _LINKED:
+            end += 1
+        if end - n >= _LINK_RUN:
+            for k in range(n, end):
+                drop.setdefault(k, "link_list")
+            above = found[n - 1][0] if n else ""
+            if above and len(above.split()) <= _LINK_HEADING_WORDS and not _CLOSING_STOP.search(above):
+                drop.setdefault(n - 1, "link_list")
+        n = max(end, n + 1)
+    if len(drop) == len(found):
+        return {}
+    return drop
 
 
 def _kind(element) -> str:
@@ -355,7 +418,8 @@ def read_html(html: str) -> Page | None:
         if tree is None:
             return None
         document = trafilatura.bare_extraction(tree, output_format="xml", include_comments=False, include_tables=True,
-                                               include_images=False, include_formatting=False, deduplicate=False)
+                                               include_images=False, include_formatting=False, deduplicate=False,
+                                               include_links=True)  # (links only mark blocks: see _link_furniture)
     except Exception as e:  # a library failing on one odd page must not stop a build
         logger.info("trafilatura failed: %s", e)
         return None
@@ -369,14 +433,19 @@ def read_html(html: str) -> Page | None:
         meta = _Metadata()
     title = _clean(meta.title)
     items: list[tuple[str, str]] = [(title, "title")] if title else []
-    found: list[tuple[str, str]] = []
+    found: list[tuple[str, str, int]] = []
     _Blocks(main).items(main, found)
-    for text, kind in found:
-        block = _clean(text)
-        if block and not (block == title and len(items) == 1):  # (the headline again, right under the title)
+    found = [(block, kind, links) for text, kind, links in found if (block := _clean(text))]
+    furniture = _link_furniture(found)
+    dropped = [(found[n][0], rule) for n, rule in sorted(furniture.items())]
+    for n, (block, kind, _) in enumerate(found):
+        if n not in furniture and not (block == title and len(items) == 1):  # (the headline again, right under the title)
             items.append((block, kind))
     if len(items) <= (1 if title else 0):
         return None
+    lead = _shown_lead(tree, meta.description, [block for block, _ in items])
+    if lead:
+        items.insert(1 if title else 0, (lead, "body"))
     blocks: list[str] = []
     kinds: dict[int, str] = {}
     at = 0
@@ -391,7 +460,48 @@ def read_html(html: str) -> Page | None:
         blocks.append(block)
         at += len(block) + 2
     return Page(text="\n\n".join(blocks), title=title, author=meta.author, date=meta.date,
-                sitename=meta.sitename, url=meta.url, kinds=kinds)
+                sitename=meta.sitename, url=meta.url, kinds=kinds, dropped=dropped)
+
+
+# A page's description shorter than this is a label, not its article's lead.
+_LEAD_WORDS = 6
+# Characters of the description that find it on the page and in the extracted text.
+_LEAD_KEY = 40
+# Elements whose text no reader sees.
+_UNSEEN = frozenset("script style noscript template title head meta".split())
+# Elements that hold a lead as a block of its own.
+_LEAD_BLOCKS = frozenset("p div section header article li td dd blockquote h2 h3 h4 h5 h6 span".split())
+
+
+def _shown_lead(tree, description: str | None, blocks: list[str]) -> str | None:
+    """The article's lead (standfirst), which extractors often leave out: the page's own summary
+    (its <meta> description) when the page also shows it as text and the extracted article does
+    not hold it.  Returned as the page shows it: the block whose text holds the description."""
+    if not description or len(description.split()) < _LEAD_WORDS:
+        return None
+    key = description[:_LEAD_KEY]
+    if any(key in block for block in blocks):
+        return None
+    probe = key[:12]
+    for element in tree.iter():
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue
+        for text, holder in ((element.text, element), (element.tail, element.getparent())):
+            if not text or probe not in text or holder is None or holder.tag in _UNSEEN:
+                continue
+            if key not in " ".join(text.split()):
+                continue
+            block = holder
+            while block is not None and block.tag not in _LEAD_BLOCKS:
+                block = block.getparent()
+            shown = _clean(block.text_content()) if block is not None else None
+            if not shown or len(shown) > 2 * len(description) + 200:
+                shown = _clean(text)
+            if shown and not any(shown[:_LEAD_KEY] in b for b in blocks):
+                return shown
+            return None
+    return None
 
 
 # Elements whose text is a block a reader sees (a figure's own caption aside).

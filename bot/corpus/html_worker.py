@@ -139,14 +139,16 @@ def _page(data: dict | None) -> Page | None:
         return None
     return Page(text=data["text"], title=data["title"], author=data["author"], date=data["date"],
                 sitename=data["sitename"], url=data["url"],
-                kinds={int(at): kind for at, kind in data["kinds"].items()})
+                kinds={int(at): kind for at, kind in data["kinds"].items()},
+                dropped=[(text, rule) for text, rule in data["dropped"]])
 
 
 def _plain(page: Page | None) -> dict | None:
     if page is None:
         return None
     return {"text": page.text, "title": page.title, "author": page.author, "date": page.date,
-            "sitename": page.sitename, "url": page.url, "kinds": {str(at): kind for at, kind in page.kinds.items()}}
+            "sitename": page.sitename, "url": page.url, "kinds": {str(at): kind for at, kind in page.kinds.items()},
+            "dropped": page.dropped}
 
 
 def _serve() -> None:

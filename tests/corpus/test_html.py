@@ -222,3 +222,64 @@ def test_text_between_headings_and_code_inside_a_sentence_are_kept(tmp_path):
     kept = [article.paragraph_text(p) for p in article.paragraphs]
     assert any("earlier in your Dockerfile to ensure faster builds" in t for t in kept)
 
+
+
+LEAD = "Nine months and $48 million later, drivers can cross the harbour again."
+
+
+def _lead_page(description: str, shown: str) -> str:
+    return f"""<html><head><title>Harbour bridge reopens</title><meta name="description" content="{description}"></head>
+<body><nav><a href="/">Home</a> <a href="/news">News</a></nav>
+<main><header class="article-header"><h1>Harbour bridge reopens</h1><div class="teaser">{shown}</div></header>
+<article><div class="article-body">{BODY}</div></article></main><footer>© 2024 Portville Post</footer></body></html>"""
+
+
+def test_the_lead_the_page_shows_and_describes_itself_with_is_kept(tmp_path):
+    """trafilatura leaves a standfirst set apart from the body out; the page's own description,
+    shown on the page, brings it back under the headline, as the page shows it."""
+    a = read(tmp_path, "lead.html", _lead_page(LEAD, f"<strong>{LEAD}</strong>"))
+    texts = [(p.kind, a.paragraph_text(p)) for p in a.paragraphs]
+    assert texts[0] == ("title", "Harbour bridge reopens")
+    assert texts[1] == ("deck", LEAD)
+    assert sum(LEAD in t for _, t in texts) == 1
+    # a description the page never shows (only in its <head>) adds nothing
+    hidden = read(tmp_path, "hidden.html", _lead_page(LEAD, ""))
+    assert LEAD not in hidden.text and "412 steel cables" in hidden.text
+    # nor does one the extracted body already holds
+    again = read(tmp_path, "again.html", _lead_page(
+        "The harbour bridge reopened on Tuesday after nine months of repairs, the city council said", ""))
+    assert again.text.count("The harbour bridge reopened on Tuesday") == 1
+
+
+def test_links_to_other_pages_inside_the_article_are_left_out_by_their_shape(tmp_path):
+    """A short label and a colon before a link ("Read more: …") and a run of blocks that are only
+    links, with the short heading above them, point to other pages; a link inside a sentence stays."""
+    from bot.corpus.files import read_page
+
+    page = f"""<html><head><title>Harbour bridge reopens</title></head><body>
+<nav><a href="/">Home</a> <a href="/news">News</a></nav>
+<article><h1>Harbour bridge reopens</h1>{BODY}
+<p>Lea también: <a href="/ferry">Ferry fares to rise in spring as fuel costs climb</a></p>
+<p>The council will publish <a href="/bill">the final bill</a> for the repairs in May, a spokeswoman said on Tuesday.</p>
+<p>Related coverage</p>
+<p><a href="/a">Lifeboat crew honoured for winter rescue off the point</a></p>
+<p><a href="/b">Council approves new cycle lanes on the seafront</a></p>
+<p>Residents can send questions about the works to the council until the end of the month.</p>
+</article><footer>© 2024 Portville Post</footer></body></html>"""
+    path = tmp_path / "links.html"
+    path.write_text(page, encoding="utf-8")
+    a, removed = read_page(path, tmp_path, [], extractor=True)
+    assert isinstance(a, Article)
+    assert "the final bill for the repairs in May" in a.text and "until the end of the month" in a.text
+    assert "Ferry fares" not in a.text and "Lifeboat" not in a.text and "Related coverage" not in a.text
+    rules = dict(removed)
+    assert rules["Lea también: Ferry fares to rise in spring as fuel costs climb"] == "link_teaser"
+    assert rules["Related coverage"] == rules["Council approves new cycle lanes on the seafront"] == "link_list"
+    for p in a.paragraphs:
+        assert a.text[p.start:p.end] == a.paragraph_text(p).strip()
+
+
+def test_a_page_of_only_links_keeps_them(tmp_path):
+    links = "".join(f'<li><a href="/{n}">Story number {n} about the harbour and its ferries</a></li>' for n in range(6))
+    a = read(tmp_path, "list.html", f"<html><head><title>Harbour stories</title></head><body><ul>{links}</ul></body></html>")
+    assert isinstance(a, Article) and "Story number 3" in a.text

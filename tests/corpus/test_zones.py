@@ -59,3 +59,22 @@ def test_a_page_of_furniture_keeps_its_one_sentence(tmp_path: Path):
     kept = [article.paragraph_text(p) for p in article.paragraphs]
     assert "Photos of the rooms that readers have built themselves appear here every week!" in kept
     assert "Your browser is out of date." not in kept and "Rooms" not in kept
+
+
+def test_a_label_and_a_colon_before_another_storys_headline_is_left_out(tmp_path: Path):
+    """"Read more: <headline>" inside the article points to another story; a label before a
+    quotation or a sentence is the article's own."""
+    from bot.corpus.files import read_page
+
+    body = [f"{SENTENCE[:-1]}, the {n}th time this year." for n in range(4)]
+    lines = ["Harbour ferries keep early sailings", *body[:2], "Lea también: Council approves new cycle lanes on the seafront",
+             "Weber: „Wir halten die frühen Fähren, solange es geht“", *body[2:],
+             "Note: the timetable will be printed in the spring edition of the council magazine."]
+    page = tmp_path / "teaser.txt"
+    page.write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+    article, removed = read_page(page, tmp_path, [])
+    kept = [article.paragraph_text(p) for p in article.paragraphs]
+    assert "Lea también: Council approves new cycle lanes on the seafront" not in kept
+    assert ("Lea también: Council approves new cycle lanes on the seafront", "teaser_label") in removed
+    assert "Weber: „Wir halten die frühen Fähren, solange es geht“" in kept
+    assert all(b in kept for b in body)
