@@ -34,7 +34,7 @@ from bot.index.sentences import SentenceIndex
 from bot.index.spelling import Speller
 
 FORMAT = "quotebot-index"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # Bump when sentence splitting, term analysis or cleaning change: old indexes are then stale.
 ANALYZER_VERSION = 1
 
