@@ -8,13 +8,12 @@ are worked out when the index is opened and applied at query time, so the scores
 `rank_bm25.BM25Okapi(docs).get_scores(query)` (same k1, b, epsilon and the same idf floor), float64
 throughout, and an index whose statistics change needs no re-weighting of its postings.
 
-`search_weighted` finds the exact top k by block-max MaxScore (see `_search_pruned`): documents
-are visited in windows of ascending document number; once k are held, a window's terms whose bounds
-together cannot beat the k-th score are only looked up for the few documents that the other terms
-make worth it, and blocks whose bound cannot beat it are never read.  Every bound is computed with
-the same floating-point operations, in the same order, as the scores, so it is never below a score
-it bounds (IEEE rounding is monotone); the result is exactly `search_exhaustive`'s (ties to the
-lower document number) with bit-identical scores.  Pure numpy: no compiled kernel.
+`search_weighted` finds the exact top k by block-max MaxScore (see `_search_pruned`): a seed of the
+most promising blocks sets the score to beat; the terms whose bounds together cannot beat it are
+only looked up for the few documents that the other terms make worth it, and blocks whose bound
+cannot beat it are never read.  Every bound is computed with the same floating-point operations, in
+the same order, as the scores, so it is never below a score it bounds (IEEE rounding is monotone);
+the result is exactly `search_exhaustive`'s (ties to the lower document number) with bit-identical scores.  Pure numpy: no compiled kernel.
 """
 
 from __future__ import annotations
@@ -32,9 +31,14 @@ EPSILON = 0.25
 BLOCK = 128  # postings per block of per-block bounds
 # Below this many postings in all a query's terms together, adding them all up is as fast as pruning.
 PRUNE_MIN_POSTINGS = 20_000
-# Window edges, as fractions of the documents: the first window is scored in full (it sets the k-th
-# score to beat), the later ones, each as large as all before it, are pruned against it.
-WINDOW_EDGES = (0.0, 1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 1.0)
+# The seed: about this many postings of the blocks with the largest bounds, scored in full first.
+SEED_POSTINGS = 2048
+# Documents are looked up in a term's postings by binary search when they are fewer than 1/DENSE_LOOKUP
+# of its postings, else by marking the postings in a dense array.
+DENSE_LOOKUP = 16
+# When the postings to read plus those to look up in (at most all of a list) pass this share of all
+# the query's postings, adding them all up is cheaper than pruning.
+READ_SHARE = 0.7
 
 
 def as_ndarray(array: np.ndarray) -> np.ndarray:
@@ -91,20 +95,57 @@ def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) + shift
 
 
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """np.unique for the few-thousand-long id arrays of a query (sorting beats its hash table here)."""
+    values = np.sort(values).astype(np.int64, copy=False)
+    if len(values) > 1:
+        values = values[np.concatenate(([True], values[1:] != values[:-1]))]
+    return values
+
+
+def _union(ids_a: np.ndarray, scores_a: np.ndarray, ids_b: np.ndarray, scores_b: np.ndarray):
+    """Two sets of (document, exact score), a document in both once (its scores are the same)."""
+    ids = np.concatenate((ids_a, ids_b)).astype(np.int64, copy=False)
+    scores = np.concatenate((scores_a, scores_b))
+    order = np.argsort(ids, kind="stable")
+    ids, scores = ids[order], scores[order]
+    first = np.concatenate(([True], ids[1:] != ids[:-1])) if len(ids) else np.zeros(0, dtype=bool)
+    return ids[first], scores[first]
+
+
+def _best(scores: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
+    """Where the k best are (score descending, then lower id first), in no order; ties at the k-th
+    score go to the lower ids."""
+    if len(scores) <= k:
+        return np.arange(len(scores))
+    kth = -np.partition(-scores, k - 1)[k - 1]
+    above = np.flatnonzero(scores > kth)
+    tied = np.flatnonzero(scores == kth)
+    if k - len(above) < len(tied):
+        tied = tied[np.argsort(ids[tied], kind="stable")[:k - len(above)]]
+    return np.concatenate((above, tied))
+
+
 def top_k(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The k best (score descending, then lower id first), exactly: ties at the k-th score go to the
-    lower ids, whatever order the arrays are in."""
-    if len(ids) > k:
-        kth = -np.partition(-scores, k - 1)[k - 1]
-        above = scores > kth
-        tied = np.flatnonzero(scores == kth)
-        need = k - int(above.sum())
-        if need < len(tied):
-            tied = tied[np.argsort(ids[tied], kind="stable")[:need]]
-        keep = np.concatenate((np.flatnonzero(above), tied))
-        ids, scores = ids[keep], scores[keep]
+    """The k best (score descending, then lower id first), exactly, whatever order the arrays are in."""
+    keep = _best(scores, ids, k)
+    ids, scores = ids[keep], scores[keep]
     order = np.lexsort((ids, -scores))
     return ids[order], scores[order]
+
+
+def _can_enter(bound, doc, theta: float, last: int):
+    """Whether a document (at least this number) with at most this score can beat the k-th held, which
+    scores theta and is document `last`: by scoring more, or the same with a lower number."""
+    return (bound > theta) | ((bound == theta) & (doc < last))
+
+
+def _add(values: list):
+    """Term scores (or bounds) added in query order, as the exhaustive sum adds them."""
+    total = values[0]
+    for v in values[1:]:
+        total = total + v
+    return total
 
 
 @dataclass(frozen=True)
@@ -116,14 +157,12 @@ class Hit:
 class _Term:
     """One distinct query term's postings and bounds, for one search."""
 
-    __slots__ = ("tid", "lo", "hi", "idf", "block_bound", "window_pos", "window_block", "bound")
+    __slots__ = ("tid", "lo", "hi", "idf", "block_bound", "bound")
 
     def __init__(self, tid: int, lo: int, hi: int, idf: float):
         self.tid, self.lo, self.hi, self.idf = tid, lo, hi, idf  # its postings are [lo, hi)
         self.block_bound = np.zeros(0)  # per block: the term score of its largest tf in its shortest document
-        self.window_pos = np.zeros(0, dtype=np.int64)  # per window edge: the first posting at or after it
-        self.window_block = np.zeros(0, dtype=np.int64)  # per window edge: that posting's block
-        self.bound = 0.0  # the largest block bound in the current window
+        self.bound = 0.0  # the largest block bound
 
 
 class BM25Index:
@@ -131,24 +170,23 @@ class BM25Index:
     their term frequencies tf[...]; blocks of BLOCK postings (term t's start at block_ptr[t]) carry the
     block's largest frequency and its shortest document's length."""
 
-    ARRAYS = ("indptr", "doc_ids", "tf", "doc_len", "block_ptr", "block_max_tf", "block_min_len")
+    ARRAYS = ("indptr", "doc_ids", "tf", "doc_len", "block_ptr", "block_max_tf", "block_min_len", "block_min_ratio")
 
     def __init__(self, terms: Sequence[str], indptr: np.ndarray, doc_ids: np.ndarray, tf: np.ndarray,
                  doc_len: np.ndarray, block_ptr: np.ndarray, block_max_tf: np.ndarray, block_min_len: np.ndarray,
-                 k1: float = K1, b: float = B, epsilon: float = EPSILON):
+                 block_min_ratio: np.ndarray, k1: float = K1, b: float = B, epsilon: float = EPSILON):
         self.terms = list(terms)
         self.vocab = {t: i for i, t in enumerate(self.terms)}
         self.indptr, self.doc_ids, self.tf = as_ndarray(indptr), as_ndarray(doc_ids), as_ndarray(tf)
         self.doc_len = as_ndarray(doc_len)
         self.block_ptr, self.block_max_tf = as_ndarray(block_ptr), as_ndarray(block_max_tf)
-        self.block_min_len = as_ndarray(block_min_len)
+        self.block_min_len, self.block_min_ratio = as_ndarray(block_min_len), as_ndarray(block_min_ratio)
         self.k1, self.b, self.epsilon = k1, b, epsilon
         self.prune_min_postings = PRUNE_MIN_POSTINGS
         # The collection's statistics, as rank_bm25 computes them, applied at query time.
         n_docs = len(self.doc_len)
         self.avgdl = float(self.doc_len.sum(dtype=np.int64)) / n_docs if n_docs else 0.0
         self.idf = self._okapi_idf(np.diff(self.indptr), n_docs, epsilon)
-        self._norm: np.ndarray | None = None
         self._local = threading.local()
 
     @property
@@ -195,11 +233,19 @@ class BM25Index:
         starts = indptr[term_of_block] + BLOCK * (np.arange(int(block_ptr[-1]), dtype=np.int64) - block_ptr[term_of_block])
         del term_of_block
         if len(starts):
+            lengths = doc_len[doc_ids]
             block_max_tf = np.maximum.reduceat(tf, starts)
-            block_min_len = np.minimum.reduceat(doc_len[doc_ids], starts)
+            block_min_len = np.minimum.reduceat(lengths, starts)
+            ratio = np.minimum.reduceat(lengths / tf, starts)
+            del lengths
+            # float32, rounded down: a bound from it stays a bound
+            block_min_ratio = ratio.astype(np.float32)
+            high = block_min_ratio > ratio
+            block_min_ratio[high] = np.nextafter(block_min_ratio[high], np.float32(0))
         else:
-            block_max_tf, block_min_len = tf[:0], doc_len[:0]
-        return cls(terms, indptr, doc_ids, tf, doc_len, block_ptr, block_max_tf, block_min_len, k1, b, epsilon)
+            block_max_tf, block_min_len, block_min_ratio = tf[:0], doc_len[:0], np.zeros(0, np.float32)
+        return cls(terms, indptr, doc_ids, tf, doc_len, block_ptr, block_max_tf, block_min_len, block_min_ratio,
+                   k1, b, epsilon)
 
     @staticmethod
     def _okapi_idf(df: np.ndarray, n_docs: int, epsilon: float) -> np.ndarray:
@@ -216,13 +262,6 @@ class BM25Index:
         if not self.avgdl:
             return np.full(len(lengths), self.k1)
         return self.k1 * (1 - self.b + self.b * lengths / self.avgdl)
-
-    def doc_norm(self) -> np.ndarray:
-        """Every document's length normalisation, worked out once when first needed."""
-        norm = self._norm
-        if norm is None:
-            norm = self._norm = self._length_norm(self.doc_len)
-        return norm
 
     def _term_scores(self, idf: float, tf: np.ndarray, norm: np.ndarray) -> np.ndarray:
         """BM25 term scores: idf * tf * (k1 + 1) / (tf + norm), rank_bm25's formula, float64."""
@@ -243,7 +282,7 @@ class BM25Index:
         tid = self.vocab.get(term)
         if tid is None or not len(ids):
             return ids, np.empty(0)
-        return ids, self._term_scores(self.idf[tid], tf, self.doc_norm()[ids])
+        return ids, self._term_scores(self.idf[tid], tf, self._length_norm(self.doc_len[ids]))
 
     def df(self, term: str) -> int:
         tid = self.vocab.get(term)
@@ -267,12 +306,32 @@ class BM25Index:
         return out
 
     def _scores_of(self, t: "_Term", lo: int, hi: int, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Which of these documents have a posting of the term in [lo, hi) (a mask), and its scores there."""
+        """Which of these documents have a posting of the term in [lo, hi) (a mask), and its scores there.
+
+        A few documents are found by binary search; many, against a long list, by marking the list's
+        documents in a dense array (one pass over the list beats a binary search per document)."""
         ids = self.doc_ids[lo:hi]
-        pos = np.minimum(np.searchsorted(ids, docs), hi - lo - 1)
-        hit = ids[pos] == docs
-        found = pos[hit]
-        return hit, self._term_scores(t.idf, self.tf[lo + found], self.doc_norm()[ids[found]])
+        if len(docs) * DENSE_LOOKUP < hi - lo:
+            pos = np.minimum(np.searchsorted(ids, docs), hi - lo - 1)
+            hit = ids[pos] == docs
+            found = lo + pos[hit]
+        else:
+            where = self._where()
+            try:
+                where[ids] = np.arange(lo, hi)
+                found = where[docs]
+            finally:
+                where[ids] = -1
+            hit = found >= 0
+            found = found[hit]
+        return hit, self._term_scores(t.idf, self.tf[found], self._length_norm(self.doc_len[docs[hit]]))
+
+    def _where(self) -> np.ndarray:
+        """A buffer of -1 per document, one per thread, reused; callers put back the -1s they changed."""
+        where = getattr(self._local, "where", None)
+        if where is None or len(where) != self.doc_count:
+            where = self._local.where = np.full(self.doc_count, -1, dtype=np.int64)
+        return where
 
     # -- top k ---------------------------------------------------------------------------------------
     def _query_terms(self, weighted: Sequence[tuple[str, float]]) -> tuple[list[_Term], list[tuple[int, float]]]:
@@ -333,10 +392,10 @@ class BM25Index:
         if len(uses) == 1:
             (lo, hi), w = ranges[0], uses[0][1]
             term = terms[0]
-            s = self._term_scores(term.idf, self.tf[lo:hi], self.doc_norm()[docs[0]])
+            s = self._term_scores(term.idf, self.tf[lo:hi], self._length_norm(self.doc_len[docs[0]]))
             return top_k(docs[0], s if w == 1.0 else s * w, k)
-        norm = self.doc_norm()
-        scores = [self._term_scores(t.idf, self.tf[lo:hi], norm[d]) for t, (lo, hi), d in zip(terms, ranges, docs)]
+        scores = [self._term_scores(t.idf, self.tf[lo:hi], self._length_norm(self.doc_len[d]))
+                  for t, (lo, hi), d in zip(terms, ranges, docs)]
         acc = self._accumulator()
         try:
             for i, w in uses:
@@ -358,142 +417,170 @@ class BM25Index:
         return self._add_up(terms, uses, [(t.lo, t.hi) for t in terms], k)
 
     def _search_pruned(self, terms: list[_Term], uses: list[tuple[int, float]], k: int):
-        """Block-max MaxScore, window by window of ascending document numbers.
+        """Block-max MaxScore: exactly the best k, reading few postings of the common terms.
 
-        Within a window each term's bound is the largest of its blocks' bounds there (a block's bound:
-        the term score of its largest frequency in its shortest document).  With k documents held and
-        theta the k-th score, a later document (higher number: it loses ties) must score above theta:
-        - the terms whose bounds add up to at most theta are non-essential: a document with only
-          those cannot get in, so candidates come from the other (essential) terms' postings, and
-          only from their blocks whose bound, with every other term's, is above theta;
-        - each candidate's bound is its known term scores plus the bounds of the terms not yet looked
-          up; the terms are looked up one by one (largest bound first), dropping every candidate
-          whose bound falls to theta or below.
-        Bounds add in query order with the same operations as scores: never below the true score."""
-        n = self.doc_count
-        edges = sorted({int(round(f * n)) for f in WINDOW_EDGES})
-        norm = self.doc_norm()
+        A block's bound is the term score of its largest frequency in its shortest document.
+        1. Seed: the documents of the blocks with the largest (weighted) bounds are scored in full;
+           the k-th best of them (score theta, document `last`) is what a document must beat to get
+           in: score more, or the same with a lower number.
+        2. The terms whose bounds add up to too little to beat it are non-essential: a document with
+           only those cannot get in, so candidates come from the other (essential) terms' postings.
+        3. For each essential term, rarest first, each of its blocks is bounded by its own bound plus,
+           for every other term, the bound of that term's blocks holding documents in the block's
+           range; only the blocks that can beat the k-th are read.  Each candidate's bound is its
+           exact score for that term plus those bounds; the other terms are then looked up one by one
+           (largest bound first) and every candidate whose bound cannot beat the k-th is dropped.
+           What is left is exactly scored and joins the k held, which raises the bar for the next.
+        Bounds add in query order with the same operations as scores, so never fall below them."""
         for t in terms:
-            # block bounds (raw term scores, unweighted) and each window's posting and block range
-            b0, b1 = int(self.block_ptr[t.tid]), int(self.block_ptr[t.tid + 1])
-            t.block_bound = self._term_scores(t.idf, self.block_max_tf[b0:b1],
-                                              self._length_norm(self.block_min_len[b0:b1]))
-            t.window_pos = t.lo + np.searchsorted(self.doc_ids[t.lo:t.hi], edges)
-            t.window_block = (t.window_pos - t.lo) // BLOCK  # block holding each window's first posting
-        heap_ids = np.zeros(0, dtype=np.int64)
-        heap_scores = np.zeros(0)
-        for w in range(len(edges) - 1):
-            ranges = [(int(t.window_pos[w]), int(t.window_pos[w + 1])) for t in terms]
-            live = [i for i, (lo, hi) in enumerate(ranges) if hi > lo]
-            if not live:
-                continue
-            if len(heap_ids) < k:
-                ids, scores = self._window_in_full(terms, uses, ranges, k)
-            else:
-                theta = float(heap_scores[k - 1])
-                ids, scores = self._window_pruned(terms, uses, ranges, w, theta, norm)
-                if not len(ids):
-                    continue
-            heap_ids, heap_scores = top_k(np.concatenate((heap_ids, ids)), np.concatenate((heap_scores, scores)), k)
-        return heap_ids, heap_scores
+            t.block_bound = self._block_bound(t)
+            t.bound = float(t.block_bound.max())
+        held_ids, held_scores = self._seed(terms, uses, k)
+        if len(held_ids) < k:
+            return self._search_exhaustive(terms, uses, k)
+        use_bounds = [self._weighted(terms[i].bound, w) for i, w in uses]
+        theta, last = float(held_scores[k - 1]), int(held_ids[k - 1])
+        total = {i: sum(b for (j, _), b in zip(uses, use_bounds) if j == i) for i in range(len(terms))}
+        essential = set(range(len(terms)))
+        for i in sorted(essential, key=lambda i: (total[i], i)):
+            trial = essential - {i}
+            if _can_enter(_add([0.0 if j in trial else b for (j, _), b in zip(uses, use_bounds)]), 0, theta, last):
+                break
+            essential = trial
+        # Which blocks of the essential terms can get a document in; reading most postings anyway,
+        # adding them all up costs less than looking the other terms up for each.
+        kept = {}
+        for e in sorted(essential):
+            first, bounds = self._block_bounds(terms, uses, e)
+            kept[e] = (np.flatnonzero(_can_enter(bounds, first, theta, last)), len(bounds))
+        reading = sum(min(len(blocks) * BLOCK, terms[e].hi - terms[e].lo) for e, (blocks, _) in kept.items())
+        looking_up = sum(min(t.hi - t.lo, reading) for i, t in enumerate(terms) if i not in essential)
+        if reading + looking_up > READ_SHARE * sum(t.hi - t.lo for t in terms):
+            return self._search_exhaustive(terms, uses, k)
+        ids, scores = self._candidates(terms, uses, kept, theta, last)
+        return top_k(*_union(held_ids, held_scores, ids, scores), k)
 
-    def _window_in_full(self, terms, uses, ranges, k):
-        """All documents of a window, scored in full (while fewer than k are held)."""
-        live = [i for i, (lo, hi) in enumerate(ranges) if hi > lo]
-        remap = {old: new for new, old in enumerate(live)}
-        kept_uses = [(remap[i], w) for i, w in uses if i in remap]
-        return self._add_up([terms[i] for i in live], kept_uses, [ranges[i] for i in live], k)
+    def _block_bound(self, t: _Term) -> np.ndarray:
+        """Per block of the term, a bound on its score in any of the block's documents, never below the
+        float64 score: the score of the block's largest tf in its shortest document (the same
+        operations as a score: IEEE rounding keeps the order), or, when lower, the bound from the
+        block's least length / tf (with a margin for rounding): a score is
+        idf (k1 + 1) / (1 + k1 (1 - b) / tf + (k1 b / avgdl) len / tf)."""
+        b0, b1 = int(self.block_ptr[t.tid]), int(self.block_ptr[t.tid + 1])
+        corner = self._term_scores(t.idf, self.block_max_tf[b0:b1], self._length_norm(self.block_min_len[b0:b1]))
+        if not self.avgdl:
+            return corner
+        k1, b = self.k1, self.b
+        ratio = self.block_min_ratio[b0:b1].astype(np.float64)
+        tight = t.idf * (k1 + 1) / (1 + k1 * (1 - b) / self.block_max_tf[b0:b1] + (k1 * b / self.avgdl) * ratio)
+        return np.minimum(corner, tight * (1 + 1e-9))
+
+    def _seed(self, terms: list[_Term], uses: list[tuple[int, float]], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The documents of the blocks with the largest (weighted) bounds, the earliest of equal ones,
+        SEED_POSTINGS postings or so, scored in full: their best k."""
+        weight = {}
+        for i, w in uses:
+            weight[i] = weight.get(i, 0.0) + w
+        sizes = [len(t.block_bound) for t in terms]
+        owner = np.repeat(np.arange(len(terms)), sizes)
+        rank = np.arange(len(owner)) - np.repeat(np.cumsum([0] + sizes[:-1]), sizes)  # block number within its term
+        starts = np.array([t.lo for t in terms])[owner] + rank * BLOCK
+        bounds = np.concatenate([t.block_bound * weight[i] for i, t in enumerate(terms)])
+        best = _best(bounds, self.doc_ids[starts], max(SEED_POSTINGS // BLOCK, -(-4 * k // BLOCK)))
+        ends = np.minimum(starts[best] + BLOCK, np.array([t.hi for t in terms])[owner[best]])
+        docs = _sorted_unique(self.doc_ids[_ranges(starts[best], ends)])
+        return top_k(docs, self._score_docs(terms, uses, docs), k)
 
     @staticmethod
     def _weighted(value, w: float):
         return value if w == 1.0 else value * w
 
-    def _window_pruned(self, terms: list[_Term], uses: list[tuple[int, float]], ranges: list[tuple[int, int]],
-                       w: int, theta: float, norm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        # Each term's bound in this window (0 where it has no posting here).
-        for t, (lo, hi) in zip(terms, ranges):
-            if hi > lo:
-                first = int(t.window_block[w])
-                last = (hi - 1 - t.lo) // BLOCK
-                t.bound = float(t.block_bound[first:last + 1].max())
-            else:
-                t.bound = 0.0
-        use_bounds = [self._weighted(terms[i].bound, wt) for i, wt in uses]
+    def _block_bounds(self, terms: list[_Term], uses: list[tuple[int, float]], e: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each block of term e: its first document and a bound on the score of any document in it,
+        added in query order: e's block bound plus, for each other term, the largest bound of that
+        term's blocks with documents in the block's range (all of its bound when they are more than
+        two blocks; 0 when it has none there)."""
+        t = terms[e]
+        starts = t.lo + np.arange(len(t.block_bound)) * BLOCK
+        first = self.doc_ids[starts]
+        final = self.doc_ids[np.minimum(starts + BLOCK, t.hi) - 1]
+        parts: dict[int, np.ndarray] = {e: t.block_bound}
+        for i, o in enumerate(terms):
+            if i != e:
+                docs = self.doc_ids[o.lo:o.hi]
+                p_lo, p_hi = np.searchsorted(docs, first), np.searchsorted(docs, final, side="right")
+                b_lo, b_hi = np.minimum(p_lo // BLOCK, len(o.block_bound) - 1), np.maximum(p_hi - 1, 0) // BLOCK
+                bound = np.maximum(o.block_bound[b_lo], o.block_bound[b_hi])
+                bound[b_hi - b_lo > 1] = o.bound
+                bound[p_hi <= p_lo] = 0.0
+                parts[i] = bound
+        return first, _add([self._weighted(parts[i], w) for i, w in uses])
 
-        def add(values) -> float | np.ndarray:
-            total = values[0]
-            for v in values[1:]:
-                total = total + v
-            return total
-
-        if add(use_bounds) <= theta:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        # Non-essential terms: the longest run of the smallest bounds whose sum is <= theta.
-        order = sorted(range(len(terms)), key=lambda i: (sum(self._weighted(terms[i].bound, wt)
-                                                            for j, wt in uses if j == i), i))
-        essential = set(range(len(terms)))
-        for i in order:
-            trial = essential - {i}
-            if add([b if uses[p][0] not in trial else 0.0 for p, b in enumerate(use_bounds)]) <= theta:
-                essential = trial
-            else:
-                break
-        # Candidates: the essential terms' postings in their blocks that can still beat theta.
-        cand_docs, cand_scores, complete = [], {}, {}
-        for i in sorted(essential):
-            t, (lo, hi) = terms[i], ranges[i]
-            first, last = int(t.window_block[w]), (hi - 1 - t.lo) // BLOCK
-            blocks = t.block_bound[first:last + 1]
-            parts = [self._weighted(blocks, wt) if j == i else b for (j, wt), b in zip(uses, use_bounds)]
-            keep = np.flatnonzero(add(parts) > theta) + first
-            complete[i] = len(keep) == len(blocks)
-            if not len(keep):
-                continue
-            starts = np.maximum(t.lo + keep * BLOCK, lo)
-            ends = np.minimum(t.lo + (keep + 1) * BLOCK, hi)
-            at = np.arange(lo, hi) if complete[i] else _ranges(starts, ends)
-            docs = self.doc_ids[at]
-            cand_docs.append(docs)
-            cand_scores[i] = (docs, self._term_scores(t.idf, self.tf[at], norm[docs]))
-        if not cand_docs:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        cands = cand_docs[0].astype(np.int64) if len(cand_docs) == 1 else np.unique(np.concatenate(cand_docs))
-        # rows[i]: term i's contribution per candidate, exact where known, else its bound.
-        rows: dict[int, np.ndarray] = {}
-        known: set[int] = set()
-        for i in range(len(terms)):
-            if i in cand_scores:
-                docs, s = cand_scores[i]
-                row = np.zeros(len(cands)) if complete[i] else np.full(len(cands), terms[i].bound)
-                if len(cand_docs) == 1:
-                    row[:] = s
-                else:
-                    row[np.searchsorted(cands, docs)] = s
-                rows[i] = row
-                if complete[i]:
-                    known.add(i)
-            else:
-                rows[i] = np.full(len(cands), terms[i].bound) if ranges[i][1] > ranges[i][0] else np.zeros(len(cands))
-                if ranges[i][1] <= ranges[i][0]:
-                    known.add(i)
-
-        def bound() -> np.ndarray:
-            return add([self._weighted(rows[i], wt) for i, wt in uses])
-
-        keep = bound() > theta
-        cands = cands[keep]
-        rows = {i: r[keep] for i, r in rows.items()}
-        for i in sorted(set(range(len(terms))) - known, key=lambda i: -terms[i].bound):
+    def _candidates(self, terms: list[_Term], uses: list[tuple[int, float]], kept: dict[int, tuple[np.ndarray, int]],
+                    theta: float, last: int) -> tuple[np.ndarray, np.ndarray]:
+        """The documents of the essential terms' postings that can beat the k-th held (score theta,
+        document `last`), exactly scored."""
+        weight = {i: sum(w for j, w in uses if j == i) for i in range(len(terms))}
+        top = {i: t.bound * weight[i] for i, t in enumerate(terms)}  # each term's largest contribution
+        margin = 1e-9 * (abs(theta) + sum(top.values()))
+        # Read the essential terms' blocks that can get a document in; add up their scores.
+        read: dict[int, np.ndarray] = {}  # essential term -> the documents read of it (ascending)
+        unread = 0.0  # what the essential terms with blocks left unread may add to any candidate
+        acc = self._accumulator()
+        try:
+            essential = set(kept)
+            for e, (keep, blocks) in kept.items():
+                t = terms[e]
+                if len(keep) < blocks:
+                    unread += top[e]
+                if not len(keep):
+                    continue
+                starts = t.lo + keep * BLOCK
+                at = _ranges(starts, np.minimum(starts + BLOCK, t.hi)) if len(keep) < blocks else np.arange(t.lo, t.hi)
+                docs = self.doc_ids[at]
+                own = self._term_scores(t.idf, self.tf[at], self._length_norm(self.doc_len[docs])) * weight[e]
+                acc[docs] += own - top[e] if len(keep) < blocks else own
+                read[e] = docs
+            if not read:
+                return np.zeros(0, dtype=np.int64), np.zeros(0)
+            cands = next(iter(read.values())).astype(np.int64) if len(read) == 1 else _sorted_unique(
+                np.concatenate(list(read.values())))
+            # The bound of each candidate (its additions in no particular order: compared with a margin).
+            bound = acc[cands] + unread + sum(top[i] for i in range(len(terms)) if i not in essential)
+        finally:
+            for docs in read.values():
+                acc[docs] = 0.0
+        # Look up the rest, largest first: the non-essential terms, and the essential ones for the
+        # candidates not read in their blocks.
+        partial = [e for e in essential if e not in read or len(read[e]) < terms[e].hi - terms[e].lo]
+        for i in sorted([i for i in range(len(terms)) if i not in essential] + partial, key=lambda i: -top[i]):
+            alive = bound >= theta - margin
+            cands, bound = cands[alive], bound[alive]
             if not len(cands):
-                break
-            hit, scores = self._scores_of(terms[i], *ranges[i], cands)
-            row = np.zeros(len(cands))
-            row[hit] = scores
-            rows[i] = row
-            keep = bound() > theta
-            cands = cands[keep]
-            rows = {j: r[keep] for j, r in rows.items()}
-        return cands, bound() if len(cands) else np.zeros(0)
+                return cands, bound
+            hit, scores = self._scores_of(terms[i], terms[i].lo, terms[i].hi, cands)
+            exact = np.zeros(len(cands))
+            exact[hit] = scores * weight[i]
+            if i in read:  # those read already count exactly
+                docs = read[i]
+                pos = np.minimum(np.searchsorted(docs, cands), len(docs) - 1)
+                counted = docs[pos] == cands
+                exact[counted] = top[i]
+            bound = bound - top[i] + exact
+        cands = cands[bound >= theta - margin]
+        scores = self._score_docs(terms, uses, cands)
+        keep = _can_enter(scores, cands, theta, last)
+        return cands[keep], scores[keep]
+
+    def _score_docs(self, terms: list[_Term], uses: list[tuple[int, float]], docs: np.ndarray) -> np.ndarray:
+        """These documents' scores, exactly as the exhaustive sum makes them (0 where no term is)."""
+        total = np.zeros(len(docs))
+        for number, (i, w) in enumerate(uses):
+            row = np.zeros(len(docs))
+            hit, scores = self._scores_of(terms[i], terms[i].lo, terms[i].hi, docs)
+            row[hit] = self._weighted(scores, w)
+            total = row if number == 0 else total + row
+        return total
 
     # -- saving ----------------------------------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:

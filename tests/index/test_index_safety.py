@@ -102,7 +102,8 @@ def index_files(built) -> list[str]:
 
 FILES = ["CURRENT", "manifest.json", "articles.json", "terms.json", "blob.bin",
          *(f"{prefix}.{name}.npy" for prefix in ("sent", "para")
-           for name in ("indptr", "doc_ids", "tf", "doc_len", "block_ptr", "block_max_tf", "block_min_len")),
+           for name in ("indptr", "doc_ids", "tf", "doc_len", "block_ptr", "block_max_tf", "block_min_len",
+                        "block_min_ratio")),
          "spell.del_hash.npy",
          "spell.del_word.npy", "spell.freq.npy", "sent_para.npy", "sent_start.npy", "sent_end.npy",
          "sent_byte.npy", "para_article.npy", "para_first.npy", "para_kind.npy", "article_byte.npy"]

@@ -56,21 +56,21 @@ def test_pruned_top_k_equals_exhaustive_on_random_corpora(seed):
         assert len(pruned) == min(k, len({d for t, w in weighted if w for d in idx.postings(t)[0].tolist()}))
 
 
-def test_the_pruned_windows_are_taken_and_skip_postings():
-    """On a corpus where pruning pays, most postings of a common-word query are never scored, and
-    the result is still the exhaustive one (so the pruned branch is what the other tests check)."""
+def test_the_pruned_search_is_taken_and_skips_postings():
+    """On a corpus where pruning pays, few candidates of a common-word query survive to be scored in
+    full, and the result is still the exhaustive one (so the pruned branch is what the other tests check)."""
     rng = random.Random(5)
     docs = _corpus(rng, 40000, 3000, 20, 1.0)
     idx = _pruning(BM25Index.build(docs))
     seen = []
-    original = idx._window_pruned
+    original = idx._candidates
 
-    def counting(terms, uses, ranges, w, theta, norm):
-        ids, scores = original(terms, uses, ranges, w, theta, norm)
+    def counting(*args):
+        ids, scores = original(*args)
         seen.append(len(ids))
         return ids, scores
 
-    idx._window_pruned = counting
+    idx._candidates = counting
     for query in (["w1", "w2", "w5", "w9"], ["w3", "w30", "w300"], ["w0"]):
         assert idx.search(query, 60) == idx.search_exhaustive([(t, 1.0) for t in query], 60)
     assert seen and sum(seen) < 0.05 * sum(idx.df(t) for t in ["w1", "w2", "w5", "w9", "w3", "w30", "w300", "w0"])
