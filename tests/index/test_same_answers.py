@@ -1,5 +1,5 @@
 """The pruned search over frequencies weighed at query time answers the canned questions exactly as
-the exhaustive search over weights baked in at build time did (tests/data/canned_answers_before_pruning.json,
+the exhaustive search over weights baked in at build time did (tests/index/canned_answers_before_pruning.json,
 written by `python -m bot ask --json` before the change): the same passages, at the same places, with
 the same BM25 scores to the last bit."""
 
@@ -11,7 +11,7 @@ import sys
 
 from tests.support.paths import CANNED, ROOT
 
-BEFORE = ROOT / "tests" / "data" / "canned_answers_before_pruning.json"
+BEFORE = ROOT / "tests" / "index" / "canned_answers_before_pruning.json"
 
 
 def test_canned_answers_are_those_of_the_exhaustive_search_before(tmp_path):
