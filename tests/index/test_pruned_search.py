@@ -43,7 +43,10 @@ def _pruning(idx: BM25Index) -> BM25Index:
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_pruned_top_k_equals_exhaustive_on_random_corpora(seed):
+@pytest.mark.parametrize("seed_postings", [bm25.SEED_POSTINGS, 1])
+def test_pruned_top_k_equals_exhaustive_on_random_corpora(seed, seed_postings, monkeypatch):
+    """(With a seed of one block, the k held at first are far from the best: the pruning does the work.)"""
+    monkeypatch.setattr(bm25, "SEED_POSTINGS", seed_postings)
     rng = random.Random(seed)
     docs = _corpus(rng, rng.choice([30, 400, 3000, 12000]), rng.choice([40, 400, 5000]), rng.choice([3, 12, 40]),
                    rng.choice([0.6, 1.0, 1.3]))
@@ -129,3 +132,13 @@ def test_negative_idf_falls_back_to_adding_up():
     hits = idx.search(["a", "c"], 10)
     assert [h.doc for h in hits] == sorted(range(4), key=lambda d: (-ref[d], d))
     np.testing.assert_allclose([h.score for h in hits], ref[[h.doc for h in hits]], rtol=1e-12)
+
+
+def test_a_tie_with_a_lower_number_outside_the_seed_still_wins(monkeypatch):
+    """The seed reads block 1 (it holds the one best document) and holds document 129 at the k-th score;
+    block 0's documents score the same and have lower numbers: block 0 must be read, and they win the tie."""
+    monkeypatch.setattr(bm25, "SEED_POSTINGS", 1)
+    docs = [["x", "a", "b"]] * 128 + [["x", "a"]] + [["x", "a", "b"]] * 127 + [["y"]] * 300
+    idx = _pruning(BM25Index.build(docs))
+    assert [h.doc for h in idx.search(["x"], 2)] == [128, 0]
+    assert [h.doc for h in idx.search(["x"], 5)] == [128, 0, 1, 2, 3]
