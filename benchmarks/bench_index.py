@@ -304,7 +304,91 @@ def worker_baselines(args) -> dict:
     return out
 
 
-WORKERS = {"build": worker_build, "load": worker_load, "serve": worker_serve, "baselines": worker_baselines}
+QUERY_SETS = (("rare-word", "queries.jsonl"), ("common-word", "common_queries.jsonl"))
+SET_SIZE = 200  # queries timed per set
+TOP = 60  # the answerer's candidates: what the raw search is timed at
+
+
+def worker_sets(args) -> dict:
+    """Each query set: every query timed once (raw search of its terms, top TOP, then the whole answer),
+    after a warm-up on other queries (the rare-word file's queries past the timed ones)."""
+    from bot import text
+    from bot.index import format as index_format
+    from bot.answer.answerer import Answerer
+
+    index, _ = index_format.load(Path(args.index))
+    answerer = Answerer(index, _settings(args).answering)
+    warm = read_queries(Path(args.corpus) / "queries.jsonl", None)[SET_SIZE:SET_SIZE + 20]
+    for q in warm:
+        answerer.answer(q["question"])
+        index.sentences.search(text.terms(q["question"]), TOP)
+    out = {}
+    for name, file in QUERY_SETS:
+        path = Path(args.corpus) / file
+        if not path.is_file():
+            continue
+        queries = read_queries(path, SET_SIZE)
+        search, answer, postings = [], [], []
+        for q in queries:
+            terms = text.terms(q["question"])
+            postings.append(sum(index.sentences.df(t) for t in terms))
+            t0 = time.perf_counter()
+            index.sentences.search(terms, TOP)
+            t1 = time.perf_counter()
+            answerer.answer(q["question"])
+            t2 = time.perf_counter()
+            search.append(t1 - t0)
+            answer.append(t2 - t1)
+        out[name] = {"queries": len(queries), "search": summary_ms(search), "answer": summary_ms(answer),
+                     "postings_median": statistics.median(postings)}
+    out["status"] = proc_status()
+    return out
+
+
+def cli_per_question(args, env: dict[str, str]) -> dict:
+    """`quotebot ask --json` on stdin: (time for SET_SIZE + 1 lines - time for 1 line) / SET_SIZE, per set
+    (the set's SET_SIZE questions after its first); each run a fresh process on the built index, the two
+    interleaved, best of --cli-runs."""
+    out = {}
+    cmd = [sys.executable, "-m", "bot", "ask", "--json", "--corpus", str(args.corpus), "--index", str(args.index)]
+    for name, file in QUERY_SETS:
+        path = args.corpus / file
+        if not path.is_file():
+            continue
+        lines = [q["question"] for q in read_queries(path, SET_SIZE)]
+        if len(lines) < SET_SIZE:
+            continue
+        runs = {"one": [], "all": []}
+        for _ in range(max(1, args.cli_runs)):  # the first line, then the first line and the SET_SIZE lines
+            for key, stdin in (("one", lines[:1]), ("all", lines[:1] + lines)):
+                t0 = time.perf_counter()
+                proc = subprocess.run(cmd, input="\n".join(stdin) + "\n", env=env, cwd=ROOT, text=True,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                runs[key].append(time.perf_counter() - t0)
+                if proc.returncode != 0 or len(proc.stdout.splitlines()) != len(stdin):
+                    raise SystemExit(f"ask --json failed: {proc.stderr[-2000:]}")
+        one, every = min(runs["one"]), min(runs["all"])
+        out[name] = {"one_question_seconds": one, f"{SET_SIZE + 1}_questions_seconds": every,
+                     "per_question_ms": (every - one) / SET_SIZE * 1000}
+    return out
+
+
+def index_parts(build_dir: Path) -> dict[str, int]:
+    """Bytes on disk by part: sentence postings, paragraph postings, speller, text, the rest."""
+    parts = {"sentence postings (sent.*)": 0, "paragraph postings (para.*)": 0, "speller (spell.*)": 0,
+             "text (blob.bin)": 0, "sentence/paragraph arrays, terms, sources": 0}
+    names = list(parts)
+    for p in build_dir.iterdir():
+        if not p.is_file():
+            continue
+        key = (names[0] if p.name.startswith("sent.") else names[1] if p.name.startswith("para.")
+               else names[2] if p.name.startswith("spell.") else names[3] if p.name == "blob.bin" else names[4])
+        parts[key] += p.stat().st_size
+    return parts
+
+
+WORKERS = {"build": worker_build, "load": worker_load, "serve": worker_serve, "baselines": worker_baselines,
+           "sets": worker_sets}
 
 
 # -- parent -------------------------------------------------------------------------------------
@@ -373,6 +457,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-dedupe", action="store_true",
                     help="build without merging duplicates (bot.corpus.load.merge_duplicates monkeypatched "
                          "in the build worker only)")
+    ap.add_argument("--cli-runs", type=int, default=2, help="runs of `ask --json` per set (0: skip)")
     ap.add_argument("--keep-openblas-env", action="store_true", help="do not unset OPENBLAS_* for the workers")
     ap.add_argument("--out-dir", type=Path, default=Path("benchmarks/out"))
     ap.add_argument("--json", type=Path, help="default: <out-dir>/bench_<index name>.json")
@@ -424,6 +509,7 @@ def main(argv: list[str] | None = None) -> int:
         results["build"] = run_worker("build", args, env)
     build_dir = current_build_dir(args.index)
     results["index_bytes"] = dir_size(build_dir)
+    results["index_parts"] = index_parts(build_dir)
 
     step("loading: cold (page cache dropped for the index files) ...")
     cold_ok = drop_from_page_cache(build_dir)
@@ -437,6 +523,11 @@ def main(argv: list[str] | None = None) -> int:
 
     step("serving: answers, searches and memory in a fresh process ...")
     results["serve"] = run_worker("serve", args, env)
+    step(f"query sets: each of {SET_SIZE} queries timed once (search top {TOP}, answer), in a fresh process ...")
+    results["sets"] = run_worker("sets", args, env)
+    if args.cli_runs:
+        step(f"ask --json on stdin: {SET_SIZE + 1} lines against 1, per set ...")
+        results["cli"] = cli_per_question(args, env)
 
     if not (args.no_bm25s and args.no_rank_bm25):
         step("baselines: rank_bm25 and bm25s on the same token lists (takes a while, several GB) ...")
@@ -473,6 +564,8 @@ def report(r: dict, args) -> None:
         row("build process wall seconds (incl. imports)", f"{b['process_wall_seconds']:.1f}")
         row("build peak RSS MB", f"{mb(b['status'].get('VmHWM')):.0f}")
     row("index folder MB", f"{r['index_bytes'] / 2**20:.1f}")
+    for part, size in (r.get("index_parts") or {}).items():
+        row(f"  {part} MB", f"{size / 2**20:.1f}")
     cold = r["load_cold"]
     warm_loads = [w["load_seconds"] for w in r["load_warm"]]
     warm_load = statistics.median(warm_loads)
@@ -501,6 +594,18 @@ def report(r: dict, args) -> None:
     row("  RSS after load / after answers MB (anon + file)",
         f"{mb(serve['status_after_load'].get('VmRSS')):.0f} / {mb(serve['status_after_answers'].get('VmRSS')):.0f}"
         f" ({mb(serve['status_after_answers'].get('RssAnon')):.0f} + {mb(serve['status_after_answers'].get('RssFile')):.0f})")
+    for name, figures in (r.get("sets") or {}).items():
+        if not isinstance(figures, dict) or "search" not in figures:
+            continue
+        row(f"{name} set ({figures['queries']} q, postings median {figures['postings_median']:,.0f}): search top {TOP} ms median / p95",
+            f"{figures['search']['median_ms']:.3f} / {figures['search']['p95_ms']:.3f}")
+        row(f"{name} set: whole answer ms median / p95",
+            f"{figures['answer']['median_ms']:.2f} / {figures['answer']['p95_ms']:.2f}")
+        cli = (r.get("cli") or {}).get(name)
+        if cli:
+            row(f"{name} set: ask --json per question ms (({SET_SIZE + 1} lines - 1) / {SET_SIZE})",
+                f"{cli['per_question_ms']:.2f}")
+            row(f"{name} set: ask --json one question s (start-up included)", f"{cli['one_question_seconds']:.2f}")
     base = r.get("baselines") or {}
     if "rank_bm25" in base:
         rb = base["rank_bm25"]

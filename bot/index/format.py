@@ -34,7 +34,7 @@ from bot.index.sentences import SentenceIndex
 from bot.index.spelling import Speller
 
 FORMAT = "quotebot-index"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # Bump when sentence splitting, term analysis or cleaning change: old indexes are then stale.
 ANALYZER_VERSION = 1
 
@@ -80,7 +80,9 @@ def save(index: SentenceIndex, index_dir: Path, fp: str, skipped: tuple[Skipped,
             np.save(tmp / f"{name}.npy", array, allow_pickle=False)
         (tmp / "blob.bin").write_bytes(bytes(index.blob))
         write_json(tmp / "articles.json", index.articles)
-        write_json(tmp / "terms.json", {"sent": index.sentences.terms, "para": index.paragraphs.terms,
+        # The paragraph index has the sentence index's vocabulary (the same list): stored once.
+        same = index.paragraphs.terms == index.sentences.terms
+        write_json(tmp / "terms.json", {"sent": index.sentences.terms, "para": "sent" if same else index.paragraphs.terms,
                                           "spell": index.speller.words, "surface": index.surface_terms})
         files = sorted(tmp.iterdir())
         manifest = {
@@ -250,6 +252,8 @@ def _load_verified(build: Path, manifest: dict, mmap: bool) -> SentenceIndex:
         return json.loads((build / name).read_text(encoding="utf-8"))
 
     terms = json_file("terms.json")
+    if terms.get("para") == "sent":
+        terms["para"] = terms["sent"]
     bm25 = manifest["bm25"]
 
     def bm25_index(prefix: str) -> BM25Index:

@@ -148,17 +148,24 @@ class SentenceIndex:
             paragraphs=BM25Index.from_counts(done.terms, *group_pairs(*pairs, sent_para), para_len),
             speller=Speller.build(surface_counts),
             sent_para=sent_para,
-            sent_start=done.sent_start,
-            sent_end=done.sent_end,
-            sent_byte=done.sent_byte + article_start[sent_article][:, None],
+            sent_start=_narrow(done.sent_start),
+            sent_end=_narrow(done.sent_end),
+            sent_byte=_narrow(done.sent_byte + article_start[sent_article][:, None]),
             para_article=done.para_article,
-            para_first=done.para_first,
+            para_first=_narrow(done.para_first),
             para_kind=done.para_kind,
             article_byte=np.stack([article_start, article_start + sizes], axis=1) if len(sizes) else np.zeros((0, 2), np.int64),
             blob=b"".join(encoded),
             articles=[_article_record(article) for article in corpus.articles],
             surface_terms=surface_terms,
         )
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """Offsets and counts as int32 when they fit (half the bytes of int64, still signed for arithmetic)."""
+    if not len(values) or int(values.max()) < 2**31:
+        return values.astype(np.int32)
+    return values
 
 
 def _article_record(article: Article) -> dict:

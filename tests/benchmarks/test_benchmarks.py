@@ -13,17 +13,21 @@ from tests.support.paths import ROOT
 def test_make_corpus_and_bench_index_run_on_a_small_corpus(tmp_path):
     corpus = tmp_path / "corpus"
     subprocess.run([sys.executable, "benchmarks/make_corpus.py", "--sentences", "3000", "--out", str(corpus),
-                    "--queries", "40"], cwd=ROOT, check=True, capture_output=True, timeout=300)
+                    "--queries", "230"], cwd=ROOT, check=True, capture_output=True, timeout=300)
     assert len(list(corpus.glob("*.txt"))) > 1 and (corpus / "queries.jsonl").exists()
     out = tmp_path / "result.json"
     done = subprocess.run([sys.executable, "benchmarks/bench_index.py", "--corpus", str(corpus),
                            "--index", str(tmp_path / "index"), "--load-runs", "1", "--bm25s-sample", "5",
-                           "--rank-bm25-sample", "3", "--out-dir", str(tmp_path), "--json", str(out)],
+                           "--rank-bm25-sample", "3", "--cli-runs", "1", "--out-dir", str(tmp_path), "--json", str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode in (0, 1), done.stderr  # 1: a target missed, which a tiny corpus may do
     assert "Traceback" not in done.stdout + done.stderr
     result = json.loads(out.read_text())
-    assert result
+    for name in ("rare-word", "common-word"):  # each set timed query by query, and through `ask --json`
+        assert result["sets"][name]["queries"] == 200 and result["sets"][name]["search"]["n"] == 200
+        assert result["cli"][name]["per_question_ms"] > 0
+    assert sum(result["index_parts"].values()) == result["index_bytes"]
+    assert "common-word set" in done.stdout and "sentence postings" in done.stdout
 
 
 def test_slowest_input_reports_a_slowest_input(seeds_settings):

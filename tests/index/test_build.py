@@ -152,11 +152,11 @@ def test_subprocess_corrupt_index_is_rebuilt_with_a_warning(tiny_corpus, tmp_pat
     first = _run(["ask", "--json", "How many steel cables were replaced?", *args], tmp_path)
     assert first.returncode == 0 and "first use" in first.stderr
     build = index_format.current_build(tiny_corpus.index_dir)
-    weights = build / "sent.weights.npy"
-    weights.write_bytes(weights.read_bytes()[:-7])
+    postings = build / "sent.tf.npy"
+    postings.write_bytes(postings.read_bytes()[:-7])
     second = _run(["ask", "--json", "How many steel cables were replaced?", *args], tmp_path)
     assert second.returncode == 0, second.stderr
-    assert "Warning:" in second.stderr and "sent.weights.npy" in second.stderr and "rebuilding" in second.stderr
+    assert "Warning:" in second.stderr and "sent.tf.npy" in second.stderr and "rebuilding" in second.stderr
     assert "Traceback" not in second.stderr
     assert json.loads(second.stdout) == json.loads(first.stdout)
     (tiny_corpus.index_dir / "CURRENT").write_bytes(b"\xff\xfe garbage")

@@ -7,11 +7,12 @@ import shutil
 import time
 
 import numpy as np
+import pytest
 
 from bot.config import Settings
 from bot.index import format as index_format
 from bot.index.bm25 import BM25Index
-from bot.index.build import build
+from bot.index.build import build, open_index
 from bot.index.sentences import SentenceIndex
 from bot.index.spelling import Speller
 from tests.support.answers import answers
@@ -36,7 +37,7 @@ def test_every_array_is_saved_under_its_own_name(tiny_corpus):
     built, _ = build(tiny_corpus)
     expected = {*(f"sent.{k}" for k in BM25Index.ARRAYS), *(f"para.{k}" for k in BM25Index.ARRAYS),
                 *(f"spell.{k}" for k in Speller.ARRAYS), *SentenceIndex.ARRAYS}
-    assert len(expected) == 5 + 5 + 3 + 8 and set(index_format.array_files(built)) == expected
+    assert len(expected) == 8 + 8 + 3 + 8 and set(index_format.array_files(built)) == expected
     saved = index_format.current_build(tiny_corpus.index_dir)
     assert {p.name.removesuffix(".npy") for p in saved.glob("*.npy")} == expected
 
@@ -57,19 +58,23 @@ def test_format_is_plain_npy_and_json(tiny_corpus):
     assert sorted(p.name for p in saved.iterdir()) == sorted([*manifest["files"], "manifest.json"])
 
 
-def test_an_index_written_before_still_loads(tmp_path):
-    """tests/fixtures/before-layout/index_v2 was written by the code before the index modules were split: its
-    files, manifest and checksums load as they are, and answer as a new build of its articles."""
+def test_an_index_of_the_previous_format_is_stale_and_rebuilt(tmp_path):
+    """tests/fixtures/before-layout/index_v2 was written by format 2 (BM25 weights baked in at build time):
+    it is refused as another version's, and opening it builds the current format, which answers as a
+    fresh build of its articles does."""
     copy = tmp_path / "index_v2"
     shutil.copytree(OLD_INDEX, copy)
-    old, manifest = index_format.load(copy / "index")
-    assert (manifest["version"], manifest["analyzer"]) == (2, 1)
-    settings = Settings(corpus_dir=copy / "corpus", index_dir=tmp_path / "new")
-    new, _ = build(settings)
-    assert answers(old, settings) == answers(new, settings)
-    for name, arr in index_format.array_files(new).items():
-        np.testing.assert_array_equal(index_format.array_files(old)[name], arr)
-    assert old.articles == new.articles and old.source(1).publisher == "Portville Wire"
+    with pytest.raises(index_format.IndexUnusable, match="another version"):
+        index_format.load(copy / "index")
+    settings = Settings(corpus_dir=copy / "corpus", index_dir=copy / "index")
+    notes: list[str] = []
+    reopened = open_index(settings, notes.append)
+    assert any("unusable" in n and "rebuilding" in n for n in notes)
+    assert index_format.load(copy / "index")[1]["version"] == index_format.FORMAT_VERSION
+    fresh = Settings(corpus_dir=copy / "corpus", index_dir=tmp_path / "new")
+    new, _ = build(fresh)
+    assert answers(reopened, settings) == answers(new, fresh)
+    assert reopened.articles == new.articles and reopened.source(1).publisher == "Portville Wire"
 
 
 def test_load_time_of_verification_is_reported(tiny_corpus, capsys):

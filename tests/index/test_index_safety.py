@@ -100,9 +100,11 @@ def index_files(built) -> list[str]:
     return sorted(p.name for p in index_format.current_build(settings.index_dir).iterdir())
 
 
-FILES = ["CURRENT", "manifest.json", "articles.json", "terms.json", "blob.bin", "sent.indptr.npy",
-         "sent.doc_ids.npy", "sent.weights.npy", "sent.idf.npy", "sent.doc_len.npy", "para.indptr.npy",
-         "para.doc_ids.npy", "para.weights.npy", "para.idf.npy", "para.doc_len.npy", "spell.del_hash.npy",
+FILES = ["CURRENT", "manifest.json", "articles.json", "terms.json", "blob.bin",
+         *(f"{prefix}.{name}.npy" for prefix in ("sent", "para")
+           for name in ("indptr", "doc_ids", "tf", "doc_len", "block_ptr", "block_max_tf", "block_min_len",
+                        "block_min_ratio")),
+         "spell.del_hash.npy",
          "spell.del_word.npy", "spell.freq.npy", "sent_para.npy", "sent_start.npy", "sent_end.npy",
          "sent_byte.npy", "para_article.npy", "para_first.npy", "para_kind.npy", "article_byte.npy"]
 
@@ -158,7 +160,7 @@ def test_consistent_checksums_do_not_let_a_pickle_in(fresh, tmp_path):
     settings, _, expected = fresh
     marker = tmp_path / "executed"
     build = index_format.current_build(settings.index_dir)
-    for victim in ("sent.weights.npy", "sent_para.npy"):
+    for victim in ("sent.tf.npy", "sent_para.npy"):
         npy_object_payload(marker, build / victim)
     manifest = json.loads((build / "manifest.json").read_text())
     for name in manifest["files"]:
@@ -178,15 +180,15 @@ def test_consistent_checksums_do_not_let_a_pickle_in(fresh, tmp_path):
 def test_missing_file_and_extra_symlink(fresh, tmp_path):
     settings, _, expected = fresh
     build = index_format.current_build(settings.index_dir)
-    (build / "para.idf.npy").unlink()
+    (build / "para.doc_len.npy").unlink()
     with pytest.raises(index_format.IndexUnusable, match="missing"):
         index_format.load(settings.index_dir)
     index_build.open_index(settings)
     build = index_format.current_build(settings.index_dir)
     outside = tmp_path / "outside.npy"
-    shutil.copy(build / "sent.idf.npy", outside)
-    (build / "sent.idf.npy").unlink()
-    (build / "sent.idf.npy").symlink_to(outside)  # same bytes, but not a file of the build
+    shutil.copy(build / "sent.doc_len.npy", outside)
+    (build / "sent.doc_len.npy").unlink()
+    (build / "sent.doc_len.npy").symlink_to(outside)  # same bytes, but not a file of the build
     with pytest.raises(index_format.IndexUnusable):
         index_format.load(settings.index_dir)
 
@@ -218,7 +220,7 @@ def test_leftover_temp_folders_are_never_loaded_and_cleaned_up(fresh):
     shutil.copytree(good, leftover)
     half = settings.index_dir / "build-20000101000000-2-2.tmp"
     half.mkdir()
-    (half / "sent.weights.npy").write_bytes(b"\x93NUMPY")
+    (half / "sent.tf.npy").write_bytes(b"\x93NUMPY")
     index = index_build.open_index(settings)  # current index: loaded, and the idle lock lets it tidy up
     assert answers(index, settings) == expected
     assert not leftover.exists() and not half.exists()

@@ -1,0 +1,144 @@
+"""The pruned top k (block-max MaxScore) is exactly the exhaustive top k: the same documents in the same
+order, ties to the lower document number, bit-identical scores, and those scores are rank_bm25's."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25Okapi
+
+from bot.index import bm25
+from bot.index.bm25 import BM25Index
+
+
+def _corpus(rng: random.Random, n: int, vocab: int, longest: int, zipf: float) -> list[list[str]]:
+    words = [f"w{i}" for i in range(vocab)]
+    weights = [1 / (i + 1) ** zipf for i in range(vocab)]
+    return [rng.choices(words, weights, k=rng.randint(0, longest)) for _ in range(n)]
+
+
+def _query(rng: random.Random, idx: BM25Index) -> list[tuple[str, float]]:
+    """1-7 terms: common ones, any from the vocabulary, unknown ones, repeats; related-word weights."""
+    terms = []
+    for _ in range(rng.randint(1, 7)):
+        roll = rng.random()
+        if roll < 0.4:
+            terms.append(f"w{rng.randint(0, 8)}")
+        elif roll < 0.8:
+            terms.append(rng.choice(idx.terms))
+        elif roll < 0.9:
+            terms.append("absent")
+        elif terms:
+            terms.append(rng.choice(terms))  # the same term again
+        else:
+            terms.append("w0")
+    return [(t, rng.choice([1.0, 1.0, 1.0, 0.5, 0.35, 0.25, 0.0])) for t in terms]
+
+
+def _pruning(idx: BM25Index) -> BM25Index:
+    idx.prune_min_postings = 0  # prune every query, however short its postings (the default skips short ones)
+    return idx
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed_postings", [bm25.SEED_POSTINGS, 1])
+def test_pruned_top_k_equals_exhaustive_on_random_corpora(seed, seed_postings, monkeypatch):
+    """(With a seed of one block, the k held at first are far from the best: the pruning does the work.)"""
+    monkeypatch.setattr(bm25, "SEED_POSTINGS", seed_postings)
+    rng = random.Random(seed)
+    docs = _corpus(rng, rng.choice([30, 400, 3000, 12000]), rng.choice([40, 400, 5000]), rng.choice([3, 12, 40]),
+                   rng.choice([0.6, 1.0, 1.3]))
+    idx = _pruning(BM25Index.build(docs))
+    for _ in range(40):
+        weighted = _query(rng, idx)
+        k = rng.choice([1, 2, 10, 60, 500, 10**6])
+        pruned, exhaustive = idx.search_weighted(weighted, k), idx.search_exhaustive(weighted, k)
+        assert pruned == exhaustive, (weighted, k)
+        assert len(pruned) == min(k, len({d for t, w in weighted if w for d in idx.postings(t)[0].tolist()}))
+
+
+def test_the_pruned_search_is_taken_and_skips_postings():
+    """On a corpus where pruning pays, few candidates of a common-word query survive to be scored in
+    full, and the result is still the exhaustive one (so the pruned branch is what the other tests check)."""
+    rng = random.Random(5)
+    docs = _corpus(rng, 40000, 3000, 20, 1.0)
+    idx = _pruning(BM25Index.build(docs))
+    seen = []
+    original = idx._candidates
+
+    def counting(*args):
+        ids, scores = original(*args)
+        seen.append(len(ids))
+        return ids, scores
+
+    idx._candidates = counting
+    for query in (["w1", "w2", "w5", "w9"], ["w3", "w30", "w300"], ["w0"]):
+        assert idx.search(query, 60) == idx.search_exhaustive([(t, 1.0) for t in query], 60)
+    assert seen and sum(seen) < 0.05 * sum(idx.df(t) for t in ["w1", "w2", "w5", "w9", "w3", "w30", "w300", "w0"])
+
+
+def test_ties_go_to_the_lower_document_number():
+    """Documents that are all alike score alike: the top k are the first k, pruned or not."""
+    alike = [["same", "words", "here"]] * 1000
+    docs = alike + [["other"]] * 100 + alike + [[f"filler{i}"] for i in range(5000)]
+    idx = _pruning(BM25Index.build(docs))
+    assert idx.idf.min() > 0  # (a floored negative idf would not be pruned)
+    for query in (["same"], ["same", "words"], ["here", "same", "words", "absent"]):
+        hits = idx.search(query, 60)
+        assert [h.doc for h in hits] == list(range(60))
+        assert hits == idx.search_exhaustive([(t, 1.0) for t in query], 60)
+    # the k-th place is among ties too: the lower numbers win it
+    assert [h.doc for h in idx.search(["other", "same"], 103)] == [*range(1000, 1100), 0, 1, 2]
+
+
+def test_scores_are_rank_bm25s_and_weights_multiply_them():
+    rng = random.Random(11)
+    docs = _corpus(rng, 2500, 300, 15, 0.9)
+    idx = _pruning(BM25Index.build(docs))
+    ref = BM25Okapi(docs)
+    per_term = {t: ref.get_scores([t]) for t in idx.terms[:60]}
+    for _ in range(30):
+        weighted = [(t, w) for t, w in _query(rng, idx) if t in per_term or t == "absent"]
+        dense = sum((w * per_term[t] for t, w in weighted if t in per_term), np.zeros(len(docs)))
+        k = rng.choice([5, 60, 3000])
+        hits = idx.search_weighted(weighted, k)
+        np.testing.assert_allclose([h.score for h in hits], dense[[h.doc for h in hits]], rtol=1e-12, atol=1e-12)
+        matching = {d for t, w in weighted if w and t in per_term for d in np.flatnonzero(ref.get_scores([t]) != 0)}
+        best = sorted(matching, key=lambda d: (-dense[d], d))[:k]
+        # rank_bm25 sums in another order: compare documents where scores are not within rounding of a tie
+        assert [h.doc for h in hits][:len(best)] == best or np.allclose(
+            sorted(dense[[h.doc for h in hits]]), sorted(dense[best]), rtol=1e-12)
+
+
+def test_default_threshold_answers_the_same_as_always_pruning():
+    rng = random.Random(3)
+    docs = _corpus(rng, 20000, 2000, 25, 1.1)
+    default, always = BM25Index.build(docs), _pruning(BM25Index.build(docs))
+    assert default.prune_min_postings == bm25.PRUNE_MIN_POSTINGS
+    for query in (["w0", "w1", "w2", "w3"], ["w100", "w7"], ["w1999", "absent"], ["w4"]):
+        weighted = [(t, 1.0) for t in query] + [("w12", 0.5)]
+        assert default.search_weighted(weighted, 60) == always.search_weighted(weighted, 60)
+
+
+def test_negative_idf_falls_back_to_adding_up():
+    """A term in more than half the documents has rank_bm25's floored idf; with a mean idf below zero
+    (a tiny corpus of common words) the floor is negative, and the search adds every posting."""
+    docs = [["a", "b"], ["a", "b", "c"], ["a"], ["b", "a", "a"]]
+    idx = _pruning(BM25Index.build(docs))
+    assert idx.idf[idx.vocab["a"]] < 0
+    ref = BM25Okapi(docs).get_scores(["a", "c"])
+    hits = idx.search(["a", "c"], 10)
+    assert [h.doc for h in hits] == sorted(range(4), key=lambda d: (-ref[d], d))
+    np.testing.assert_allclose([h.score for h in hits], ref[[h.doc for h in hits]], rtol=1e-12)
+
+
+def test_a_tie_with_a_lower_number_outside_the_seed_still_wins(monkeypatch):
+    """The seed reads block 1 (it holds the one best document) and holds document 129 at the k-th score;
+    block 0's documents score the same and have lower numbers: block 0 must be read, and they win the tie."""
+    monkeypatch.setattr(bm25, "SEED_POSTINGS", 1)
+    docs = [["x", "a", "b"]] * 128 + [["x", "a"]] + [["x", "a", "b"]] * 127 + [["y"]] * 300
+    idx = _pruning(BM25Index.build(docs))
+    assert [h.doc for h in idx.search(["x"], 2)] == [128, 0]
+    assert [h.doc for h in idx.search(["x"], 5)] == [128, 0, 1, 2, 3]
