@@ -215,13 +215,13 @@ class Ranker:
             "position": np.log1p(sentences - first),
             "paragraph_length": np.log1p(last + 1 - first),
         }
-        features.update(self._local_features(terms, asked, credit, articles, in_sentence_soft, in_article_soft))
+        features.update(self._local_features(terms, credit, articles, in_sentence_soft, in_article_soft))
         answer_type = cues.answer_type(question)
         features.update(self._text_features(sentences, paragraphs, terms, question, answer_type))
         return Candidates(sentences, articles, idf, known, in_sentence, in_paragraph, in_article[asked],
                           in_title[asked], features, answer_type, index.para_kind[paragraphs], self.unknown_idf)
 
-    def _local_features(self, terms: list[QueryTerm], asked: list[int], credit: np.ndarray, articles: np.ndarray,
+    def _local_features(self, terms: list[QueryTerm], credit: np.ndarray, articles: np.ndarray,
                         in_sentence: np.ndarray, in_article: np.ndarray) -> dict[str, np.ndarray]:
         """local_coverage and local_rarest (FEATURE_WEIGHTS): question words weighed by idf over the
         candidate's article's sentences; a related term's sentences count for the word it stands for."""
@@ -233,8 +233,7 @@ class Ranker:
             ids, _ = index.sentences.postings(t.term)
             held[i] = np.searchsorted(ids, hi) - np.searchsorted(ids, lo)
         # a word's sentences in the article: its own, or (at most) its best related term's
-        df = (credit[:, :, None] > 0) * held[None, :, :]
-        df = df.max(axis=1)
+        df = ((credit[:, :, None] > 0) * held[None, :, :]).max(axis=1)
         local_idf = np.log((hi - lo + 1.0) / (df + 1.0)) * in_article
         total = local_idf.sum(axis=0)
         matched = local_idf * in_sentence
