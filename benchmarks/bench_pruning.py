@@ -20,8 +20,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-if any(v in os.environ for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")) and "--keep-openblas-env" not in sys.argv:
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+from bench_index import OPENBLAS_VARS  # noqa: E402  (imports no numpy)
+
+if any(v in os.environ for v in OPENBLAS_VARS) and "--keep-openblas-env" not in sys.argv:
+    env = {k: v for k, v in os.environ.items() if k not in OPENBLAS_VARS}
     os.execve(sys.executable, [sys.executable, *sys.argv, "--keep-openblas-env"], {**env, "QUOTEBOT_OPENBLAS_UNSET": "1"})
 
 import numpy as np  # noqa: E402

@@ -172,9 +172,9 @@ class Ranker:
         around = np.concatenate([sentences, np.maximum(sentences - 1, first), np.minimum(sentences + 1, last)])
         # (presence from the postings, not from a score: rank_bm25's idf is 0 for a word in exactly half
         # of the documents, which in a folder of two articles is common)
-        found = np.array([_holds(index.sentences, t.term, around) for t in terms])
+        found = np.array([index.sentences.holds(t.term, around) for t in terms])
         para_bm25 = np.array([index.paragraphs.doc_scores([(t.term, t.weight)], paragraphs) for t in terms])
-        para_found = np.array([_holds(index.paragraphs, t.term, paragraphs) for t in terms])
+        para_found = np.array([index.paragraphs.holds(t.term, paragraphs) for t in terms])
         in_article = np.array([self._in_articles(t.term, articles) for t in terms])
         titled, at = np.unique(articles, return_inverse=True)  # candidates share few articles
         titles = [self.title_terms(int(a)) for a in titled]
@@ -283,15 +283,6 @@ class Ranker:
             for name in narrow:
                 out["cue_" + name][j] = float(cues.has_narrow_cue(name, sentence, asked))
         return out
-
-
-def _holds(bm25, term: str, docs: np.ndarray) -> np.ndarray:
-    """Per document: whether the term occurs in it (postings are sorted by document)."""
-    ids, _ = bm25.postings(term)
-    if not len(ids):
-        return np.zeros(len(docs), dtype=bool)
-    at = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
-    return ids[at] == docs
 
 
 def _joined(surface: str) -> str:

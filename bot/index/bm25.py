@@ -284,6 +284,15 @@ class BM25Index:
             return ids, np.empty(0)
         return ids, self._term_scores(self.idf[tid], tf, self._length_norm(self.doc_len[ids]))
 
+    def holds(self, term: str, docs: np.ndarray) -> np.ndarray:
+        """Per document: whether the term occurs in it, from the postings (a score can be 0 where it
+        occurs: rank_bm25's idf is 0 for a term in exactly half of the documents)."""
+        ids, _ = self.postings(term)
+        if not len(ids):
+            return np.zeros(len(docs), dtype=bool)
+        at = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
+        return ids[at] == docs
+
     def df(self, term: str) -> int:
         tid = self.vocab.get(term)
         return 0 if tid is None else int(self.indptr[tid + 1] - self.indptr[tid])
