@@ -19,7 +19,8 @@ the output (the others), as trafilatura's tests/eval_common.py counts it.  Repor
 sites (half A is the one the text rules were written looking at; B was not looked at), so fitting
 shows.  Then the metadata of the HTML path against the page's own JSON-LD / <meta>: title, byline
 (the same people), date (the same calendar day), on the pages that carry each; and the extraction
-rate of quotebot's HTML path next to trafilatura's own (seconds of CPU per page, same processes).
+rate of quotebot's HTML path next to trafilatura's own, with and without its metadata readers (wall time per
+page, same processes).
 
 Needs `pip install -e '.[bench]'` (html-text).  The pages are not committed anywhere in the repo.
 """
@@ -211,6 +212,10 @@ def run_page(job: tuple[str, str, str]) -> dict:
         out["trafilatura"] = trafilatura.extract(raw, include_comments=False, include_tables=True,
                                                  include_formatting=False)
         out["trafilatura_seconds"] = time.perf_counter() - started
+        # The same with the page's metadata read too (title, author, date, site, url), as quotebot reads it.
+        started = time.perf_counter()
+        trafilatura.extract(raw, include_comments=False, include_tables=True, include_formatting=False, with_metadata=True)
+        out["trafilatura_metadata_seconds"] = time.perf_counter() - started
         rendered = html_text.extract_text(decode_file(raw))
         out["html-text"] = rendered
         scraped = folder / "page.txt"
@@ -334,6 +339,9 @@ def main() -> None:
     print(f"\nHTML extraction, wall time per page, one page at a time in each process: quotebot {ours / len(results) * 1000:.1f} ms "
           f"({len(results) / ours:.1f} pages/s a core), trafilatura alone {theirs / len(results) * 1000:.1f} ms "
           f"({len(results) / theirs:.1f} pages/s a core): quotebot at {theirs / ours:.0%} of trafilatura's rate")
+    with_meta = sum(r["trafilatura_metadata_seconds"] for r in results)
+    print(f"trafilatura reading the metadata too (with_metadata=True): {with_meta / len(results) * 1000:.1f} ms "
+          f"({len(results) / with_meta:.1f} pages/s a core): quotebot at {with_meta / ours:.0%} of that rate")
 
 
 if __name__ == "__main__":
