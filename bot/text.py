@@ -3,14 +3,32 @@
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from nltk.stem.snowball import SnowballStemmer
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+def _import_nltk():
+    """nltk's Snowball stemmer and Punkt classes.  Importing any part of nltk runs its __init__, which
+    imports all of nltk and, when installed, scipy for parts we never call (fisher_exact, betai, an SVM
+    parser), over a second of every start-up; scipy is held back meanwhile (nltk takes the ImportError
+    as scipy missing), unless something had already imported it."""
+    hold = "scipy" not in sys.modules
+    if hold:
+        sys.modules["scipy"] = None  # type: ignore[assignment]  # "import scipy" raises ImportError
+    try:
+        from nltk.stem.snowball import SnowballStemmer
+        from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+    finally:
+        if hold and sys.modules.get("scipy", 0) is None:
+            del sys.modules["scipy"]  # a later import of scipy loads it as usual
+    return SnowballStemmer, PunktParameters, PunktSentenceTokenizer
+
+
+SnowballStemmer, PunktParameters, PunktSentenceTokenizer = _import_nltk()
 
 # Punkt's English model is an nltk data package we may not download, so the project carries the
 # abbreviations that matter in news text.  Single letters cover initials ("J. Smith", "U.S.").

@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import logging
+import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -59,12 +60,16 @@ def fingerprint(corpus_dir: Path) -> str:
     analyser or the index settings change.  Size, mtime and ctime (which no copy tool can preserve) of each file."""
     h = hashlib.sha256(f"{FORMAT_VERSION}/{ANALYZER_VERSION}/{bm25.K1}/{bm25.B}/{bm25.EPSILON}"
                        f"/extraction {EXTRACTION_VERSION}".encode())
+    prefix = f"{corpus_dir}{os.sep}"
     for path in fingerprint_files(corpus_dir):
+        name = str(path)
         try:
-            st = path.stat()
+            st = os.stat(name)
         except OSError:
             continue
-        rel = path.relative_to(corpus_dir).as_posix()
+        # The relative path by slicing: Path.relative_to costs ~30 us a file, on every start-up.
+        rel = (name[len(prefix):].replace(os.sep, "/") if name.startswith(prefix)
+               else path.relative_to(corpus_dir).as_posix())
         h.update(f"\0{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 

@@ -252,20 +252,25 @@ def _load_verified(build: Path, manifest: dict, mmap: bool) -> SentenceIndex:
         return json.loads((build / name).read_text(encoding="utf-8"))
 
     terms = json_file("terms.json")
-    if terms.get("para") == "sent":
-        terms["para"] = terms["sent"]
     bm25 = manifest["bm25"]
 
-    def bm25_index(prefix: str) -> BM25Index:
+    def bm25_index(prefix: str, vocab: dict[str, int] | None = None) -> BM25Index:
         p = bm25[prefix]
         return BM25Index(terms[prefix], *(arr(f"{prefix}.{k}") for k in BM25Index.ARRAYS),
-                         k1=float(p["k1"]), b=float(p["b"]), epsilon=float(p["epsilon"]))
+                         k1=float(p["k1"]), b=float(p["b"]), epsilon=float(p["epsilon"]), vocab=vocab)
+
+    sentences = bm25_index("sent")
+    if terms.get("para") == "sent":
+        terms["para"] = terms["sent"]
+        paragraphs = bm25_index("para", sentences.vocab)
+    else:
+        paragraphs = bm25_index("para")
 
     blob_path = build / "blob.bin"
     blob = np.memmap(blob_path, dtype=np.uint8, mode="r") if mmap and blob_path.stat().st_size else blob_path.read_bytes()
     index = SentenceIndex(
-        sentences=bm25_index("sent"),
-        paragraphs=bm25_index("para"),
+        sentences=sentences,
+        paragraphs=paragraphs,
         speller=Speller(terms["spell"], *(arr(f"spell.{k}") for k in Speller.ARRAYS)),
         **{name: arr(name) for name in SentenceIndex.ARRAYS},
         blob=blob,
