@@ -244,12 +244,8 @@ class Ranker:
 
     def _in_articles(self, term: str, articles: np.ndarray) -> np.ndarray:
         """For each article, whether any of its paragraphs holds the term (postings are sorted)."""
-        ids, _ = self.index.paragraphs.postings(term)
-        if not len(ids):
-            return np.zeros(len(articles), dtype=bool)
-        lo = np.searchsorted(ids, self.article_first_para[articles])
-        hi = np.searchsorted(ids, self.article_first_para[articles + 1])
-        return hi > lo
+        return self.index.paragraphs.holds_any(term, self.article_first_para[articles],
+                                               self.article_first_para[articles + 1])
 
     def _text_features(self, sentences: np.ndarray, paragraphs: np.ndarray, terms: list[QueryTerm],
                        question: str, answer_type: str | None) -> dict[str, np.ndarray]:

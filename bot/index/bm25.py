@@ -69,21 +69,7 @@ def count_pairs(token_ids: np.ndarray, doc_len: np.ndarray) -> tuple[np.ndarray,
     return terms, docs, tf
 
 
-def group_pairs(post_terms: np.ndarray, doc_ids: np.ndarray, tf: np.ndarray,
-                group_of_doc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The same triples for groups of consecutive documents (sentences -> paragraphs), no new sort:
-    groups are runs of document ids, so the triples stay sorted and equal keys are adjacent."""
-    groups = group_of_doc[doc_ids]
-    if not len(groups):
-        return post_terms, groups, tf
-    change = np.empty(len(groups), dtype=bool)
-    change[0] = True
-    change[1:] = (post_terms[1:] != post_terms[:-1]) | (groups[1:] != groups[:-1])
-    starts = np.flatnonzero(change)
-    return post_terms[starts], groups[starts], np.add.reduceat(tf, starts)
-
-
-def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+def ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Every position of the half-open ranges [starts[i], ends[i]) laid end to end (empty ones skipped)."""
     lens = ends - starts
     keep = lens > 0
@@ -174,12 +160,9 @@ class BM25Index:
 
     def __init__(self, terms: Sequence[str], indptr: np.ndarray, doc_ids: np.ndarray, tf: np.ndarray,
                  doc_len: np.ndarray, block_ptr: np.ndarray, block_max_tf: np.ndarray, block_min_len: np.ndarray,
-                 block_min_ratio: np.ndarray, k1: float = K1, b: float = B, epsilon: float = EPSILON,
-                 vocab: dict[str, int] | None = None):
+                 block_min_ratio: np.ndarray, k1: float = K1, b: float = B, epsilon: float = EPSILON):
         self.terms = list(terms)
-        # `vocab`: the term -> id map of these very terms, when another index made it already (the
-        # paragraph index has the sentences' vocabulary; the map costs ~0.15 s a load at 1M sentences).
-        self.vocab = {t: i for i, t in enumerate(self.terms)} if vocab is None else vocab
+        self.vocab = {t: i for i, t in enumerate(self.terms)}
         self.indptr, self.doc_ids, self.tf = as_ndarray(indptr), as_ndarray(doc_ids), as_ndarray(tf)
         self.doc_len = as_ndarray(doc_len)
         self.block_ptr, self.block_max_tf = as_ndarray(block_ptr), as_ndarray(block_max_tf)
@@ -500,7 +483,7 @@ class BM25Index:
         bounds = np.concatenate([t.block_bound * weight[i] for i, t in enumerate(terms)])
         best = _best(bounds, self.doc_ids[starts], max(SEED_POSTINGS // BLOCK, -(-4 * k // BLOCK)))
         ends = np.minimum(starts[best] + BLOCK, np.array([t.hi for t in terms])[owner[best]])
-        docs = _sorted_unique(self.doc_ids[_ranges(starts[best], ends)])
+        docs = _sorted_unique(self.doc_ids[ranges(starts[best], ends)])
         return top_k(docs, self._score_docs(terms, uses, docs), k)
 
     @staticmethod
@@ -548,7 +531,7 @@ class BM25Index:
                 if not len(keep):
                     continue
                 starts = t.lo + keep * BLOCK
-                at = _ranges(starts, np.minimum(starts + BLOCK, t.hi)) if len(keep) < blocks else np.arange(t.lo, t.hi)
+                at = ranges(starts, np.minimum(starts + BLOCK, t.hi)) if len(keep) < blocks else np.arange(t.lo, t.hi)
                 docs = self.doc_ids[at]
                 own = self._term_scores(t.idf, self.tf[at], self._length_norm(self.doc_len[docs])) * weight[e]
                 acc[docs] += own - top[e] if len(keep) < blocks else own

@@ -29,12 +29,13 @@ import numpy as np
 
 from bot.corpus.types import Skipped
 from bot.index.bm25 import BM25Index
+from bot.index.paragraphs import ParagraphBM25
 from bot.index.checksums import CHECKSUM, CHECKSUMS, file_digests, manifest_digest
 from bot.index.sentences import SentenceIndex
 from bot.index.spelling import Speller
 
 FORMAT = "quotebot-index"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: paragraphs scored from the sentence postings (no postings of their own)
 # Bump when sentence splitting, term analysis or cleaning change: old indexes are then stale.
 ANALYZER_VERSION = 1
 
@@ -80,10 +81,8 @@ def save(index: SentenceIndex, index_dir: Path, fp: str, skipped: tuple[Skipped,
             np.save(tmp / f"{name}.npy", array, allow_pickle=False)
         (tmp / "blob.bin").write_bytes(bytes(index.blob))
         write_json(tmp / "articles.json", index.articles)
-        # The paragraph index has the sentence index's vocabulary (the same list): stored once.
-        same = index.paragraphs.terms == index.sentences.terms
-        write_json(tmp / "terms.json", {"sent": index.sentences.terms, "para": "sent" if same else index.paragraphs.terms,
-                                          "spell": index.speller.words, "surface": index.surface_terms})
+        write_json(tmp / "terms.json", {"sent": index.sentences.terms, "spell": index.speller.words,
+                                          "surface": index.surface_terms})
         files = sorted(tmp.iterdir())
         manifest = {
             "format": FORMAT,
@@ -254,17 +253,14 @@ def _load_verified(build: Path, manifest: dict, mmap: bool) -> SentenceIndex:
     terms = json_file("terms.json")
     bm25 = manifest["bm25"]
 
-    def bm25_index(prefix: str, vocab: dict[str, int] | None = None) -> BM25Index:
-        p = bm25[prefix]
-        return BM25Index(terms[prefix], *(arr(f"{prefix}.{k}") for k in BM25Index.ARRAYS),
-                         k1=float(p["k1"]), b=float(p["b"]), epsilon=float(p["epsilon"]), vocab=vocab)
+    def params(prefix: str) -> dict[str, float]:
+        return {k: float(bm25[prefix][k]) for k in ("k1", "b", "epsilon")}
 
-    sentences = bm25_index("sent")
-    if terms.get("para") == "sent":
-        terms["para"] = terms["sent"]
-        paragraphs = bm25_index("para", sentences.vocab)
-    else:
-        paragraphs = bm25_index("para")
+    sentences = BM25Index(terms["sent"], *(arr(f"sent.{k}") for k in BM25Index.ARRAYS), **params("sent"))
+    paragraphs = ParagraphBM25(sentences, arr("para_first"), *(arr(f"para.{k}") for k in ParagraphBM25.ARRAYS),
+                               **params("para"))
+    if len(paragraphs.df) != len(sentences.terms):
+        raise IndexUnusable("paragraph and sentence vocabularies disagree in length")
 
     blob_path = build / "blob.bin"
     blob = np.memmap(blob_path, dtype=np.uint8, mode="r") if mmap and blob_path.stat().st_size else blob_path.read_bytes()

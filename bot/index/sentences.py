@@ -14,7 +14,8 @@ import numpy as np
 
 from bot.corpus.types import Article, Corpus, Source
 from bot.index.analysis import PARAGRAPH_KINDS, analyze_corpus
-from bot.index.bm25 import BM25Index, as_ndarray, count_pairs, group_pairs
+from bot.index.bm25 import BM25Index, as_ndarray, count_pairs
+from bot.index.paragraphs import ParagraphBM25
 from bot.index.spelling import Speller
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ class SentenceIndex:
     ARRAYS = ("sent_para", "sent_start", "sent_end", "sent_byte", "para_article", "para_first", "para_kind",
               "article_byte")
 
-    def __init__(self, *, sentences: BM25Index, paragraphs: BM25Index, speller: Speller,
+    def __init__(self, *, sentences: BM25Index, paragraphs: ParagraphBM25, speller: Speller,
                  sent_para: np.ndarray, sent_start: np.ndarray, sent_end: np.ndarray,
                  sent_byte: np.ndarray, para_article: np.ndarray, para_first: np.ndarray,
                  para_kind: np.ndarray, article_byte: np.ndarray, blob: bytes | np.ndarray | memoryview,
@@ -139,20 +140,23 @@ class SentenceIndex:
         sent_article = np.repeat(done.para_article, np.diff(done.para_first))
         sent_para = np.repeat(np.arange(len(done.para_article), dtype=np.int32), np.diff(done.para_first))
         para_len = np.add.reduceat(done.sent_len, done.para_first[:-1]) if len(done.para_article) else done.sent_len[:0]
-        pairs = count_pairs(done.token_ids, done.sent_len)
-        sentences = BM25Index.from_counts(done.terms, *pairs, done.sent_len)
+        post_terms, post_docs, post_tf = count_pairs(done.token_ids, done.sent_len)
+        sentences = BM25Index.from_counts(done.terms, post_terms, post_docs, post_tf, done.sent_len)
+        para_first = _narrow(done.para_first)
+        paragraphs = ParagraphBM25.from_counts(sentences, para_first, post_terms, sent_para[post_docs], para_len)
+        del post_terms, post_docs, post_tf
         surface_terms = done.surfaces
         surface_counts = _surface_counts(surface_terms, sentences)
         return cls(
             sentences=sentences,
-            paragraphs=BM25Index.from_counts(done.terms, *group_pairs(*pairs, sent_para), para_len),
+            paragraphs=paragraphs,
             speller=Speller.build(surface_counts),
             sent_para=sent_para,
             sent_start=_narrow(done.sent_start),
             sent_end=_narrow(done.sent_end),
             sent_byte=_narrow(done.sent_byte + article_start[sent_article][:, None]),
             para_article=done.para_article,
-            para_first=_narrow(done.para_first),
+            para_first=para_first,
             para_kind=done.para_kind,
             article_byte=np.stack([article_start, article_start + sizes], axis=1) if len(sizes) else np.zeros((0, 2), np.int64),
             blob=b"".join(encoded),

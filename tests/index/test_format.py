@@ -12,6 +12,7 @@ import pytest
 from bot.config import Settings
 from bot.index import format as index_format
 from bot.index.bm25 import BM25Index
+from bot.index.paragraphs import ParagraphBM25
 from bot.index.build import build, open_index
 from bot.index.sentences import SentenceIndex
 from bot.index.spelling import Speller
@@ -35,9 +36,9 @@ def test_save_load_round_trip_answers_identically(tiny_corpus):
 
 def test_every_array_is_saved_under_its_own_name(tiny_corpus):
     built, _ = build(tiny_corpus)
-    expected = {*(f"sent.{k}" for k in BM25Index.ARRAYS), *(f"para.{k}" for k in BM25Index.ARRAYS),
+    expected = {*(f"sent.{k}" for k in BM25Index.ARRAYS), *(f"para.{k}" for k in ParagraphBM25.ARRAYS),
                 *(f"spell.{k}" for k in Speller.ARRAYS), *SentenceIndex.ARRAYS}
-    assert len(expected) == 8 + 8 + 3 + 8 and set(index_format.array_files(built)) == expected
+    assert len(expected) == 8 + 2 + 3 + 8 and set(index_format.array_files(built)) == expected
     saved = index_format.current_build(tiny_corpus.index_dir)
     assert {p.name.removesuffix(".npy") for p in saved.glob("*.npy")} == expected
 

@@ -101,9 +101,9 @@ def index_files(built) -> list[str]:
 
 
 FILES = ["CURRENT", "manifest.json", "articles.json", "terms.json", "blob.bin",
-         *(f"{prefix}.{name}.npy" for prefix in ("sent", "para")
-           for name in ("indptr", "doc_ids", "tf", "doc_len", "block_ptr", "block_max_tf", "block_min_len",
-                        "block_min_ratio")),
+         *(f"sent.{name}.npy" for name in ("indptr", "doc_ids", "tf", "doc_len", "block_ptr", "block_max_tf",
+                                           "block_min_len", "block_min_ratio")),
+         "para.df.npy", "para.doc_len.npy",
          "spell.del_hash.npy",
          "spell.del_word.npy", "spell.freq.npy", "sent_para.npy", "sent_start.npy", "sent_end.npy",
          "sent_byte.npy", "para_article.npy", "para_first.npy", "para_kind.npy", "article_byte.npy"]
