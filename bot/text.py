@@ -233,14 +233,25 @@ def known_term(folded: str, known: Mapping[str, str] | None) -> str | None:
 def words(text: str, known: Mapping[str, str] | None = None) -> list[Word]:
     """Index words of a text, in order (hyphenated names give the whole and each part); `known` as in
     known_term."""
-    out: list[Word] = []
+    return [Word(surface, term) for term, surface in zip(*terms_and_surfaces(text, known))]
+
+
+def terms_and_surfaces(text: str, known: Mapping[str, str] | None = None) -> tuple[list[str], list[str]]:
+    """`words` as two lists, the terms and the words as written, without a Word object for each: the
+    answerer reads some sixty sentences a question, and making the objects was most of that time."""
+    terms: list[str] = []
+    surfaces: list[str] = []
+    get = known.get if known is not None else None
     for token in TOKEN_RE.findall(fold(text)):
-        term = known_term(token, known)
+        term = get(token) if get is not None and "-" not in token else None  # known_term, inlined
         if term is not None:
-            out.append(Word(token, term))
+            terms.append(term)
+            surfaces.append(token)
         else:
-            out.extend(words_of_token(token))
-    return out
+            for w in words_of_token(token):
+                terms.append(w.term)
+                surfaces.append(w.surface)
+    return terms, surfaces
 
 
 @lru_cache(maxsize=200_000)

@@ -109,8 +109,10 @@ class Ranker:
         # (a conversation, "more", many people asking about the same story).
         self._words = lru_cache(maxsize=20_000)(self._sentence_words)
 
-    def _sentence_words(self, sentence: int) -> tuple[text.Word, ...]:
-        return tuple(text.words(self.index.sentence_text(sentence), self.index.surface_terms))
+    def _sentence_words(self, sentence: int) -> tuple[tuple[str, ...], frozenset[str]]:
+        """The sentence's terms in order, and its words as written with hyphens and spaces left out."""
+        terms, surfaces = text.terms_and_surfaces(self.index.sentence_text(sentence), self.index.surface_terms)
+        return tuple(terms), frozenset(map(_joined, surfaces))
 
     def title_terms(self, article: int) -> frozenset[str]:
         """Index terms of an article's title (empty when it has none)."""
@@ -263,9 +265,7 @@ class Ranker:
         out["lead"] = (self.index.para_first[paragraphs] == sentences).astype(np.float64)
         for j, s in enumerate(sentences):
             sentence = self.index.sentence_text(int(s))
-            found = self._words(int(s))
-            words = [w.term for w in found]
-            seen = {_joined(w.surface) for w in found}
+            words, seen = self._words(int(s))
             out["surface"][j] = sum(v for k, v in surfaces.items() if k in seen) / surface_total
             at = [k for k, w in enumerate(words) if w in wanted]  # where the question's terms are
             out["phrases"][j] = sum(1 for a, b in zip(at, at[1:]) if b == a + 1 and words[a] != words[b])
