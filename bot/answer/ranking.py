@@ -118,7 +118,9 @@ class Ranker:
         """Index terms of an article's title (empty when it has none)."""
         found = self._title_terms.get(article)
         if found is None:
-            found = self._title_terms[article] = frozenset(text.terms(self.index.source(article).title or ""))
+            # (its words were indexed with the article, so the index's surface map spares stemming them)
+            title = self.index.source(article).title or ""
+            found = self._title_terms[article] = frozenset(text.terms_and_surfaces(title, self.index.surface_terms)[0])
         return found
 
     def idf(self, term: str) -> float:

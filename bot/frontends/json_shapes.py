@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 
 from bot.answer.passages import Answer
 from bot.corpus.types import Article, Skipped, Source
 
 
+_SOURCE_FIELDS = tuple(f.name for f in fields(Source) if f.name != "place")
+
+
 def source_json(source: Source) -> dict:
-    """A passage's or a page's source: title, publisher, byline, date, url, path."""
-    return {k: v for k, v in asdict(source).items() if k != "place"}
+    """A passage's or a page's source: title, publisher, byline, date, url, path (read field by field:
+    dataclasses.asdict deep-copies, a tenth of a millisecond a passage)."""
+    return {name: getattr(source, name) for name in _SOURCE_FIELDS}
 
 
 def answer_json(answer: Answer) -> dict:

@@ -105,8 +105,10 @@ def test_known_words_shortcut_gives_the_same_words_and_matches(seeds_index):
     known = seeds_index.surface_terms
     samples = [seeds_index.sentence_text(s) for s in range(seeds_index.sentence_count)]
     samples += ["Kim's U.S.-based co-workers’ 1,000 executions — Café naïve ﬁnance", "KIM JONG-UN executed 27-28"]
+    samples += [seeds_index.source(a).title or "" for a in range(seeds_index.article_count)]
     for sentence in samples:
         assert text.words(sentence, known) == text.words(sentence)
+        assert text.terms_and_surfaces(sentence, known)[0] == text.terms(sentence)
         for question in ["Who executed officials in 2014?", "Kim Jong Un's defense minister", "U.S. co-workers"]:
             terms = [QueryTerm(w.surface, w.term, 1.0) for w in text.words(question)]
             assert matched_words(sentence, terms, known) == matched_words(sentence, terms)
