@@ -25,6 +25,11 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+try:  # the compiled document-at-a-time MaxScore (setup.py builds it when a C compiler is at hand)
+    from bot.index import _maxscore as KERNEL
+except ImportError:  # pragma: no cover - depends on the install
+    KERNEL = None
+
 K1 = 1.5
 B = 0.75
 EPSILON = 0.25
@@ -361,12 +366,42 @@ class BM25Index:
         terms, uses = self._query_terms(weighted)
         if not terms or k == 0:
             return []
-        # Bounds need non-negative contributions: a negative weight or idf (tiny corpora) is added up,
-        # and so are short postings, where pruning saves nothing.
-        prune = prune and not (sum(t.hi - t.lo for t in terms) < self.prune_min_postings
-                               or any(w < 0 for _, w in uses) or any(t.idf < 0 for t in terms))
-        ids, scores = self._search_pruned(terms, uses, k) if prune else self._search_exhaustive(terms, uses, k)
+        # Bounds need non-negative contributions: a negative weight or idf (tiny corpora) is added up.
+        bounded = prune and not (any(w < 0 for _, w in uses) or any(t.idf < 0 for t in terms))
+        if bounded and KERNEL is not None and self.doc_ids.dtype == np.uint32:
+            ids, scores = self._search_compiled(terms, uses, k)
+        elif bounded and sum(t.hi - t.lo for t in terms) >= self.prune_min_postings:
+            ids, scores = self._search_pruned(terms, uses, k)
+        else:  # (short postings in numpy: adding them up is as fast as pruning)
+            ids, scores = self._search_exhaustive(terms, uses, k)
         return [Hit(int(d), float(s)) for d, s in zip(ids.tolist(), scores.tolist())]
+
+    def _search_compiled(self, terms: list[_Term], uses: list[tuple[int, float]], k: int):
+        """The compiled MaxScore (bot/index/_maxscore.c): the same documents and bit-identical scores as
+        `_search_exhaustive`, visiting documents in order and skipping those the terms' bounds rule out."""
+        weight = np.zeros(len(terms))
+        for i, w in uses:
+            weight[i] += w
+        # each term's block bounds weighted by its uses' weights, with a margin for rounding
+        blocks = [self._block_bound(t) * (weight[i] * (1 + 1e-9)) for i, t in enumerate(terms)]
+        bound = np.array([float(b.max()) for b in blocks])
+        block_start = np.cumsum([0] + [len(b) for b in blocks[:-1]]).astype(np.int64)
+        k = min(k, sum(t.hi - t.lo for t in terms))
+        out_docs, out_scores = np.empty(k, dtype=np.int64), np.empty(k)
+        n = KERNEL.maxscore(
+            np.ascontiguousarray(self.doc_ids), np.ascontiguousarray(self.tf), self.tf.dtype.itemsize, self._norms(),
+            np.array([t.lo for t in terms], dtype=np.int64), np.array([t.hi for t in terms], dtype=np.int64),
+            np.array([t.idf for t in terms]), bound, block_start, np.concatenate(blocks), BLOCK,
+            np.array([i for i, _ in uses], dtype=np.int64), np.array([w for _, w in uses], dtype=np.float64),
+            k, self.k1 + 1, out_docs, out_scores)
+        return out_docs[:n], out_scores[:n]
+
+    def _norms(self) -> np.ndarray:
+        """k1 * (1 - b + b * |d| / avgdl) of every document, made once (8 bytes a document) for the kernel."""
+        norms = getattr(self, "_norm_cache", None)
+        if norms is None:
+            norms = self._norm_cache = np.ascontiguousarray(self._length_norm(self.doc_len), dtype=np.float64)
+        return norms
 
     def search(self, query: Sequence[str], k: int) -> list[Hit]:
         return self.search_weighted([(t, 1.0) for t in query], k)

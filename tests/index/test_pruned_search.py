@@ -42,9 +42,19 @@ def _pruning(idx: BM25Index) -> BM25Index:
     return idx
 
 
+@pytest.fixture(params=["compiled", "numpy"])
+def search_path(request, monkeypatch):
+    """Both pruned searches: the compiled kernel (skipped where it was not built) and numpy's."""
+    if request.param == "compiled" and bm25.KERNEL is None:
+        pytest.skip("the compiled kernel is not built here (no C compiler at install)")
+    if request.param == "numpy":
+        monkeypatch.setattr(bm25, "KERNEL", None)
+    return request.param
+
+
 @pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("seed_postings", [bm25.SEED_POSTINGS, 1])
-def test_pruned_top_k_equals_exhaustive_on_random_corpora(seed, seed_postings, monkeypatch):
+def test_pruned_top_k_equals_exhaustive_on_random_corpora(seed, seed_postings, search_path, monkeypatch):
     """(With a seed of one block, the k held at first are far from the best: the pruning does the work.)"""
     monkeypatch.setattr(bm25, "SEED_POSTINGS", seed_postings)
     rng = random.Random(seed)
@@ -59,9 +69,10 @@ def test_pruned_top_k_equals_exhaustive_on_random_corpora(seed, seed_postings, m
         assert len(pruned) == min(k, len({d for t, w in weighted if w for d in idx.postings(t)[0].tolist()}))
 
 
-def test_the_pruned_search_is_taken_and_skips_postings():
+def test_the_pruned_search_is_taken_and_skips_postings(monkeypatch):
     """On a corpus where pruning pays, few candidates of a common-word query survive to be scored in
     full, and the result is still the exhaustive one (so the pruned branch is what the other tests check)."""
+    monkeypatch.setattr(bm25, "KERNEL", None)  # numpy's path (the kernel keeps no such count)
     rng = random.Random(5)
     docs = _corpus(rng, 40000, 3000, 20, 1.0)
     idx = _pruning(BM25Index.build(docs))
@@ -79,7 +90,7 @@ def test_the_pruned_search_is_taken_and_skips_postings():
     assert seen and sum(seen) < 0.05 * sum(idx.df(t) for t in ["w1", "w2", "w5", "w9", "w3", "w30", "w300", "w0"])
 
 
-def test_ties_go_to_the_lower_document_number():
+def test_ties_go_to_the_lower_document_number(search_path):
     """Documents that are all alike score alike: the top k are the first k, pruned or not."""
     alike = [["same", "words", "here"]] * 1000
     docs = alike + [["other"]] * 100 + alike + [[f"filler{i}"] for i in range(5000)]
@@ -93,7 +104,7 @@ def test_ties_go_to_the_lower_document_number():
     assert [h.doc for h in idx.search(["other", "same"], 103)] == [*range(1000, 1100), 0, 1, 2]
 
 
-def test_scores_are_rank_bm25s_and_weights_multiply_them():
+def test_scores_are_rank_bm25s_and_weights_multiply_them(search_path):
     rng = random.Random(11)
     docs = _corpus(rng, 2500, 300, 15, 0.9)
     idx = _pruning(BM25Index.build(docs))
@@ -112,7 +123,7 @@ def test_scores_are_rank_bm25s_and_weights_multiply_them():
             sorted(dense[[h.doc for h in hits]]), sorted(dense[best]), rtol=1e-12)
 
 
-def test_default_threshold_answers_the_same_as_always_pruning():
+def test_default_threshold_answers_the_same_as_always_pruning(search_path):
     rng = random.Random(3)
     docs = _corpus(rng, 20000, 2000, 25, 1.1)
     default, always = BM25Index.build(docs), _pruning(BM25Index.build(docs))
@@ -122,7 +133,7 @@ def test_default_threshold_answers_the_same_as_always_pruning():
         assert default.search_weighted(weighted, 60) == always.search_weighted(weighted, 60)
 
 
-def test_negative_idf_falls_back_to_adding_up():
+def test_negative_idf_falls_back_to_adding_up(search_path):
     """A term in more than half the documents has rank_bm25's floored idf; with a mean idf below zero
     (a tiny corpus of common words) the floor is negative, and the search adds every posting."""
     docs = [["a", "b"], ["a", "b", "c"], ["a"], ["b", "a", "a"]]
@@ -138,6 +149,7 @@ def test_a_tie_with_a_lower_number_outside_the_seed_still_wins(monkeypatch):
     """The seed reads block 1 (it holds the one best document) and holds document 129 at the k-th score;
     block 0's documents score the same and have lower numbers: block 0 must be read, and they win the tie."""
     monkeypatch.setattr(bm25, "SEED_POSTINGS", 1)
+    monkeypatch.setattr(bm25, "KERNEL", None)  # (the seed is numpy's path; the kernel has its own test above)
     docs = [["x", "a", "b"]] * 128 + [["x", "a"]] + [["x", "a", "b"]] * 127 + [["y"]] * 300
     idx = _pruning(BM25Index.build(docs))
     assert [h.doc for h in idx.search(["x"], 2)] == [128, 0]

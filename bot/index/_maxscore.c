@@ -1,0 +1,312 @@
+/* Document-at-a-time MaxScore top k over quotebot's term-major postings: the compiled path of
+ * bot.index.bm25.BM25Index.search_weighted (bot/index/maxscore.py loads it; without it, the numpy
+ * block-max search gives the same result).
+ *
+ * Exactness: a document's score is worked out with the same IEEE double operations, in the same
+ * order, as the numpy exhaustive sum: for each use of a term in query order, total = total + c (or
+ * c * w when its weight is not 1), c = idf * ((tf * (k1 + 1)) / (tf + norm[doc])), with norm the
+ * numpy-computed k1 * (1 - b + b * len / avgdl) of every document.  Bounds only decide which
+ * documents are scored; they are compared with a relative margin, so rounding in a bound can never
+ * drop a document that belongs in the top k.  Ties go to the lower document: documents are visited
+ * in ascending order, so one scoring the same as the k-th held never displaces it.
+ *
+ * Build with -ffp-contract=off (setup.py does): a fused multiply-add would round differently.
+ * No Python objects are touched in the loop; the GIL is released while it runs.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+#include <math.h>
+
+#define MARGIN 1e-9
+
+typedef struct {
+    const uint32_t *ids;
+    const void *tf;
+    int tf_size;
+    int64_t pos, hi;
+    double idf, bound;
+} Cursor;
+
+static inline double tf_at(const Cursor *c, int64_t i) {
+    switch (c->tf_size) {
+    case 1: return (double)((const uint8_t *)c->tf)[i];
+    case 2: return (double)((const uint16_t *)c->tf)[i];
+    case 4: return (double)((const uint32_t *)c->tf)[i];
+    default: return (double)((const uint64_t *)c->tf)[i];
+    }
+}
+
+/* First position at or after c->pos whose document is >= doc (galloping, then binary search). */
+static inline void advance(Cursor *c, uint32_t doc) {
+    int64_t lo = c->pos, hi = c->hi;
+    if (lo >= hi || c->ids[lo] >= doc) return;
+    int64_t step = 1, probe = lo + 1;
+    while (probe < hi && c->ids[probe] < doc) {
+        lo = probe;
+        step <<= 1;
+        probe = lo + step;
+    }
+    if (probe > hi) probe = hi;
+    /* ids[lo] < doc, and probe == hi or ids[probe] >= doc */
+    int64_t a = lo + 1, b = probe;
+    while (a < b) {
+        int64_t m = a + ((b - a) >> 1);
+        if (c->ids[m] < doc) a = m + 1; else b = m;
+    }
+    c->pos = a;
+}
+
+/* The k held: a min-heap by (score ascending, document descending): its root is the one to drop. */
+typedef struct { double score; int64_t doc; } Entry;
+
+static inline int worse(const Entry *a, const Entry *b) {
+    return a->score < b->score || (a->score == b->score && a->doc > b->doc);
+}
+
+static void sift_down(Entry *h, Py_ssize_t n, Py_ssize_t i) {
+    for (;;) {
+        Py_ssize_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && worse(&h[l], &h[m])) m = l;
+        if (r < n && worse(&h[r], &h[m])) m = r;
+        if (m == i) return;
+        Entry t = h[i]; h[i] = h[m]; h[m] = t;
+        i = m;
+    }
+}
+
+static void sift_up(Entry *h, Py_ssize_t i) {
+    while (i > 0) {
+        Py_ssize_t p = (i - 1) / 2;
+        if (!worse(&h[i], &h[p])) return;
+        Entry t = h[i]; h[i] = h[p]; h[p] = t;
+        i = p;
+    }
+}
+
+/* The window of documents [start, end] being scored: per term, the largest block bound of its
+ * blocks with documents in it (0: none), and the terms in ascending order of that bound. */
+typedef struct {
+    double *bound, *prefix;
+    Py_ssize_t *order;
+    Py_ssize_t split;  /* order[0 .. split) are non-essential: together they cannot beat the k-th */
+} Window;
+
+static void order_by(const double *bound, Py_ssize_t *order, double *prefix, Py_ssize_t m) {
+    for (Py_ssize_t t = 0; t < m; t++) order[t] = t;
+    for (Py_ssize_t i = 1; i < m; i++) {  /* insertion sort: a query has a handful of terms */
+        Py_ssize_t x = order[i], j = i;
+        while (j > 0 && bound[order[j - 1]] > bound[x]) { order[j] = order[j - 1]; j--; }
+        order[j] = x;
+    }
+    double run = 0.0;
+    for (Py_ssize_t i = 0; i < m; i++) { run += bound[order[i]]; prefix[i] = run * (1 + MARGIN); }
+}
+
+static inline Py_ssize_t split_at(const double *prefix, Py_ssize_t m, Py_ssize_t from, double theta) {
+    while (from < m && prefix[from] < theta) from++;
+    return from;
+}
+
+/* maxscore(doc_ids, tf, tf_size, norm, lo, hi, idf, bound, block_start, block_bound, block, use_term,
+ *          use_weight, k, k1p1, out_docs, out_scores) -> number of documents written.
+ * Per term: postings [lo, hi) of doc_ids/tf, its idf, the bound of its whole (weighted) contribution
+ * and where its blocks' (weighted) bounds start in block_bound (block j: postings lo + j * block ...);
+ * per use of a term in query order: the term's number and weight. */
+static PyObject *maxscore(PyObject *self, PyObject *args) {
+    Py_buffer b_ids, b_tf, b_norm, b_lo, b_hi, b_idf, b_bound, b_bs, b_bb, b_ut, b_uw, b_od, b_os;
+    int tf_size;
+    Py_ssize_t k, block;
+    double k1p1;
+    if (!PyArg_ParseTuple(args, "y*y*iy*y*y*y*y*y*y*ny*y*ndw*w*", &b_ids, &b_tf, &tf_size, &b_norm, &b_lo, &b_hi,
+                          &b_idf, &b_bound, &b_bs, &b_bb, &block, &b_ut, &b_uw, &k, &k1p1, &b_od, &b_os))
+        return NULL;
+    Py_ssize_t m = b_lo.len / 8, n_uses = b_ut.len / 8, written = 0;
+    const int64_t *lo = b_lo.buf, *hi = b_hi.buf, *use_term = b_ut.buf, *block_start = b_bs.buf;
+    const double *idf = b_idf.buf, *bound = b_bound.buf, *use_weight = b_uw.buf, *norm = b_norm.buf;
+    const double *block_bound = b_bb.buf;
+    const uint32_t *ids = b_ids.buf;
+    Cursor *cur = NULL;
+    Py_ssize_t *order = NULL, *worder = NULL;
+    double *prefix = NULL, *contrib = NULL, *wsum = NULL, *wbound = NULL, *wprefix = NULL;
+    char *present = NULL;
+    Entry *heap = NULL;
+    int ok = (tf_size == 1 || tf_size == 2 || tf_size == 4 || tf_size == 8) && k > 0 && m > 0 && block > 0
+             && b_od.len >= (Py_ssize_t)(k * 8) && b_os.len >= (Py_ssize_t)(k * 8) && b_bs.len == b_lo.len;
+    if (ok) {
+        cur = PyMem_RawMalloc(m * sizeof(Cursor));
+        order = PyMem_RawMalloc(m * sizeof(Py_ssize_t));
+        worder = PyMem_RawMalloc(m * sizeof(Py_ssize_t));
+        prefix = PyMem_RawMalloc(m * sizeof(double));
+        wprefix = PyMem_RawMalloc(m * sizeof(double));
+        wbound = PyMem_RawMalloc(m * sizeof(double));
+        contrib = PyMem_RawMalloc(m * sizeof(double));
+        wsum = PyMem_RawMalloc(m * sizeof(double));
+        present = PyMem_RawMalloc(m);
+        heap = PyMem_RawMalloc(k * sizeof(Entry));
+        ok = cur && order && worder && prefix && wprefix && wbound && contrib && wsum && present && heap;
+    }
+    if (ok) {
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t t = 0; t < m; t++) {
+            cur[t].ids = ids;
+            cur[t].tf = b_tf.buf;
+            cur[t].tf_size = tf_size;
+            cur[t].pos = lo[t];
+            cur[t].hi = hi[t];
+            cur[t].idf = idf[t];
+            cur[t].bound = bound[t];
+            wsum[t] = 0.0;
+        }
+        for (Py_ssize_t u = 0; u < n_uses; u++) wsum[use_term[u]] += use_weight[u];
+        order_by(bound, order, prefix, m);
+        Py_ssize_t held = 0, first_essential = 0;  /* order[0 .. first_essential): non-essential overall */
+        double theta = -INFINITY;
+        Window w = {wbound, wprefix, worder, 0};
+        for (;;) {
+            /* The next window: from the first document of a term that can still matter, to the end of
+             * the block that cursor (or another such term's) is in, whichever ends first. */
+            uint32_t start = UINT32_MAX, end = UINT32_MAX;
+            int any = 0;
+            for (Py_ssize_t i = first_essential; i < m; i++) {
+                Cursor *c = &cur[order[i]];
+                if (c->pos >= c->hi) continue;
+                uint32_t d = ids[c->pos];
+                int64_t j = (c->pos - lo[order[i]]) / block, last = lo[order[i]] + (j + 1) * block;
+                uint32_t block_end = ids[(last < c->hi ? last : c->hi) - 1];
+                if (!any || d < start) start = d;
+                if (!any || block_end < end) end = block_end;
+                any = 1;
+            }
+            if (!any) break;
+            /* each term's bound in the window: its blocks with documents in [start, end] */
+            double window_total = 0.0;
+            for (Py_ssize_t t = 0; t < m; t++) {
+                Cursor *c = &cur[t];
+                advance(c, start);
+                double b = 0.0;
+                if (c->pos < c->hi && ids[c->pos] <= end) {
+                    int64_t j = (c->pos - lo[t]) / block;
+                    for (;;) {
+                        double x = block_bound[block_start[t] + j];
+                        if (x > b) b = x;
+                        int64_t next = lo[t] + (j + 1) * block;
+                        if (next >= c->hi || ids[next] > end) break;
+                        j++;
+                    }
+                }
+                wbound[t] = b;
+                window_total += b;
+            }
+            if (held < k || window_total * (1 + MARGIN) >= theta) {
+                order_by(wbound, worder, wprefix, m);
+                w.split = held < k ? 0 : split_at(wprefix, m, 0, theta);
+                /* the window, document by document: candidates from its essential terms */
+                for (;;) {
+                    uint32_t doc = UINT32_MAX;
+                    int found = 0;
+                    for (Py_ssize_t i = w.split; i < m; i++) {
+                        Cursor *c = &cur[worder[i]];
+                        if (c->pos < c->hi && ids[c->pos] <= end && (!found || ids[c->pos] < doc)) {
+                            doc = ids[c->pos];
+                            found = 1;
+                        }
+                    }
+                    if (!found) break;
+                    memset(present, 0, m);
+                    double upper = w.split ? wprefix[w.split - 1] : 0.0;
+                    for (Py_ssize_t i = w.split; i < m; i++) {
+                        Py_ssize_t t = worder[i];
+                        Cursor *c = &cur[t];
+                        if (c->pos < c->hi && ids[c->pos] == doc) {
+                            double f = tf_at(c, c->pos);
+                            contrib[t] = c->idf * ((f * k1p1) / (f + norm[doc]));
+                            present[t] = 1;
+                            upper += contrib[t] * wsum[t];
+                            c->pos++;
+                        }
+                    }
+                    /* the other terms looked up, largest bound first, while the document can get in */
+                    int skip = 0;
+                    for (Py_ssize_t i = w.split - 1; i >= 0; i--) {
+                        if (held == k && upper * (1 + MARGIN) < theta) { skip = 1; break; }
+                        Py_ssize_t t = worder[i];
+                        Cursor *c = &cur[t];
+                        advance(c, doc);
+                        if (c->pos < c->hi && ids[c->pos] == doc) {
+                            double f = tf_at(c, c->pos);
+                            contrib[t] = c->idf * ((f * k1p1) / (f + norm[doc]));
+                            present[t] = 1;
+                            upper += contrib[t] * wsum[t] - wbound[t];
+                        } else {
+                            upper -= wbound[t];
+                        }
+                    }
+                    if (skip || (held == k && upper * (1 + MARGIN) < theta)) continue;
+                    double total = 0.0;
+                    int first_use = 1;
+                    for (Py_ssize_t u = 0; u < n_uses; u++) {  /* in query order, as numpy adds them */
+                        Py_ssize_t t = use_term[u];
+                        if (!present[t]) continue;
+                        double x = use_weight[u] == 1.0 ? contrib[t] : contrib[t] * use_weight[u];
+                        total = first_use ? x : total + x;
+                        first_use = 0;
+                    }
+                    if (held < k) {
+                        heap[held].score = total;
+                        heap[held].doc = doc;
+                        sift_up(heap, held);
+                        held++;
+                    } else if (total > theta) {
+                        heap[0].score = total;
+                        heap[0].doc = doc;
+                        sift_down(heap, k, 0);
+                    } else {
+                        continue;
+                    }
+                    if (held == k) {
+                        theta = heap[0].score;
+                        first_essential = split_at(prefix, m, first_essential, theta);
+                        w.split = split_at(wprefix, m, w.split, theta);
+                    }
+                }
+            }
+            /* past the window: every term that can still matter starts after it */
+            if (end == UINT32_MAX) break;
+            for (Py_ssize_t i = first_essential; i < m; i++) advance(&cur[order[i]], end + 1);
+        }
+        /* out: best first (score descending, then lower document) */
+        Py_ssize_t n = held;
+        while (n > 0) {
+            Entry top = heap[0];
+            heap[0] = heap[n - 1];
+            n--;
+            sift_down(heap, n, 0);
+            ((int64_t *)b_od.buf)[n] = top.doc;
+            ((double *)b_os.buf)[n] = top.score;
+        }
+        written = held;
+        Py_END_ALLOW_THREADS
+    }
+    PyMem_RawFree(cur); PyMem_RawFree(order); PyMem_RawFree(worder); PyMem_RawFree(prefix);
+    PyMem_RawFree(wprefix); PyMem_RawFree(wbound); PyMem_RawFree(contrib); PyMem_RawFree(wsum);
+    PyMem_RawFree(present); PyMem_RawFree(heap);
+    Py_buffer *all[] = {&b_ids, &b_tf, &b_norm, &b_lo, &b_hi, &b_idf, &b_bound, &b_bs, &b_bb, &b_ut, &b_uw,
+                        &b_od, &b_os};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) PyBuffer_Release(all[i]);
+    if (!ok) {
+        PyErr_SetString(PyExc_ValueError, "maxscore: bad arguments or out of memory");
+        return NULL;
+    }
+    return PyLong_FromSsize_t(written);
+}
+
+static PyMethodDef methods[] = {
+    {"maxscore", maxscore, METH_VARARGS, "Exact top k by document-at-a-time MaxScore (see the module's comment)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_maxscore", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__maxscore(void) { return PyModule_Create(&module); }
