@@ -131,8 +131,8 @@ LEAVES = {
     "bot.parallel": set(),
     "bot.config": {"bot.errors"},
     # the format knows the arrays it writes and the corpus values it records, nothing that builds them
-    "bot.index.format": {"bot.corpus.types", "bot.index.bm25", "bot.index.checksums", "bot.index.sentences",
-                         "bot.index.spelling"},
+    "bot.index.format": {"bot.corpus.types", "bot.index.bm25", "bot.index.checksums", "bot.index.paragraphs",
+                         "bot.index.sentences", "bot.index.spelling"},
 }
 
 

@@ -25,6 +25,7 @@ from bot import text
 from bot.answer import cues
 from bot.answer.query import Candidates, QueryTerm
 from bot.trees import TreeEnsemble, load_model
+from bot.index.bm25 import find
 from bot.index.sentences import SentenceIndex
 
 # How many BM25 candidates are re-scored with the richer signals.
@@ -235,7 +236,7 @@ class Ranker:
         held = np.zeros((len(terms), len(articles)))
         for i, t in enumerate(terms):
             ids, _ = index.sentences.postings(t.term)
-            held[i] = np.searchsorted(ids, hi) - np.searchsorted(ids, lo)
+            held[i] = find(ids, hi) - find(ids, lo)
         # a word's sentences in the article: its own, or (at most) its best related term's
         df = ((credit[:, :, None] > 0) * held[None, :, :]).max(axis=1)
         local_idf = np.log((hi - lo + 1.0) / (df + 1.0)) * in_article

@@ -52,6 +52,13 @@ def as_ndarray(array: np.ndarray) -> np.ndarray:
     return array.view(np.ndarray) if isinstance(array, np.memmap) else array
 
 
+def find(ids: np.ndarray, values, side: str = "left") -> np.ndarray:
+    """np.searchsorted of document numbers in sorted postings, the numbers cast to the postings' type
+    first: given another type, numpy converts the whole postings array on every call (150 µs for 600,000
+    postings, against 8 µs).  Document numbers and bounds fit: doc_ids are uint32 below 2**32 documents."""
+    return np.searchsorted(ids, np.asarray(values).astype(ids.dtype, copy=False), side=side)
+
+
 def narrow_uint(values: np.ndarray) -> np.dtype:
     """The narrowest unsigned integer type that holds every value (all >= 0)."""
     top = int(values.max()) if len(values) else 0
@@ -212,7 +219,7 @@ class BM25Index:
         df = np.bincount(post_terms, minlength=n_terms)
         indptr = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
-        doc_ids = np.asarray(doc_ids).astype(np.uint32 if len(doc_len) <= 2**32 else np.uint64)
+        doc_ids = np.asarray(doc_ids).astype(np.uint32 if len(doc_len) < 2**32 else np.uint64)
         tf = np.asarray(tf)
         tf = tf.astype(narrow_uint(tf))
         # Blocks: each term's postings cut every BLOCK; block j of term t starts at posting
@@ -281,7 +288,7 @@ class BM25Index:
         ids, _ = self.postings(term)
         if not len(ids):
             return np.zeros(len(docs), dtype=bool)
-        at = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
+        at = np.minimum(find(ids, docs), len(ids) - 1)
         return ids[at] == docs
 
     def df(self, term: str) -> int:
@@ -312,7 +319,7 @@ class BM25Index:
         documents in a dense array (one pass over the list beats a binary search per document)."""
         ids = self.doc_ids[lo:hi]
         if len(docs) * DENSE_LOOKUP < hi - lo:
-            pos = np.minimum(np.searchsorted(ids, docs), hi - lo - 1)
+            pos = np.minimum(find(ids, docs), hi - lo - 1)
             hit = ids[pos] == docs
             found = lo + pos[hit]
         else:
@@ -593,7 +600,7 @@ class BM25Index:
             exact[hit] = scores * weight[i]
             if i in read:  # those read already count exactly
                 docs = read[i]
-                pos = np.minimum(np.searchsorted(docs, cands), len(docs) - 1)
+                pos = np.minimum(find(docs, cands), len(docs) - 1)
                 counted = docs[pos] == cands
                 exact[counted] = top[i]
             bound = bound - top[i] + exact

@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from bot.index.bm25 import BM25Index, as_ndarray, narrow_uint, ranges
+from bot.index.bm25 import BM25Index, as_ndarray, find, narrow_uint, ranges
 
 
 class ParagraphBM25:
@@ -66,8 +66,8 @@ class ParagraphBM25:
         """The term's sentence postings and, per range of paragraphs [first, end), where its run of
         them starts and ends."""
         ids, tf = self.sentences.postings(term)
-        lo = np.searchsorted(ids, self.para_first[first])
-        hi = np.searchsorted(ids, self.para_first[end])
+        lo = find(ids, self.para_first[first])
+        hi = find(ids, self.para_first[end])
         return tf, lo, hi
 
     def holds(self, term: str, paragraphs: np.ndarray) -> np.ndarray:
