@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from itertools import chain
+from itertools import repeat
 from typing import Callable, Sequence
 
 import numpy as np
@@ -52,12 +52,14 @@ def _byte_offsets(s: str) -> Callable[[int], int]:
     return lambda i: int(cumulative[i])
 
 
-# A chunk's folded sentences are joined into one text for a single findall: the spaces keep every
-# token inside its sentence (no token holds a space), and "Q" between them is a token of its own
-# that folded text never holds (folding lowercases), so it marks where each sentence's tokens end.
+# A chunk's folded sentences are joined into one text, split at whitespace once: no token holds a
+# space, so each piece's tokens are those findall would find there, and each distinct piece is
+# tokenised once.  "Q" between sentences is a piece of its own that folded text never holds
+# (folding lowercases), so it marks where each sentence's tokens end.
 _GAP = " Q "
 _GAP_TOKEN = "Q"
 _GAP_ID = -1
+_UNKNOWN = -1
 
 
 class _Numbering:
@@ -67,9 +69,47 @@ class _Numbering:
 
     def __init__(self) -> None:
         self.term_ids: dict[str, int] = {}
-        # token as written (folded) -> its term ids; the gap between sentences -> _GAP_ID
-        self.token_ids: dict[str, tuple[int, ...]] = {_GAP_TOKEN: (_GAP_ID,)}
+        self.token_terms: dict[str, tuple[int, ...]] = {}  # token as written (folded) -> its term ids
+        self.fresh: list[str] = []  # tokens met since the last chunk was sent, in the order met
+        # Text between spaces -> its number; piece p's term ids are piece_terms[piece_start[p]:][:piece_len[p]]
+        self.piece_ids: dict[str, int] = {_GAP_TOKEN: 0}
+        self.piece_start = np.zeros(1, dtype=np.int64)
+        self.piece_len = np.ones(1, dtype=np.int64)
+        self.piece_terms = np.full(1, _GAP_ID, dtype=np.int32)
         self.sent = 0  # terms sent back so far (the first len(term_ids) numbers)
+
+    def token(self, token: str) -> tuple[int, ...]:
+        found = self.token_terms.get(token)
+        if found is None:
+            term_ids = self.term_ids
+            found = self.token_terms[token] = tuple(term_ids.setdefault(t, len(term_ids))
+                                                    for t in text.terms_of_tokens([token]))
+            self.fresh.append(token)
+        return found
+
+    def pieces(self, pieces: list[str]) -> np.ndarray:
+        """The term ids of these pieces of text, end to end (the gap's: _GAP_ID)."""
+        numbers = np.fromiter(map(self.piece_ids.get, pieces, repeat(_UNKNOWN)), dtype=np.int64, count=len(pieces))
+        unknown = np.flatnonzero(numbers == _UNKNOWN).tolist()
+        if unknown:
+            # New pieces in the order they first appear, so terms are numbered in the order they first appear.
+            starts, lengths, ids = [], [], []
+            for piece in dict.fromkeys([pieces[i] for i in unknown]):
+                self.piece_ids[piece] = len(self.piece_start) + len(starts)
+                starts.append(len(self.piece_terms) + len(ids))
+                before = len(ids)
+                for token in text.TOKEN_RE.findall(piece):
+                    ids += self.token(token)
+                lengths.append(len(ids) - before)
+            self.piece_start = np.concatenate([self.piece_start, np.asarray(starts, dtype=np.int64)])
+            self.piece_len = np.concatenate([self.piece_len, np.asarray(lengths, dtype=np.int64)])
+            self.piece_terms = np.concatenate([self.piece_terms, np.asarray(ids, dtype=np.int32)])
+            numbers[unknown] = [self.piece_ids[pieces[i]] for i in unknown]
+        lengths = self.piece_len[numbers]
+        ends = np.cumsum(lengths)
+        at = np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
+        at += np.repeat(self.piece_start[numbers] - (ends - lengths), lengths)
+        return self.piece_terms[at]
 
 
 @dataclass
@@ -116,26 +156,21 @@ def _analyze_chunk(articles: Sequence[Article], first_article: int, numbering: _
             recoded.append((first_sentence, len(starts), _byte_offsets(body)))
     para_first.append(len(starts))
     if unsafe:
-        tokens: list[str] = []
+        ids: list[int] = []
         for piece in pieces:
-            tokens += text.TOKEN_RE.findall(piece)
-            tokens.append(_GAP_TOKEN)
+            for token in text.TOKEN_RE.findall(piece):
+                ids += numbering.token(token)
+            ids.append(_GAP_ID)
+        flat = np.asarray(ids, dtype=np.int32)
     else:
-        tokens = text.TOKEN_RE.findall(_GAP.join(pieces) + _GAP) if pieces else []
+        flat = numbering.pieces((_GAP.join(pieces) + _GAP).split()) if pieces else np.zeros(0, dtype=np.int32)
     del pieces
-    known = numbering.token_ids
-    term_ids = numbering.term_ids
-    # New tokens in the order they first appear, so terms are numbered in the order they first appear.
-    fresh = [token for token in dict.fromkeys(tokens) if token not in known]
-    for token in fresh:
-        known[token] = tuple(term_ids.setdefault(t, len(term_ids)) for t in text.terms_of_tokens([token]))
-    flat = np.fromiter(chain.from_iterable(map(known.__getitem__, tokens)), dtype=np.int32)
-    del tokens
     gaps = np.flatnonzero(flat == _GAP_ID)
     lengths = np.diff(gaps, prepend=-1) - 1
     sent_byte = np.stack([np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)], axis=1)
     for lo, hi, to_byte in recoded:
         sent_byte[lo:hi] = [[to_byte(start), to_byte(end)] for start, end in sent_byte[lo:hi].tolist()]
+    term_ids = numbering.term_ids
     terms = list(term_ids)[numbering.sent:] if len(term_ids) > numbering.sent else []
     first_term, numbering.sent = numbering.sent, len(term_ids)
     analysis = Analysis(
@@ -150,8 +185,9 @@ def _analyze_chunk(articles: Sequence[Article], first_article: int, numbering: _
         terms=terms,
         # Analysed here, where the words are already stemmed (cached), not again in the parent; only
         # this process's new tokens: the words of the others were sent with an earlier chunk.
-        surfaces={w.surface: w.term for token in fresh for w in text.words_of_token(token)},
+        surfaces={w.surface: w.term for token in numbering.fresh for w in text.words_of_token(token)},
     )
+    numbering.fresh = []
     return _Part(os.getpid(), first_term, analysis)
 
 
