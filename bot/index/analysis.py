@@ -39,7 +39,7 @@ class Analysis:
     sent_end: np.ndarray
     sent_byte: np.ndarray  # int64 (n, 2) byte offsets in the article's UTF-8 text
     sent_len: np.ndarray  # int64 number of terms per sentence
-    token_ids: np.ndarray  # int64 term ids of every sentence, end to end
+    token_ids: np.ndarray  # int32 term ids of every sentence, end to end
     terms: list[str]  # the vocabulary: term id -> term
     surfaces: dict[str, str]  # every indexed word as written (folded) -> its term
 
@@ -239,7 +239,7 @@ class _Merger:
             sent_end=cat("sent_end", np.int64),
             sent_byte=cat("sent_byte", np.int64, (0, 2)).reshape(-1, 2),
             sent_len=cat("sent_len", np.int64),
-            token_ids=cat("token_ids", np.int64),
+            token_ids=cat("token_ids", np.int32),
             terms=list(self.vocab),
             surfaces=self.surfaces,
         )
