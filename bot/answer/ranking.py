@@ -25,6 +25,7 @@ from bot import text
 from bot.answer import cues
 from bot.answer.query import Candidates, QueryTerm
 from bot.trees import TreeEnsemble, load_model
+from bot.index.analysis import PARAGRAPH_KINDS
 from bot.index.sentences import SentenceIndex
 
 # How many BM25 candidates are re-scored with the richer signals.
@@ -87,6 +88,10 @@ _TEXT_FEATURES = ("surface", "phrases", "new_words", "length", "spread", "refers
 _REFERS_BACK = re.compile(r"\W*(?:this|these|that|those|it|its|he|she|they|his|her|their|such|there)\b", re.I)
 
 
+# Paragraph kinds that name a story more than they answer about it (bot.index.analysis.PARAGRAPH_KINDS).
+_NAMING_KINDS = np.array([PARAGRAPH_KINDS.index(k) for k in ("title", "heading", "caption")])
+
+
 @cache
 def rerank_model() -> TreeEnsemble:
     """LambdaMART trees over FEATURE_WEIGHTS' features, "linear" and "linear_gap" (in model.features order)."""
@@ -144,6 +149,21 @@ class Ranker:
         if headline.any():
             order[:len(top)] = np.concatenate([top[~headline], top[headline]])
         return order, linear
+
+    @staticmethod
+    def naming_last(c: Candidates, order: np.ndarray) -> np.ndarray:
+        """The order with the best RERANKED's title, heading and caption lines after their other ones.
+
+        Such a line names the story rather than saying a fact of it: it matches a question's story words
+        ("STREAM: Luboku, Pale Blue Dot / Lift Off"), the answer is in the body.  Applied after the
+        no-answer decision, which judges the best match whatever its kind (it has rules for these kinds)."""
+        top = order[:RERANKED]
+        naming = np.isin(c.kinds[top], _NAMING_KINDS)
+        if not naming.any():
+            return order
+        order = order.copy()
+        order[:len(top)] = np.concatenate([top[~naming], top[naming]])
+        return order
 
     def is_title(self, sentence: int, article: int) -> bool:
         """Whether the sentence only repeats its article's title."""
