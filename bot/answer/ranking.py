@@ -77,6 +77,12 @@ FEATURE_WEIGHTS = {
     # Fitted on dev with the weights above held (a scale and these two): held out 4-fold by article R@1
     # 0.732 -> 0.738 before the trees, news-qa (never seen by the fit) 0.439 -> 0.450.
     "local_coverage": 23.6, "local_rarest": 97.2,
+    # Read by the re-ranking trees only (fitted on train half A; the weights above are dev's, so these
+    # two are not weighed into the linear score): the share of the question's idf mass outside its
+    # article's title that the sentence holds, and the share of the sentence's own matched mass that is
+    # in the title.  A news question names its story with the headline's words, and a sentence that
+    # matches only those names the story; the answer holds the question's other words.
+    "beyond_title": 0.0, "title_share": 0.0,
 }
 # The features read from the candidates' words, in the order they join the others (the linear score
 # adds them up in this order).
@@ -236,6 +242,11 @@ class Ranker:
             "paragraph_length": np.log1p(last + 1 - first),
         }
         features.update(self._local_features(terms, credit, articles, in_sentence_soft, in_article_soft))
+        outside = idf[:, None] * (1.0 - in_title_soft)  # each word's idf where its article's title lacks it
+        matched = idf @ in_sentence_soft
+        with np.errstate(invalid="ignore", divide="ignore"):
+            features["beyond_title"] = np.nan_to_num((outside * in_sentence_soft).sum(axis=0) / outside.sum(axis=0))
+            features["title_share"] = np.nan_to_num((idf @ (in_sentence_soft * in_title_soft)) / matched)
         answer_type = cues.answer_type(question)
         features.update(self._text_features(sentences, paragraphs, terms, question, answer_type))
         return Candidates(sentences, articles, idf, known, in_sentence, in_paragraph, in_article[asked],
