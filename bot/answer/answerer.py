@@ -90,6 +90,7 @@ class Answerer:
             if about is None or not about.any():
                 return Ranking(False, c.sentences[order], linear[order], c.features["bm25"][order], confidence)
             order = np.concatenate([order[about], order[~about]])  # what is about the topic first
+        order = self.ranker.naming_last(c, order)
         sentences, scores, bm25 = c.sentences[order], linear[order], c.features["bm25"][order]
         keep = scores >= MIN_RELATIVE_SCORE * scores[0]
         return Ranking(True, sentences[keep], scores[keep], bm25[keep], confidence)

@@ -25,6 +25,7 @@ from bot import text
 from bot.answer import cues
 from bot.answer.query import Candidates, QueryTerm
 from bot.trees import TreeEnsemble, load_model
+from bot.index.analysis import PARAGRAPH_KINDS
 from bot.index.bm25 import find
 from bot.index.sentences import SentenceIndex
 
@@ -77,6 +78,12 @@ FEATURE_WEIGHTS = {
     # Fitted on dev with the weights above held (a scale and these two): held out 4-fold by article R@1
     # 0.732 -> 0.738 before the trees, news-qa (never seen by the fit) 0.439 -> 0.450.
     "local_coverage": 23.6, "local_rarest": 97.2,
+    # Read by the re-ranking trees only (fitted on train half A; the weights above are dev's, so these
+    # two are not weighed into the linear score): the share of the question's idf mass outside its
+    # article's title that the sentence holds, and the share of the sentence's own matched mass that is
+    # in the title.  A news question names its story with the headline's words, and a sentence that
+    # matches only those names the story; the answer holds the question's other words.
+    "beyond_title": 0.0, "title_share": 0.0,
 }
 # The features read from the candidates' words, in the order they join the others (the linear score
 # adds them up in this order).
@@ -86,6 +93,10 @@ _TEXT_FEATURES = ("surface", "phrases", "new_words", "length", "spread", "refers
 # A sentence opening with a pronoun or "this ..." continues the one before: questions about such a
 # sentence often name what the pronoun stands for.
 _REFERS_BACK = re.compile(r"\W*(?:this|these|that|those|it|its|he|she|they|his|her|their|such|there)\b", re.I)
+
+
+# Paragraph kinds that name a story more than they answer about it (bot.index.analysis.PARAGRAPH_KINDS).
+_NAMING_KINDS = np.array([PARAGRAPH_KINDS.index(k) for k in ("title", "heading", "caption")])
 
 
 @cache
@@ -149,6 +160,21 @@ class Ranker:
         if headline.any():
             order[:len(top)] = np.concatenate([top[~headline], top[headline]])
         return order, linear
+
+    @staticmethod
+    def naming_last(c: Candidates, order: np.ndarray) -> np.ndarray:
+        """The order with the best RERANKED's title, heading and caption lines after their other ones.
+
+        Such a line names the story rather than saying a fact of it: it matches a question's story words
+        ("STREAM: Luboku, Pale Blue Dot / Lift Off"), the answer is in the body.  Applied after the
+        no-answer decision, which judges the best match whatever its kind (it has rules for these kinds)."""
+        top = order[:RERANKED]
+        naming = np.isin(c.kinds[top], _NAMING_KINDS)
+        if not naming.any():
+            return order
+        order = order.copy()
+        order[:len(top)] = np.concatenate([top[~naming], top[naming]])
+        return order
 
     def is_title(self, sentence: int, article: int) -> bool:
         """Whether the sentence only repeats its article's title."""
@@ -221,6 +247,11 @@ class Ranker:
             "paragraph_length": np.log1p(last + 1 - first),
         }
         features.update(self._local_features(terms, credit, articles, in_sentence_soft, in_article_soft))
+        outside = idf[:, None] * (1.0 - in_title_soft)  # each word's idf where its article's title lacks it
+        matched = idf @ in_sentence_soft
+        with np.errstate(invalid="ignore", divide="ignore"):
+            features["beyond_title"] = np.nan_to_num((outside * in_sentence_soft).sum(axis=0) / outside.sum(axis=0))
+            features["title_share"] = np.nan_to_num((idf @ (in_sentence_soft * in_title_soft)) / matched)
         answer_type = cues.answer_type(question)
         features.update(self._text_features(sentences, paragraphs, terms, question, answer_type))
         return Candidates(sentences, articles, idf, known, in_sentence, in_paragraph, in_article[asked],

@@ -1,5 +1,6 @@
 """Two rules outside the no-answer model, end to end: a topic request is answered while its words share
-a body paragraph, and one word of a longer question met only in a caption makes no answer."""
+a body paragraph, one word of a longer question met only in a caption makes no answer, and a caption
+or heading line goes after the body sentences that match."""
 
 from __future__ import annotations
 
@@ -39,3 +40,10 @@ def test_topic_requests_are_answered_from_the_paragraphs_that_hold_them(answerer
         assert "sanctions" in answer.passages[0].sentence.lower(), question
     answer = bridge.answer("tell me about the steel cables")
     assert answer.found and "steel cables" in answer.passages[0].sentence
+
+
+def test_a_caption_or_heading_goes_after_the_body_sentences_that_match(bridge):
+    answer = bridge.answer("When did the kayak pass under the harbour bridge?")
+    assert answer.found
+    assert "kayak" not in answer.passages[0].sentence  # the caption matches most, the body leads
+    assert any("kayak" in p.sentence for p in answer.passages)
