@@ -11,8 +11,11 @@ from functools import lru_cache
 from importlib import resources
 
 
-def _import_nltk():
-    """nltk's Snowball stemmer and Punkt classes.  Importing any part of nltk runs its __init__, which
+@lru_cache(maxsize=1)
+def _nltk():
+    """nltk's Snowball stemmer and Punkt classes, imported when first needed: a question whose words the
+    index has all seen needs neither (see `learn_stems`), and importing nltk costs ~0.4 s of a one-question
+    `ask`.  Importing any part of nltk runs its __init__, which
     imports all of nltk and, when installed, scipy for parts we never call (fisher_exact, betai, an SVM
     parser), over a second of every start-up; scipy is held back meanwhile (nltk takes the ImportError
     as scipy missing), unless something had already imported it."""
@@ -28,7 +31,6 @@ def _import_nltk():
     return SnowballStemmer, PunktParameters, PunktSentenceTokenizer
 
 
-SnowballStemmer, PunktParameters, PunktSentenceTokenizer = _import_nltk()
 
 # Punkt's English model is an nltk data package we may not download, so the project carries the
 # abbreviations that matter in news text.  Single letters cover initials ("J. Smith", "U.S.").
@@ -48,8 +50,9 @@ MAX_SENTENCE_CHARS = 1000
 
 
 @lru_cache(maxsize=1)
-def punkt_splitter() -> PunktSentenceTokenizer:
+def punkt_splitter() -> "PunktSentenceTokenizer":  # noqa: F821 (nltk's, imported when first needed)
     """nltk's Punkt with the project's own abbreviation list (no nltk data download)."""
+    _, PunktParameters, PunktSentenceTokenizer = _nltk()
     params = PunktParameters()
     params.abbrev_types = set(ABBREVIATIONS)
     return PunktSentenceTokenizer(params)
@@ -141,7 +144,21 @@ TOKEN_RE = re.compile(
     r"|[^\W_]+(?:'[^\W_]+)*(?:-[^\W_]+(?:'[^\W_]+)*)*"
 )
 
-_stemmer = SnowballStemmer("english")
+@lru_cache(maxsize=1)
+def _stemmer():
+    return _nltk()[0]("english")
+
+
+# Stems already known: an index's surface word -> term map, whose purely alphabetic words map to
+# exactly their Snowball stems (words_of_token made them so), consulted before the stemmer.
+_known_stems: Mapping[str, str] = {}
+
+
+def learn_stems(surface_terms: Mapping[str, str]) -> None:
+    """Let stemming look words up in an index's surface map first (a cache of a pure function: any
+    index's map is right for every other)."""
+    global _known_stems
+    _known_stems = surface_terms
 
 
 def fold(text: str) -> str:
@@ -181,7 +198,8 @@ class Word:
 
 @lru_cache(maxsize=1_000_000)
 def _stem(word: str) -> str:
-    return _stemmer.stem(word)
+    known = _known_stems.get(word) if word.isalpha() else None
+    return known if known is not None else _stemmer().stem(word)
 
 
 @lru_cache(maxsize=1_000_000)

@@ -144,3 +144,16 @@ def test_compound_terms_join_and_split_hyphens():
     assert "hard-liner" in text.compound_terms("hardliners")
     assert text.compound_terms("e-mail") == [text.terms_of_tokens(["email"])[0]]
     assert text.compound_terms("kim") == []
+
+
+def test_an_index_surface_map_holds_the_snowball_stems_of_its_alphabetic_words(seeds_index):
+    """Stemming looks words up in the index's surface map first: for every alphabetic word there, the
+    map's term must be exactly what the stemmer gives (and words the map does not hold still stem)."""
+    from nltk.stem.snowball import SnowballStemmer
+
+    stemmer = SnowballStemmer("english")
+    alphabetic = {w: t for w, t in seeds_index.surface_terms.items() if w.isalpha()}
+    assert len(alphabetic) > 300
+    assert all(stemmer.stem(w) == t for w, t in alphabetic.items())
+    assert text.terms("executions testified hardliners") == [stemmer.stem(w) for w in
+                                                            ("executions", "testified", "hardliners")]

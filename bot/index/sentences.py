@@ -12,6 +12,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from bot import text
 from bot.corpus.types import Article, Corpus, Source
 from bot.index.analysis import PARAGRAPH_KINDS, analyze_corpus
 from bot.index.bm25 import BM25Index, as_ndarray, count_pairs
@@ -58,6 +59,7 @@ class SentenceIndex:
         self.blob = as_ndarray(blob) if isinstance(blob, np.ndarray) else blob
         self.articles = articles  # [{"source": {...}, "also": [{...}, ...]}]
         self.surface_terms = surface_terms  # folded word as written -> its index term
+        text.learn_stems(surface_terms)  # the words it has seen are not stemmed again (nor nltk imported)
         self._sources = [Source(**a["source"]) for a in articles]
         self._also = [tuple(Source(**s) for s in a.get("also", ())) for a in articles]
         self._article_numbers: dict[str, int] | None = None  # file path -> article, made when first asked
