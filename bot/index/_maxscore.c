@@ -26,7 +26,7 @@ typedef struct {
     const void *tf;
     int tf_size;
     int64_t pos, hi;
-    double idf, bound;
+    double idf;
 } Cursor;
 
 static inline double tf_at(const Cursor *c, int64_t i) {
@@ -85,14 +85,7 @@ static void sift_up(Entry *h, Py_ssize_t i) {
     }
 }
 
-/* The window of documents [start, end] being scored: per term, the largest block bound of its
- * blocks with documents in it (0: none), and the terms in ascending order of that bound. */
-typedef struct {
-    double *bound, *prefix;
-    Py_ssize_t *order;
-    Py_ssize_t split;  /* order[0 .. split) are non-essential: together they cannot beat the k-th */
-} Window;
-
+/* The terms in ascending order of their bounds, and the running sums of those bounds (with the margin). */
 static void order_by(const double *bound, Py_ssize_t *order, double *prefix, Py_ssize_t m) {
     for (Py_ssize_t t = 0; t < m; t++) order[t] = t;
     for (Py_ssize_t i = 1; i < m; i++) {  /* insertion sort: a query has a handful of terms */
@@ -156,14 +149,15 @@ static PyObject *maxscore(PyObject *self, PyObject *args) {
             cur[t].pos = lo[t];
             cur[t].hi = hi[t];
             cur[t].idf = idf[t];
-            cur[t].bound = bound[t];
             wsum[t] = 0.0;
         }
         for (Py_ssize_t u = 0; u < n_uses; u++) wsum[use_term[u]] += use_weight[u];
         order_by(bound, order, prefix, m);
         Py_ssize_t held = 0, first_essential = 0;  /* order[0 .. first_essential): non-essential overall */
         double theta = -INFINITY;
-        Window w = {wbound, wprefix, worder, 0};
+        /* per window: each term's largest block bound there (wbound), the terms in that order (worder),
+         * and worder[0 .. split): non-essential in the window */
+        Py_ssize_t split = 0;
         for (;;) {
             /* The next window: from the first document of a term that can still matter, to the end of
              * the block that cursor (or another such term's) is in, whichever ends first. */
@@ -201,12 +195,12 @@ static PyObject *maxscore(PyObject *self, PyObject *args) {
             }
             if (held < k || window_total * (1 + MARGIN) >= theta) {
                 order_by(wbound, worder, wprefix, m);
-                w.split = held < k ? 0 : split_at(wprefix, m, 0, theta);
+                split = held < k ? 0 : split_at(wprefix, m, 0, theta);
                 /* the window, document by document: candidates from its essential terms */
                 for (;;) {
                     uint32_t doc = UINT32_MAX;
                     int found = 0;
-                    for (Py_ssize_t i = w.split; i < m; i++) {
+                    for (Py_ssize_t i = split; i < m; i++) {
                         Cursor *c = &cur[worder[i]];
                         if (c->pos < c->hi && ids[c->pos] <= end && (!found || ids[c->pos] < doc)) {
                             doc = ids[c->pos];
@@ -215,8 +209,8 @@ static PyObject *maxscore(PyObject *self, PyObject *args) {
                     }
                     if (!found) break;
                     memset(present, 0, m);
-                    double upper = w.split ? wprefix[w.split - 1] : 0.0;
-                    for (Py_ssize_t i = w.split; i < m; i++) {
+                    double upper = split ? wprefix[split - 1] : 0.0;
+                    for (Py_ssize_t i = split; i < m; i++) {
                         Py_ssize_t t = worder[i];
                         Cursor *c = &cur[t];
                         if (c->pos < c->hi && ids[c->pos] == doc) {
@@ -229,7 +223,7 @@ static PyObject *maxscore(PyObject *self, PyObject *args) {
                     }
                     /* the other terms looked up, largest bound first, while the document can get in */
                     int skip = 0;
-                    for (Py_ssize_t i = w.split - 1; i >= 0; i--) {
+                    for (Py_ssize_t i = split - 1; i >= 0; i--) {
                         if (held == k && upper * (1 + MARGIN) < theta) { skip = 1; break; }
                         Py_ssize_t t = worder[i];
                         Cursor *c = &cur[t];
@@ -268,7 +262,7 @@ static PyObject *maxscore(PyObject *self, PyObject *args) {
                     if (held == k) {
                         theta = heap[0].score;
                         first_essential = split_at(prefix, m, first_essential, theta);
-                        w.split = split_at(wprefix, m, w.split, theta);
+                        split = split_at(wprefix, m, split, theta);
                     }
                 }
             }
