@@ -59,6 +59,19 @@ def find(ids: np.ndarray, values, side: str = "left") -> np.ndarray:
     return np.searchsorted(ids, np.asarray(values).astype(ids.dtype, copy=False), side=side)
 
 
+def length_norm(lengths: np.ndarray, k1: float, b: float, avgdl: float) -> np.ndarray:
+    """k1 * (1 - b + b * |d| / avgdl), the same expression for documents, paragraphs and block bounds
+    (the compiled search reads it precomputed: one order of operations everywhere, so equal floats)."""
+    if not avgdl:
+        return np.full(len(lengths), k1)
+    return k1 * (1 - b + b * lengths / avgdl)
+
+
+def term_scores(idf: float, tf: np.ndarray, norm: np.ndarray, k1: float) -> np.ndarray:
+    """BM25 term scores: idf * tf * (k1 + 1) / (tf + norm), rank_bm25's formula, float64."""
+    return idf * (tf * (k1 + 1) / (tf + norm))
+
+
 def narrow_uint(values: np.ndarray) -> np.dtype:
     """The narrowest unsigned integer type that holds every value (all >= 0)."""
     top = int(values.max()) if len(values) else 0
@@ -181,6 +194,7 @@ class BM25Index:
         self.block_min_len, self.block_min_ratio = as_ndarray(block_min_len), as_ndarray(block_min_ratio)
         self.k1, self.b, self.epsilon = k1, b, epsilon
         self.prune_min_postings = PRUNE_MIN_POSTINGS
+        self._norm_cache: np.ndarray | None = None  # every document's length norm, made when the kernel first needs it
         # The collection's statistics, as rank_bm25 computes them, applied at query time.
         n_docs = len(self.doc_len)
         self.avgdl = float(self.doc_len.sum(dtype=np.int64)) / n_docs if n_docs else 0.0
@@ -256,14 +270,10 @@ class BM25Index:
 
     # -- the score of a posting ----------------------------------------------------------------------
     def _length_norm(self, lengths: np.ndarray) -> np.ndarray:
-        """k1 * (1 - b + b * |d| / avgdl), the same expression for documents and for block bounds."""
-        if not self.avgdl:
-            return np.full(len(lengths), self.k1)
-        return self.k1 * (1 - self.b + self.b * lengths / self.avgdl)
+        return length_norm(lengths, self.k1, self.b, self.avgdl)
 
     def _term_scores(self, idf: float, tf: np.ndarray, norm: np.ndarray) -> np.ndarray:
-        """BM25 term scores: idf * tf * (k1 + 1) / (tf + norm), rank_bm25's formula, float64."""
-        return idf * (tf * (self.k1 + 1) / (tf + norm))
+        return term_scores(idf, tf, norm, self.k1)
 
     # -- look-ups ------------------------------------------------------------------------------------
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
@@ -405,10 +415,9 @@ class BM25Index:
 
     def _norms(self) -> np.ndarray:
         """k1 * (1 - b + b * |d| / avgdl) of every document, made once (8 bytes a document) for the kernel."""
-        norms = getattr(self, "_norm_cache", None)
-        if norms is None:
-            norms = self._norm_cache = np.ascontiguousarray(self._length_norm(self.doc_len), dtype=np.float64)
-        return norms
+        if self._norm_cache is None:
+            self._norm_cache = np.ascontiguousarray(self._length_norm(self.doc_len), dtype=np.float64)
+        return self._norm_cache
 
     def search(self, query: Sequence[str], k: int) -> list[Hit]:
         return self.search_weighted([(t, 1.0) for t in query], k)

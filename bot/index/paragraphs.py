@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from bot.index.bm25 import BM25Index, as_ndarray, find, narrow_uint, ranges
+from bot.index.bm25 import BM25Index, as_ndarray, find, length_norm, narrow_uint, ranges, term_scores
 
 
 class ParagraphBM25:
@@ -97,14 +97,9 @@ class ParagraphBM25:
                 continue
             tf = self.term_frequencies(term, paragraphs)
             hit = tf > 0
-            out[hit] += self._term_scores(float(self.idf[tid]), tf[hit], paragraphs[hit]) * w
+            norm = length_norm(self.doc_len[paragraphs[hit]], self.k1, self.b, self.avgdl)
+            out[hit] += term_scores(float(self.idf[tid]), tf[hit], norm, self.k1) * w
         return out
-
-    def _term_scores(self, idf: float, tf: np.ndarray, paragraphs: np.ndarray) -> np.ndarray:
-        # rank_bm25's expression, in BM25Index's order of operations (so equal floats)
-        lengths = self.doc_len[paragraphs]
-        norm = self.k1 * (1 - self.b + self.b * lengths / self.avgdl) if self.avgdl else np.full(len(lengths), self.k1)
-        return idf * (tf * (self.k1 + 1) / (tf + norm))
 
     def scores(self, query: Sequence[str]) -> np.ndarray:
         """Dense scores for every paragraph, exactly as BM25Okapi.get_scores (for tests and baselines)."""
