@@ -23,7 +23,8 @@ def main() -> None:
     from bot import parallel
     parallel.fork_is_safe = lambda: False  # every step in this process
     from bot.corpus import duplicates, load
-    from bot.corpus.files import corpus_files, read_article
+    from bot.corpus.files import read_article
+    from bot.corpus.folder import corpus_files
     from bot.corpus.types import Corpus
     from bot.index import analysis
     from bot.index.sentences import SentenceIndex

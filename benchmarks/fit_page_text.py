@@ -11,7 +11,7 @@ judgements: a paragraph holding a `with` snippet is article, one holding a `with
 LightGBM fits small trees on the shape features; the threshold is the one that best balances the
 share of `with` snippets kept against the `without` dropped on the fitting pages (page-level,
 before the later line rules).  Needs the `fit` and `bench` extras.  After refitting, bump
-EXTRACTION_VERSION (bot/corpus/files.py): indexes and extraction caches made with the old model are
+EXTRACTION_VERSION (bot/corpus/__init__.py): indexes and extraction caches made with the old model are
 then rebuilt.
 """
 from __future__ import annotations

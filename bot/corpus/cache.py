@@ -25,7 +25,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from bot.corpus.files import EXTRACTION_VERSION
+from bot.corpus import EXTRACTION_VERSION
 from bot.corpus.types import Article, Paragraph, Skipped, Source
 
 # Bump when the layout of an entry changes (entries of another layout are ignored and redone).

@@ -1,7 +1,5 @@
-"""Finding and reading article files: one file on disk -> one `Article`, or the reason it was skipped.
+"""Reading article files: one file on disk -> one `Article`, or the reason it was skipped.
 
-corpus_files(folder) -> list[Path]       the article files under a folder, in the order they are read
-fingerprint_files(folder) -> list[Path]  those plus their sidecar .json files (what an index depends on)
 read_article(path, folder, warnings)     one file decoded, reduced (HTML), extracted and described
 read_page(...)                           the same, with every line left out and its rule (`show --dropped`)
 worth_keeping(result) -> bool            whether a read result says something about the file's bytes
@@ -17,85 +15,13 @@ import re
 from pathlib import Path
 
 from bot.corpus.extract import extract
+from bot.corpus.folder import relative_path
 from bot.corpus.html import MAX_HTML_BYTES, Page, left_out
 from bot.corpus.html_worker import HtmlStopped, read_html_limited
 from bot.corpus.types import TEXT_KINDS, Article, Paragraph, Skipped, Source
 from bot.errors import QuotebotError
 
-ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 SIDECAR_FIELDS = ("title", "url", "publisher", "byline", "date")
-# Bump when reading a file yields other paragraphs or metadata (the index's fingerprint includes it,
-# so indexes built by the earlier reading are rebuilt).  2: HTML through trafilatura; 3: whole-page
-# text through the page text model (zones.py), HTML tables kept; 4: heading/list/quote kinds, declared charsets;
-# 5: an HTML page's title kept as its headline, captions placed by the page's figures (trafilatura asked
-# for no images), text between an extractor's blocks and inline code kept, no paywall zone in an
-# extractor's output, pages of only a caption or of no prose kept (no page lost), colon labels.
-# 6: an HTML page's lead kept when the page shows the description it gives of itself; 7: links to other
-# pages in an extractor's output left out by their shape (a label and a colon before a link, runs of links);
-# 8: on whole-page text, a short label and a colon before another story's headline is left out.
-EXTRACTION_VERSION = 8
-
-
-def check_folder(folder: Path) -> Path:
-    """The corpus folder as a Path; QuotebotError when it is missing or not a folder."""
-    folder = Path(folder)
-    if not folder.exists():
-        raise QuotebotError(f"Corpus folder {folder} does not exist")
-    if not folder.is_dir():
-        raise QuotebotError(f"Corpus folder {folder} is not a folder")
-    return folder
-
-
-def _hidden(name: str) -> bool:
-    return name.startswith(".")
-
-
-def _saved_page_assets(directory: str, files: list[str]) -> bool:
-    """A browser's "save page, complete" writes NAME.html and a NAME_files/ folder of its frames,
-    scripts and images beside it: that folder holds no articles."""
-    if not directory.endswith("_files"):
-        return False
-    page = directory[: -len("_files")].lower()
-    return any(f.lower() in (page + ".html", page + ".htm") for f in files)
-
-
-def corpus_files(folder: Path) -> list[Path]:
-    """Article files under `folder`, recursively, sorted; hidden entries and sidecars excluded."""
-    folder = check_folder(folder)
-    found: list[Path] = []
-    # Directory symlinks are followed once each; remembering real paths stops loops.
-    seen_dirs: set[str] = set()
-    for root, dirs, files in os.walk(folder, followlinks=True):
-        real = os.path.realpath(root)
-        if real in seen_dirs:
-            dirs[:] = []
-            continue
-        seen_dirs.add(real)
-        dirs[:] = sorted(d for d in dirs if not _hidden(d) and not _saved_page_assets(d, files))
-        for name in files:
-            if not _hidden(name) and name.lower().endswith(ARTICLE_SUFFIXES):
-                found.append(Path(root) / name)
-    return sorted(found, key=lambda p: relative_path(p, folder))
-
-
-def fingerprint_files(folder: Path) -> list[Path]:
-    """Everything whose change should invalidate an index: articles and their sidecars."""
-    out: list[Path] = []
-    for path in corpus_files(folder):
-        out.append(path)
-        side = path.with_suffix(".json")
-        if side.is_file():
-            out.append(side)
-    return out
-
-
-def relative_path(path: Path, folder: Path) -> str:
-    """The file's path as its `Source.path` and `Skipped.path` give it: relative, "/" separated."""
-    rel = path.relative_to(folder).as_posix()
-    # A file name that is not UTF-8 arrives with surrogate escapes, which no JSON or terminal takes:
-    # show its odd bytes as \xNN instead.
-    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") if not rel.isascii() else rel
-
 
 # An HTML page's own word on its encoding: <meta charset="..."> or http-equiv content="...; charset=...".
 _DECLARED_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.IGNORECASE)

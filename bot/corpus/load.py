@@ -18,7 +18,8 @@ from typing import Iterator, Sequence
 
 from bot.corpus.cache import ExtractCache
 from bot.corpus.duplicates import merge_duplicates
-from bot.corpus.files import check_folder, corpus_files, read_article, relative_path, worth_keeping
+from bot.corpus.files import read_article, worth_keeping
+from bot.corpus.folder import check_folder, corpus_files, relative_path
 from bot.corpus.types import Article, Corpus, Skipped
 from bot.errors import QuotebotError
 from bot.parallel import bounds_by_count, map_chunks

@@ -67,7 +67,7 @@ def add_distractors(plan: Plan, folder: Path, distractors: Sequence[Path]) -> Pl
     for n, source in enumerate(distractors, 1):
         target = folder / "distractors" / str(n)
         if source.is_dir():
-            from bot.corpus.files import corpus_files, relative_path
+            from bot.corpus.folder import corpus_files, relative_path
 
             for path in corpus_files(source):
                 to = target / relative_path(path, source)

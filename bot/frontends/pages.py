@@ -11,7 +11,8 @@ import textwrap
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from bot.corpus.files import corpus_files, read_page
+from bot.corpus.files import read_page
+from bot.corpus.folder import corpus_files
 from bot.corpus.types import Article, Skipped
 from bot.frontends.terminal import source_line
 

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from bot.config import Settings
-from bot.corpus.files import EXTRACTION_VERSION, corpus_files, fingerprint_files
-from bot.corpus.load import load_corpus
+from bot.corpus import EXTRACTION_VERSION
+from bot.corpus.folder import check_folder, file_states
 from bot.corpus.types import Skipped
 from bot.errors import QuotebotError
 from bot.index import bm25
@@ -60,16 +60,7 @@ def fingerprint(corpus_dir: Path) -> str:
     analyser or the index settings change.  Size, mtime and ctime (which no copy tool can preserve) of each file."""
     h = hashlib.sha256(f"{FORMAT_VERSION}/{ANALYZER_VERSION}/{bm25.K1}/{bm25.B}/{bm25.EPSILON}"
                        f"/extraction {EXTRACTION_VERSION}".encode())
-    prefix = f"{corpus_dir}{os.sep}"
-    for path in fingerprint_files(corpus_dir):
-        name = str(path)
-        try:
-            st = os.stat(name)
-        except OSError:
-            continue
-        # The relative path by slicing: Path.relative_to costs ~30 us a file, on every start-up.
-        rel = (name[len(prefix):].replace(os.sep, "/") if name.startswith(prefix)
-               else path.relative_to(corpus_dir).as_posix())
+    for rel, st in file_states(corpus_dir):
         h.update(f"\0{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
@@ -131,7 +122,7 @@ def build(settings: Settings, progress: Callable[[int, int], None] | None = None
     that one wrote if it covers the same corpus; `reuse=True` keeps any current index."""
     started = time.perf_counter()
     corpus_dir, index_dir = settings.corpus_dir, settings.index_dir
-    corpus_files(corpus_dir)  # a missing corpus folder is reported before touching the index
+    check_folder(corpus_dir)  # a missing corpus folder is reported before touching the index
     before = index_format.current_name(index_dir)
     try:
         lock = build_lock(index_dir)
@@ -149,6 +140,8 @@ def build(settings: Settings, progress: Callable[[int, int], None] | None = None
                                      tuple(Skipped(p, r) for p, r in manifest.get("skipped", [])),
                                      tuple(manifest.get("warnings", [])), reused=True)
                 return index, report
+        from bot.corpus.load import load_corpus  # (the reading's modules: only a build needs them)
+
         corpus = load_corpus(corpus_dir, cache_dir=index_dir / EXTRACT_CACHE)
         loaded = time.perf_counter()
         logger.info("read and cleaned %d articles in %.1f s", len(corpus.articles), loaded - started)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from bot.corpus import duplicates
 from bot.corpus.duplicates import DUPLICATE_JACCARD, merge_duplicates, shingles
-from bot.corpus.files import corpus_files, read_article
+from bot.corpus.files import read_article
+from bot.corpus.folder import corpus_files
 from bot.corpus.load import load_corpus
 from bot.corpus.types import Article
 from tests.support.corpora import BODY, generated_corpus, write

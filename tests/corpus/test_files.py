@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus.files import corpus_files, decode, fingerprint_files, read_article, relative_path
+from bot.corpus.files import decode, read_article
+from bot.corpus.folder import corpus_files, file_states, fingerprint_files, relative_path
 from bot.corpus.load import load_corpus
 from bot.corpus.types import Skipped
 from bot.errors import QuotebotError
@@ -91,6 +92,22 @@ def test_nested_hidden_and_sidecars(tmp_path):
     assert md.source.title == "Markdown title"
     assert [p.name for p in corpus_files(tmp_path)] == ["a.txt", "notes.md"]
     assert [p.name for p in fingerprint_files(tmp_path)] == ["a.txt", "a.json", "notes.md"]
+
+
+def test_file_states_list_articles_and_their_sidecars_only(tmp_path):
+    """What the fingerprint reads: each article, then its sidecar when that is a file (a folder named
+    like a sidecar, or a .json file beside no article, is none), with the stat of each."""
+    write(tmp_path, "b/x.txt", BODY)
+    write(tmp_path, "b/x.json", "{}")
+    write(tmp_path, "a.html", "<p>" + BODY + "</p>")
+    (tmp_path / "a.json").mkdir()
+    write(tmp_path, "lonely.json", "{}")
+    write(tmp_path, "b.v2.md", BODY)
+    write(tmp_path, "b.v2.json", "{}")
+    states = file_states(tmp_path)
+    assert [rel for rel, _ in states] == ["a.html", "b.v2.md", "b.v2.json", "b/x.txt", "b/x.json"]
+    assert [st.st_size for _, st in states] == [(tmp_path / rel).stat().st_size for rel, _ in states]
+    assert [tmp_path / rel for rel, _ in states] == fingerprint_files(tmp_path)
 
 
 def test_malformed_sidecar_warns(tmp_path):

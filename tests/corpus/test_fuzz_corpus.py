@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from bot import text
 from bot.corpus import load as corpus_load
-from bot.corpus.files import corpus_files, relative_path
+from bot.corpus.folder import corpus_files, relative_path
 from bot.corpus.load import load_corpus
 from bot.index import format as index_format
 from bot.index.build import build

@@ -111,7 +111,7 @@ def test_asking_does_not_import_the_html_extractor(tmp_path):
 def test_a_saved_pages_asset_folder_is_not_read(tmp_path):
     """'Save page, complete' writes NAME_files/ (ad frames as .html) beside NAME.html; a folder of that
     name with no page beside it is an ordinary folder."""
-    from bot.corpus.files import corpus_files
+    from bot.corpus.folder import corpus_files
 
     (tmp_path / "Bridge reopens.html").write_text(PAGE, encoding="utf-8")
     assets = tmp_path / "Bridge reopens_files"
