@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import math
 import re
-from functools import cache, lru_cache
+from collections import OrderedDict
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -95,6 +96,9 @@ _TEXT_FEATURES = ("surface", "phrases", "new_words", "length", "spread", "refers
 _REFERS_BACK = re.compile(r"\W*(?:this|these|that|those|it|its|he|she|they|his|her|their|such|there)\b", re.I)
 
 
+# Sentences whose words the ranker keeps at hand (~2 kB each).
+RECENT_SENTENCES = 20_000
+
 # Paragraph kinds that name a story more than they answer about it (bot.index.analysis.PARAGRAPH_KINDS).
 _NAMING_KINDS = np.array([PARAGRAPH_KINDS.index(k) for k in ("title", "heading", "caption")])
 
@@ -119,12 +123,15 @@ class Ranker:
         self._titles: dict[int, str] = {}
         # The words of recently re-scored sentences: the same sentences come back for related questions
         # (a conversation, "more", many people asking about the same story).
-        self._words = lru_cache(maxsize=20_000)(self._sentence_words)
+        self._words: OrderedDict[int, tuple[tuple[str, ...], frozenset[str]]] = OrderedDict()
 
-    def _sentence_words(self, sentence: int) -> tuple[tuple[str, ...], frozenset[str]]:
-        """The sentence's terms in order, and its words as written with hyphens and spaces left out."""
-        terms, surfaces = text.terms_and_surfaces(self.index.sentence_text(sentence), self.index.surface_terms)
-        return tuple(terms), frozenset(map(_joined, surfaces))
+    def _sentence_words(self, sentence_text: str) -> tuple[tuple[str, ...], frozenset[str]]:
+        """The sentence's terms in order, and its words as written with hyphens left out."""
+        terms, surfaces = text.terms_and_surfaces(sentence_text, self.index.surface_terms)
+        # (a token never holds a space, and most sentences no hyphen, which folding may make of a dash)
+        plain = sentence_text.isascii() and "-" not in sentence_text
+        seen = frozenset(surfaces) if plain else frozenset(map(_joined, surfaces))
+        return tuple(terms), seen
 
     def title_terms(self, article: int) -> frozenset[str]:
         """Index terms of an article's title (empty when it has none)."""
@@ -294,24 +301,38 @@ class Ranker:
         surface_total = sum(surfaces.values()) or 1.0
         narrow = cues.narrow_types(question)
         asked = set(text.TOKEN_RE.findall(text.fold(question)))
+        texts = self.index.sentence_texts(sentences)
+        surface, phrases, new_words, length, spread, refers_back = [], [], [], [], [], []
+        cue = {name: [] for name in ([answer_type] if answer_type is not None else []) + narrow}
+        recent = self._words
+        for s, sentence in zip(sentences.tolist(), texts):
+            found = recent.get(s)
+            if found is None:
+                found = recent[s] = self._sentence_words(sentence)
+                if len(recent) > RECENT_SENTENCES:
+                    recent.popitem(last=False)
+            else:
+                recent.move_to_end(s)
+            words, seen = found
+            surface.append(sum(v for k, v in surfaces.items() if k in seen) / surface_total)
+            at = [k for k, w in enumerate(words) if w in wanted]  # where the question's terms are
+            phrases.append(sum(1 for a, b in zip(at, at[1:]) if b == a + 1 and words[a] != words[b]))
+            new_words.append(math.log1p(len(words) - len(at)))
+            length.append(math.log1p(len(words)))
+            spread.append(math.log1p((at[-1] - at[0] + 1) / len(set(words[k] for k in at))) if at else 0.0)
+            refers_back.append(_REFERS_BACK.match(sentence) is not None)
+            if answer_type is not None:
+                cue[answer_type].append(cues.has_cue(answer_type, sentence, asked))
+            for name in narrow:
+                cue[name].append(cues.has_narrow_cue(name, sentence, asked))
         n = len(sentences)
         out = {name: np.zeros(n) for name in _TEXT_FEATURES}
-        out["lead"] = (self.index.para_first[paragraphs] == sentences).astype(np.float64)
-        for j, s in enumerate(sentences):
-            sentence = self.index.sentence_text(int(s))
-            words, seen = self._words(int(s))
-            out["surface"][j] = sum(v for k, v in surfaces.items() if k in seen) / surface_total
-            at = [k for k, w in enumerate(words) if w in wanted]  # where the question's terms are
-            out["phrases"][j] = sum(1 for a, b in zip(at, at[1:]) if b == a + 1 and words[a] != words[b])
-            out["new_words"][j] = math.log1p(len(words) - len(at))
-            out["length"][j] = math.log1p(len(words))
-            if at:
-                out["spread"][j] = math.log1p((at[-1] - at[0] + 1) / len(set(words[k] for k in at)))
-            out["refers_back"][j] = _REFERS_BACK.match(sentence) is not None
-            if answer_type is not None and cues.has_cue(answer_type, sentence, asked):
-                out["cue_" + answer_type][j] = 1.0
-            for name in narrow:
-                out["cue_" + name][j] = float(cues.has_narrow_cue(name, sentence, asked))
+        out.update(surface=np.array(surface, dtype=np.float64), phrases=np.array(phrases, dtype=np.float64),
+                   new_words=np.array(new_words), length=np.array(length), spread=np.array(spread),
+                   refers_back=np.array(refers_back, dtype=np.float64),
+                   lead=(self.index.para_first[paragraphs] == sentences).astype(np.float64))
+        for name, met in cue.items():
+            out["cue_" + name] = np.array(met, dtype=np.float64)
         return out
 
 
