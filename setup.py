@@ -1,7 +1,8 @@
-"""The optional compiled search kernel; everything else is in pyproject.toml.
+"""The optional compiled parts; everything else is in pyproject.toml.
 
-bot/index/_maxscore.c is built when a C compiler is at hand; when it is not (or the build fails) the
-install goes on and the index searches with numpy, which gives the same results (bot/index/bm25.py).
+bot/index/_maxscore.c (the search) and bot/_tree_walk.c (the re-ranking and no-answer trees' walk) are
+built when a C compiler is at hand; when it is not (or a build fails) the install goes on and numpy does
+the same work with the same results (bot/index/bm25.py, bot/trees.py).
 -ffp-contract=off: no fused multiply-adds, so scores round exactly as numpy's do.
 """
 
@@ -11,4 +12,5 @@ from setuptools import Extension, setup
 
 flags = [] if sys.platform == "win32" else ["-O3", "-ffp-contract=off"]
 setup(ext_modules=[Extension("bot.index._maxscore", ["bot/index/_maxscore.c"], extra_compile_args=flags,
-                             optional=True)])
+                             optional=True),
+                   Extension("bot._tree_walk", ["bot/_tree_walk.c"], extra_compile_args=flags, optional=True)])

@@ -17,6 +17,11 @@ import numpy as np
 
 from bot.errors import QuotebotError
 
+try:  # the compiled walk (setup.py builds it when a C compiler is at hand); numpy's finds the same leaves
+    from bot import _tree_walk as WALK
+except ImportError:  # pragma: no cover - depends on the install
+    WALK = None
+
 
 @dataclass(frozen=True)
 class TreeEnsemble:
@@ -33,6 +38,8 @@ class TreeEnsemble:
     leaf: np.ndarray  # value of leaf node n_internal + k
     n_internal: int
     depth: int
+    # every child numbered after its parent (LightGBM's numbering): the compiled walk relies on it to end
+    ordered: bool = False
 
     @classmethod
     def from_json(cls, data: dict) -> "TreeEnsemble":
@@ -52,25 +59,37 @@ class TreeEnsemble:
             leaf += tree["leaf"]
             depth = max(depth, tree.get("depth", len(tree["feature"]) + 1))
         leaves = np.arange(n_internal, n_internal + len(leaf), dtype=np.int64)
+        internal = np.arange(n_internal)
+        ordered = bool(np.all(np.array(left, dtype=np.int64) > internal) and np.all(np.array(right, dtype=np.int64) > internal))
         return cls(tuple(data["features"]), float(data["threshold"]), np.array(roots, dtype=np.int64),
                    np.concatenate([np.array(feature, dtype=np.int64), np.zeros(len(leaf), dtype=np.int64)]),
                    np.concatenate([np.array(split, dtype=np.float64), np.full(len(leaf), np.inf)]),
                    np.concatenate([np.array(left, dtype=np.int64), leaves]),
                    np.concatenate([np.array(right, dtype=np.int64), leaves]),
-                   np.array(leaf, dtype=np.float64), n_internal, depth)
+                   np.array(leaf, dtype=np.float64), n_internal, depth, ordered)
 
     @classmethod
     def load(cls, path: Path) -> "TreeEnsemble":
         return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
 
-    def raw(self, rows: np.ndarray) -> np.ndarray:
+    def raw(self, rows: np.ndarray, compiled: bool = True) -> np.ndarray:
         """Sum of the trees' leaf values for each row (rows x features, in `features` order)."""
         rows = np.atleast_2d(np.asarray(rows, dtype=np.float64))
+        return self.leaf[self.leaves(rows, compiled)].sum(axis=1)
+
+    def leaves(self, rows: np.ndarray, compiled: bool = True) -> np.ndarray:
+        """rows x trees: each row's leaf number in each tree.  Compiled when it can be (a walk per row
+        and tree, ~20x faster on the re-ranker's twenty rows), else numpy's level-at-a-time walk."""
+        if compiled and WALK is not None and self.ordered and rows.shape[1] == len(self.features) and rows.size:
+            out = np.empty((rows.shape[0], self.root.size), dtype=np.int64)
+            WALK.leaves(np.ascontiguousarray(rows), rows.shape[1], self.root, self.feature, self.split,
+                        self.left, self.right, self.n_internal, out)
+            return out
         node = np.broadcast_to(self.root, (rows.shape[0], self.root.size))
         row = np.arange(rows.shape[0])[:, None]
         for _ in range(self.depth - 1):  # a tree of depth d takes d - 1 steps from root to leaf
             node = np.where(rows[row, self.feature[node]] <= self.split[node], self.left[node], self.right[node])
-        return self.leaf[node - self.n_internal].sum(axis=1)
+        return node - self.n_internal
 
     def decide(self, values: dict[str, float]) -> bool:
         """Whether one row, given by feature name, scores at or above the threshold."""

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from bot.answer import decision
+from bot import trees
 from bot.trees import TreeEnsemble
 
 # Two trees over features (a, b), worked out by hand:
@@ -39,6 +40,38 @@ def test_many_rows_at_once_match_one_by_one():
     rows = np.random.RandomState(0).uniform(-1, 4, size=(200, 2))
     together = model.raw(rows)
     assert np.allclose(together, [model.raw(r[None, :])[0] for r in rows])
+
+
+@pytest.mark.skipif(trees.WALK is None, reason="the compiled walk is not built in this install")
+@pytest.mark.parametrize("model", ["hand made", "re-ranking", "no-answer"])
+def test_compiled_walk_finds_numpys_leaves(model):
+    """Both walks of every row (values on thresholds, NaN, far out of range included) end in the same
+    leaves, so the sums, done by numpy either way, are the same bits."""
+    from bot.answer import ranking
+
+    m = {"hand made": lambda: TreeEnsemble.from_json(HAND_MADE), "re-ranking": ranking.rerank_model,
+         "no-answer": decision.model}[model]()
+    rng = np.random.default_rng(7)
+    rows = rng.normal(scale=3.0, size=(400, len(m.features)))
+    rows[rng.random(rows.shape) < 0.05] = np.nan
+    on_threshold = rng.random(rows.shape) < 0.2  # exactly a split value: goes left
+    rows[on_threshold] = rng.choice(m.split[:max(m.n_internal, 1)], size=int(on_threshold.sum()))
+    rows[0] = 1e300
+    assert m.ordered
+    assert np.array_equal(m.leaves(rows), m.leaves(rows, compiled=False))
+    assert m.raw(rows).tobytes() == m.raw(rows, compiled=False).tobytes()
+    assert m.raw(rows[:1]).tobytes() == m.raw(rows[:1], compiled=False).tobytes()
+
+
+def test_a_model_numbered_out_of_order_is_walked_by_numpy():
+    """The compiled walk needs every child numbered after its parent; a file whose tree has an unreachable
+    node that points back (node 1's left child is node 0) is still read, and walked by numpy."""
+    flipped = json.loads(json.dumps(HAND_MADE))
+    flipped["trees"][0] = {"feature": [1, 0], "threshold": [2.0, 0.5], "left": [-1, 0], "right": [-2, -3],
+                           "leaf": [1.0, 2.0, 3.0]}  # root: b <= 2 ? 1.0 : 2.0
+    model = TreeEnsemble.from_json(flipped)
+    assert not model.ordered
+    assert model.raw(np.array([[0.0, 0.0], [0.0, 5.0]])) == pytest.approx([1.0 - 0.5 + 0.1, 2.0 + 0.25 + 0.1])
 
 
 def test_shipped_model_reads_only_signals_the_answerer_computes(answerer):
