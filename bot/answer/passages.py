@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+import numpy as np
+
 from bot import text
 from bot.answer.query import QueryTerm, Ranking
 from bot.config import AnswerSettings
@@ -108,31 +110,27 @@ def build_passages(index: SentenceIndex, ranking: Ranking, terms: Sequence[Query
     """The ranking's sentences as passages, best first: each hit quoted with up to
     settings.context_before / context_after neighbouring sentences of its paragraph, no text twice."""
     hits = _distinct_hits(index, ranking)
+    ranges = _quoted_ranges(index, hits, settings)
+    if not ranges:
+        return []
+    first, last, hit, order = (np.array(column, dtype=np.int64) for column in zip(*ranges))
+    # every look-up done once for all passages: some thirty are made a question, most never shown
+    articles = index.para_article[index.sent_para[hit]].tolist()
+    rows = zip(index.texts_between(first, last), index.sentence_texts(hit), articles, index.sent_start[hit].tolist(),
+               index.sent_end[hit].tolist(), index.sent_start[first].tolist(), index.sent_end[last].tolist(),
+               ranking.scores[order].tolist(), ranking.bm25[order].tolist())
     passages = []
     asked = tuple(terms)
     seen_quotes: set[str] = set()
-    for first, last, hit, order in _quoted_ranges(index, hits, settings):
-        quote = index.text_between(first, last)
+    for quote, sentence, article, start, end, quote_start, quote_end, score, bm25 in rows:
         key = text.normalized(quote)
         if key in seen_quotes:
             continue
         seen_quotes.add(key)
-        span = index.span(hit)
-        sentence = index.sentence_text(hit)
-        passages.append(Passage(
-            quote=quote,
-            sentence=sentence,
-            start=span.start,
-            end=span.end,
-            quote_start=int(index.sent_start[first]),
-            quote_end=int(index.sent_end[last]),
-            score=round(float(ranking.scores[order]), 6),
-            bm25=round(float(ranking.bm25[order]), 6),
-            source=index.source(span.article),
-            also=index.also(span.article),
-            asked=asked,
-            known=index.surface_terms,
-        ))
+        passages.append(Passage(quote=quote, sentence=sentence, start=start, end=end, quote_start=quote_start,
+                                quote_end=quote_end, score=round(score, 6), bm25=round(bm25, 6),
+                                source=index.source(article), also=index.also(article), asked=asked,
+                                known=index.surface_terms))
     return passages
 
 
@@ -140,8 +138,8 @@ def _distinct_hits(index: SentenceIndex, ranking: Ranking) -> list[tuple[int, in
     """Up to MAX_PASSAGES of the ranking's sentences with distinct text: (sentence, place in the ranking)."""
     hits: list[tuple[int, int]] = []
     seen_text: set[str] = set()
-    for order, s in enumerate(int(x) for x in ranking.sentences):
-        key = text.normalized(index.sentence_text(s))
+    for order, (s, sentence) in enumerate(zip(ranking.sentences.tolist(), index.sentence_texts(ranking.sentences))):
+        key = text.normalized(sentence)
         if key in seen_text:
             continue  # a caption repeated in the body, the same line twice: one passage
         seen_text.add(key)

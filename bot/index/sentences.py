@@ -108,8 +108,13 @@ class SentenceIndex:
 
     def sentence_texts(self, sentences: np.ndarray) -> list[str]:
         """Many sentences' texts at once (one look-up of their offsets)."""
+        return self.texts_between(sentences, sentences)
+
+    def texts_between(self, first_sentences: np.ndarray, last_sentences: np.ndarray) -> list[str]:
+        """text_between for many pairs at once."""
         view = self._text
-        return [str(view[lo:hi], "utf-8") for lo, hi in self.sent_byte[sentences].tolist()]
+        spans = zip(self.sent_byte[first_sentences, 0].tolist(), self.sent_byte[last_sentences, 1].tolist())
+        return [str(view[lo:hi], "utf-8") for lo, hi in spans]
 
     def article_number(self, path: str) -> int | None:
         """The article stored from this file (a path relative to the corpus folder), or None."""
