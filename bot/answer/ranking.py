@@ -28,6 +28,7 @@ from bot.answer.query import Candidates, QueryTerm
 from bot.trees import TreeEnsemble, load_model
 from bot.index.analysis import PARAGRAPH_KINDS
 from bot.index.bm25 import find
+from bot.index.paragraphs import run_sums
 from bot.index.sentences import SentenceIndex
 
 # How many BM25 candidates are re-scored with the richer signals.
@@ -205,15 +206,11 @@ class Ranker:
         articles = index.para_article[paragraphs].astype(np.int64)
 
         # Which question term is in which candidate sentence / paragraph / article (terms x candidates).
-        # The sentences just before and after each candidate are looked up with it (one pass per term).
+        # The sentences just before and after each candidate are looked up with it.
         first, last = index.para_first[paragraphs], index.para_first[paragraphs + 1] - 1
         around = np.concatenate([sentences, np.maximum(sentences - 1, first), np.minimum(sentences + 1, last)])
-        # (presence from the postings, not from a score: rank_bm25's idf is 0 for a word in exactly half
-        # of the documents, which in a folder of two articles is common)
-        found = np.array([index.sentences.holds(t.term, around) for t in terms])
-        para_bm25 = np.array([index.paragraphs.doc_scores([(t.term, t.weight)], paragraphs) for t in terms])
-        para_found = np.array([index.paragraphs.holds(t.term, paragraphs) for t in terms])
-        in_article = np.array([self._in_articles(t.term, articles) for t in terms])
+        found, para_bm25, para_found, held = self._postings_evidence(terms, around, paragraphs, articles)
+        in_article = held > 0
         titled, at = np.unique(articles, return_inverse=True)  # candidates share few articles
         titles = [self.title_terms(int(a)) for a in titled]
         in_title = np.array([[t.term in title for title in titles] for t in terms], dtype=bool).reshape(
@@ -253,7 +250,7 @@ class Ranker:
             "position": np.log1p(sentences - first),
             "paragraph_length": np.log1p(last + 1 - first),
         }
-        features.update(self._local_features(terms, credit, articles, in_sentence_soft, in_article_soft))
+        features.update(self._local_features(terms, credit, articles, held, in_sentence_soft, in_article_soft))
         outside = idf[:, None] * (1.0 - in_title_soft)  # each word's idf where its article's title lacks it
         matched = idf @ in_sentence_soft
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -264,17 +261,46 @@ class Ranker:
         return Candidates(sentences, articles, idf, known, in_sentence, in_paragraph, in_article[asked],
                           in_title[asked], features, answer_type, index.para_kind[paragraphs], self.unknown_idf)
 
-    def _local_features(self, terms: list[QueryTerm], credit: np.ndarray, articles: np.ndarray,
+    def _postings_evidence(self, terms: list[QueryTerm], around: np.ndarray, paragraphs: np.ndarray,
+                           articles: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per term (rows) from its sentence postings: whether each of the `around` sentences holds it,
+        its weighted BM25 in each paragraph, whether each paragraph holds it, and how many of each
+        article's sentences do.  Paragraphs and articles are runs of consecutive sentences, so every
+        one of these is a binary search of the same sentence numbers: one search per term.
+        (Presence comes from the postings, not from a score: rank_bm25's idf is 0 for a word in exactly
+        half of the documents, which in a folder of two articles is common.)"""
+        index = self.index
+        para_first, first_para = index.para_first, self.article_first_para
+        bounds = [around, para_first[paragraphs], para_first[paragraphs + 1], para_first[first_para[articles]],
+                  para_first[first_para[articles + 1]]]
+        cut = np.cumsum([len(b) for b in bounds])[:-1]
+        needles = np.concatenate(bounds)
+        n_terms, n = len(terms), len(paragraphs)
+        found = np.zeros((n_terms, len(around)), dtype=bool)
+        para_bm25 = np.zeros((n_terms, n))
+        para_found = np.zeros((n_terms, n), dtype=bool)
+        held = np.zeros((n_terms, len(articles)))
+        for i, t in enumerate(terms):
+            ids, tf = index.sentences.postings(t.term)
+            if not len(ids):
+                continue
+            at, para_lo, para_hi, art_lo, art_hi = np.split(find(ids, needles), cut)
+            found[i] = ids[np.minimum(at, len(ids) - 1)] == around
+            para_found[i] = para_hi > para_lo
+            held[i] = art_hi - art_lo
+            if t.weight:
+                index.paragraphs.add_term_scores(para_bm25[i], index.sentences.vocab[t.term], t.weight, paragraphs,
+                                                 run_sums(tf, para_lo, para_hi))
+        return found, para_bm25, para_found, held
+
+    def _local_features(self, terms: list[QueryTerm], credit: np.ndarray, articles: np.ndarray, held: np.ndarray,
                         in_sentence: np.ndarray, in_article: np.ndarray) -> dict[str, np.ndarray]:
         """local_coverage and local_rarest (FEATURE_WEIGHTS): question words weighed by idf over the
-        candidate's article's sentences; a related term's sentences count for the word it stands for."""
+        candidate's article's sentences (`held`: terms x candidates, how many of them hold each term); a
+        related term's sentences count for the word it stands for."""
         index = self.index
         lo = index.para_first[self.article_first_para[articles]]
         hi = index.para_first[self.article_first_para[articles + 1]]
-        held = np.zeros((len(terms), len(articles)))
-        for i, t in enumerate(terms):
-            ids, _ = index.sentences.postings(t.term)
-            held[i] = find(ids, hi) - find(ids, lo)
         # a word's sentences in the article: its own, or (at most) its best related term's
         df = ((credit[:, :, None] > 0) * held[None, :, :]).max(axis=1)
         local_idf = np.log((hi - lo + 1.0) / (df + 1.0)) * in_article
@@ -284,11 +310,6 @@ class Ranker:
         with np.errstate(invalid="ignore", divide="ignore"):
             return {"local_coverage": np.where(total > 0, matched.sum(axis=0) / total, 0.0),
                     "local_rarest": np.where(best > 0, matched.max(axis=0) / best, 0.0)}
-
-    def _in_articles(self, term: str, articles: np.ndarray) -> np.ndarray:
-        """For each article, whether any of its paragraphs holds the term (postings are sorted)."""
-        return self.index.paragraphs.holds_any(term, self.article_first_para[articles],
-                                               self.article_first_para[articles + 1])
 
     def _text_features(self, sentences: np.ndarray, paragraphs: np.ndarray, terms: list[QueryTerm],
                        question: str, answer_type: str | None) -> dict[str, np.ndarray]:

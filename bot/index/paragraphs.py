@@ -83,9 +83,14 @@ class ParagraphBM25:
     def term_frequencies(self, term: str, paragraphs: np.ndarray) -> np.ndarray:
         """The term's count in each paragraph (float64, as BM25 uses it)."""
         paragraphs = np.asarray(paragraphs, dtype=np.int64)
-        tf, lo, hi = self._runs(term, paragraphs, paragraphs + 1)
-        owner = np.repeat(np.arange(len(paragraphs)), hi - lo)
-        return np.bincount(owner, weights=tf[ranges(lo, hi)], minlength=len(paragraphs))
+        return run_sums(*self._runs(term, paragraphs, paragraphs + 1))
+
+    def add_term_scores(self, out: np.ndarray, tid: int, weight: float, paragraphs: np.ndarray,
+                        tf: np.ndarray) -> None:
+        """out += term tid's BM25 score, times weight, in each of these paragraphs, given its count there."""
+        hit = tf > 0
+        norm = length_norm(self.doc_len[paragraphs[hit]], self.k1, self.b, self.avgdl)
+        out[hit] += term_scores(float(self.idf[tid]), tf[hit], norm, self.k1) * weight
 
     def doc_scores(self, weighted: Sequence[tuple[str, float]], paragraphs: np.ndarray) -> np.ndarray:
         """BM25 scores of the given paragraphs, each term's weighted as BM25Index.doc_scores does."""
@@ -95,13 +100,16 @@ class ParagraphBM25:
             tid = self.sentences.vocab.get(term)
             if not w or tid is None:
                 continue
-            tf = self.term_frequencies(term, paragraphs)
-            hit = tf > 0
-            norm = length_norm(self.doc_len[paragraphs[hit]], self.k1, self.b, self.avgdl)
-            out[hit] += term_scores(float(self.idf[tid]), tf[hit], norm, self.k1) * w
+            self.add_term_scores(out, tid, w, paragraphs, self.term_frequencies(term, paragraphs))
         return out
 
     def scores(self, query: Sequence[str]) -> np.ndarray:
         """Dense scores for every paragraph, exactly as BM25Okapi.get_scores (for tests and baselines)."""
         everything = np.arange(self.doc_count)
         return self.doc_scores([(t, 1.0) for t in query], everything) if len(everything) else np.zeros(0)
+
+
+def run_sums(tf: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Per run [lo[i], hi[i]) of a term's sentence postings (a paragraph's): the sum of its counts."""
+    owner = np.repeat(np.arange(len(lo)), hi - lo)
+    return np.bincount(owner, weights=tf[ranges(lo, hi)], minlength=len(lo))
