@@ -281,7 +281,8 @@ def _piece_words(piece: str, known: Mapping[str, str] | None) -> tuple[tuple[str
     terms: list[str] = []
     surfaces: list[str] = []
     get = known.get if known is not None else None
-    for token in TOKEN_RE.findall(piece):
+    # (a piece of letters only is one token: the expression's dotted and numeric forms need other signs)
+    for token in [piece] if piece.isalpha() else TOKEN_RE.findall(piece):
         term = get(token) if get is not None and "-" not in token else None  # known_term, inlined
         if term is not None:
             terms.append(term)

@@ -157,3 +157,32 @@ def test_an_index_surface_map_holds_the_snowball_stems_of_its_alphabetic_words(s
     assert all(stemmer.stem(w) == t for w, t in alphabetic.items())
     assert text.terms("executions testified hardliners") == [stemmer.stem(w) for w in
                                                             ("executions", "testified", "hardliners")]
+
+
+def test_words_by_pieces_are_the_expressions_words_of_the_whole_text():
+    """terms_and_surfaces tokenises each space-separated piece once and caches it; on any text it gives
+    what the token expression over the whole folded text gives, word for word, with or without an
+    index's surface map."""
+    import random
+
+    rng = random.Random(11)
+    parts = ["Kim's", "hard-liners", "U.S.", "u.s.-led", "1,000", "3.5", "27-28", "Feb.", "naïve", "Straße",
+             "’90s", "co‐operate", "o'neill", "—", "(Reuters)", "said,", "2nd", "x_y", "日本", "e-mail", "the", "a.m.",
+             "don't", "'quoted'", "3:15", "Trump-Kim", "...", "--", "A.", "ﬁne"]
+    spaces = [" ", "  ", "\n", "\t", "\u00a0", " \u2009"]
+
+    def expected(t: str, known) -> tuple[list[str], list[str]]:
+        terms, surfaces = [], []
+        for token in text.TOKEN_RE.findall(text.fold(t)):
+            term = text.known_term(token, known)
+            words = [text.Word(token, term)] if term is not None else text.words_of_token(token)
+            terms += [w.term for w in words]
+            surfaces += [w.surface for w in words]
+        return terms, surfaces
+
+    known = {"kim": "kim", "said": "said", "report": "report", "naive": "naiv"}
+    for _ in range(400):
+        t = "".join(rng.choice(parts) + (rng.choice(spaces) if rng.random() < 0.8 else "") for _ in range(rng.randint(0, 12)))
+        for k in (None, known):
+            assert text.terms_and_surfaces(t, k) == expected(t, k), t
+            assert text.terms_and_surfaces(t, k) == expected(t, k), t  # from the cache the second time
