@@ -197,11 +197,9 @@ class Ranker:
         """The question's best BM25 sentences and the features they are re-scored on (None: no match)."""
         index = self.index
         weighted = [(t.term, t.weight) for t in terms]
-        hits = index.sentences.search_weighted(weighted, CANDIDATES)
-        if not hits:
+        sentences, bm25 = index.sentences.top_k(weighted, CANDIDATES)
+        if not len(sentences):
             return None
-        sentences = np.fromiter((h.doc for h in hits), dtype=np.int64, count=len(hits))
-        bm25 = np.fromiter((h.score for h in hits), dtype=np.float64, count=len(hits))
         paragraphs = index.sent_para[sentences].astype(np.int64)
         articles = index.para_article[paragraphs].astype(np.int64)
 

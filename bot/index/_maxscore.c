@@ -29,6 +29,15 @@ typedef struct {
     double idf;
 } Cursor;
 
+static inline double uint_at(const void *a, int size, int64_t i) {
+    switch (size) {
+    case 1: return (double)((const uint8_t *)a)[i];
+    case 2: return (double)((const uint16_t *)a)[i];
+    case 4: return (double)((const uint32_t *)a)[i];
+    default: return (double)((const uint64_t *)a)[i];
+    }
+}
+
 static inline double tf_at(const Cursor *c, int64_t i) {
     switch (c->tf_size) {
     case 1: return (double)((const uint8_t *)c->tf)[i];
@@ -102,32 +111,84 @@ static inline Py_ssize_t split_at(const double *prefix, Py_ssize_t m, Py_ssize_t
     return from;
 }
 
-/* maxscore(doc_ids, tf, tf_size, norm, lo, hi, idf, bound, block_start, block_bound, block, use_term,
- *          use_weight, k, k1p1, out_docs, out_scores) -> number of documents written.
- * Per term: postings [lo, hi) of doc_ids/tf, its idf, the bound of its whole (weighted) contribution
- * and where its blocks' (weighted) bounds start in block_bound (block j: postings lo + j * block ...);
- * per use of a term in query order: the term's number and weight. */
+/* Each block's bound on a term's weighted score in any of its documents, and each term's largest,
+ * from the index's per-block figures (largest tf, least length, least length / tf), with BM25's
+ * collection figures of now: the score of the largest tf in the shortest document, or, when lower,
+ * idf (k1 + 1) / (1 + k1 (1 - b) / tf + (k1 b / avgdl) len / tf) with a margin; the same expressions
+ * as bot.index.bm25's _block_bound, times the term's total weight (with a margin). */
+static void block_bounds(Py_ssize_t m, const int64_t *lo, const int64_t *hi, const int64_t *first_block,
+                         Py_ssize_t block, const double *idf, const double *wsum, const void *max_tf, int max_tf_size,
+                         const void *min_len, int min_len_size, const float *min_ratio, double k1, double k1p1,
+                         double b, double avgdl, int64_t *block_start, double *block_bound, double *bound) {
+    int64_t at = 0;
+    for (Py_ssize_t t = 0; t < m; t++) {
+        int64_t n = (hi[t] - lo[t] + block - 1) / block;
+        double weight = wsum[t] * (1 + 1e-9), best = 0.0;
+        block_start[t] = at;
+        for (int64_t j = 0; j < n; j++) {
+            int64_t g = first_block[t] + j;
+            double tf = uint_at(max_tf, max_tf_size, g), len = uint_at(min_len, min_len_size, g);
+            double norm = avgdl != 0.0 ? k1 * (1 - b + b * len / avgdl) : k1;
+            double x = idf[t] * (tf * k1p1 / (tf + norm));
+            if (avgdl != 0.0) {
+                double tight = idf[t] * k1p1 / (1 + k1 * (1 - b) / tf + (k1 * b / avgdl) * (double)min_ratio[g]);
+                tight = tight * (1 + 1e-9);
+                if (tight < x) x = tight;
+            }
+            x = x * weight;
+            block_bound[at + j] = x;
+            if (j == 0 || x > best) best = x;
+        }
+        bound[t] = best;
+        at += n;
+    }
+}
+
+/* maxscore(doc_ids, tf, tf_size, norm, lo, hi, idf, first_block, block_max_tf, max_tf_size, block_min_len,
+ *          min_len_size, block_min_ratio, block, use_term, use_weight, k, k1, k1p1, b, avgdl, out_docs,
+ *          out_scores) -> number of documents written.
+ * Per term: postings [lo, hi) of doc_ids/tf, its idf and the number of its first block in the per-block
+ * arrays (block j: postings lo + j * block ...); per use of a term in query order: the term's number and
+ * weight; BM25's k1, k1 + 1, b and the average length; norm: every document's k1 (1 - b + b len / avgdl). */
 static PyObject *maxscore(PyObject *self, PyObject *args) {
-    Py_buffer b_ids, b_tf, b_norm, b_lo, b_hi, b_idf, b_bound, b_bs, b_bb, b_ut, b_uw, b_od, b_os;
-    int tf_size;
+    Py_buffer b_ids, b_tf, b_norm, b_lo, b_hi, b_idf, b_fb, b_bmax, b_bmin, b_bratio, b_ut, b_uw, b_od, b_os;
+    int tf_size, max_tf_size, min_len_size;
     Py_ssize_t k, block;
-    double k1p1;
-    if (!PyArg_ParseTuple(args, "y*y*iy*y*y*y*y*y*y*ny*y*ndw*w*", &b_ids, &b_tf, &tf_size, &b_norm, &b_lo, &b_hi,
-                          &b_idf, &b_bound, &b_bs, &b_bb, &block, &b_ut, &b_uw, &k, &k1p1, &b_od, &b_os))
+    double k1, k1p1, bb, avgdl;
+    if (!PyArg_ParseTuple(args, "y*y*iy*y*y*y*y*y*iy*iy*ny*y*nddddw*w*", &b_ids, &b_tf, &tf_size, &b_norm, &b_lo,
+                          &b_hi, &b_idf, &b_fb, &b_bmax, &max_tf_size, &b_bmin, &min_len_size, &b_bratio, &block,
+                          &b_ut, &b_uw, &k, &k1, &k1p1, &bb, &avgdl, &b_od, &b_os))
         return NULL;
     Py_ssize_t m = b_lo.len / 8, n_uses = b_ut.len / 8, written = 0;
-    const int64_t *lo = b_lo.buf, *hi = b_hi.buf, *use_term = b_ut.buf, *block_start = b_bs.buf;
-    const double *idf = b_idf.buf, *bound = b_bound.buf, *use_weight = b_uw.buf, *norm = b_norm.buf;
-    const double *block_bound = b_bb.buf;
+    const int64_t *lo = b_lo.buf, *hi = b_hi.buf, *use_term = b_ut.buf, *first_block = b_fb.buf;
+    const double *idf = b_idf.buf, *use_weight = b_uw.buf, *norm = b_norm.buf;
     const uint32_t *ids = b_ids.buf;
     Cursor *cur = NULL;
     Py_ssize_t *order = NULL, *worder = NULL;
     double *prefix = NULL, *contrib = NULL, *wsum = NULL, *wbound = NULL, *wprefix = NULL;
+    double *bound = NULL, *block_bound = NULL;
+    int64_t *block_start = NULL, n_blocks = 0;
     char *present = NULL;
     Entry *heap = NULL;
-    int ok = (tf_size == 1 || tf_size == 2 || tf_size == 4 || tf_size == 8) && k > 0 && m > 0 && block > 0
-             && b_od.len >= (Py_ssize_t)(k * 8) && b_os.len >= (Py_ssize_t)(k * 8) && b_bs.len == b_lo.len;
+    int sizes_ok = (tf_size == 1 || tf_size == 2 || tf_size == 4 || tf_size == 8)
+                   && (max_tf_size == 1 || max_tf_size == 2 || max_tf_size == 4 || max_tf_size == 8)
+                   && (min_len_size == 1 || min_len_size == 2 || min_len_size == 4 || min_len_size == 8);
+    int ok = sizes_ok && k > 0 && m > 0 && block > 0 && b_od.len >= (Py_ssize_t)(k * 8)
+             && b_os.len >= (Py_ssize_t)(k * 8) && b_fb.len == b_lo.len && b_hi.len == b_lo.len && b_idf.len == b_lo.len;
     if (ok) {
+        /* every block a term's postings need must be in the per-block arrays */
+        Py_ssize_t entries = b_bratio.len / 4;
+        ok = b_bmax.len == entries * max_tf_size && b_bmin.len == entries * min_len_size;
+        for (Py_ssize_t t = 0; t < m && ok; t++) {
+            int64_t n = (hi[t] - lo[t] + block - 1) / block;
+            ok = lo[t] >= 0 && hi[t] > lo[t] && first_block[t] >= 0 && first_block[t] + n <= entries;
+            n_blocks += n;
+        }
+    }
+    if (ok) {
+        bound = PyMem_RawMalloc(m * sizeof(double));
+        block_start = PyMem_RawMalloc(m * sizeof(int64_t));
+        block_bound = PyMem_RawMalloc((n_blocks ? n_blocks : 1) * sizeof(double));
         cur = PyMem_RawMalloc(m * sizeof(Cursor));
         order = PyMem_RawMalloc(m * sizeof(Py_ssize_t));
         worder = PyMem_RawMalloc(m * sizeof(Py_ssize_t));
@@ -138,7 +199,8 @@ static PyObject *maxscore(PyObject *self, PyObject *args) {
         wsum = PyMem_RawMalloc(m * sizeof(double));
         present = PyMem_RawMalloc(m);
         heap = PyMem_RawMalloc(k * sizeof(Entry));
-        ok = cur && order && worder && prefix && wprefix && wbound && contrib && wsum && present && heap;
+        ok = cur && order && worder && prefix && wprefix && wbound && contrib && wsum && present && heap && bound
+             && block_start && block_bound;
     }
     if (ok) {
         Py_BEGIN_ALLOW_THREADS
@@ -152,6 +214,8 @@ static PyObject *maxscore(PyObject *self, PyObject *args) {
             wsum[t] = 0.0;
         }
         for (Py_ssize_t u = 0; u < n_uses; u++) wsum[use_term[u]] += use_weight[u];
+        block_bounds(m, lo, hi, first_block, block, idf, wsum, b_bmax.buf, max_tf_size, b_bmin.buf, min_len_size,
+                     b_bratio.buf, k1, k1p1, bb, avgdl, block_start, block_bound, bound);
         order_by(bound, order, prefix, m);
         Py_ssize_t held = 0, first_essential = 0;  /* order[0 .. first_essential): non-essential overall */
         double theta = -INFINITY;
@@ -285,9 +349,10 @@ static PyObject *maxscore(PyObject *self, PyObject *args) {
     }
     PyMem_RawFree(cur); PyMem_RawFree(order); PyMem_RawFree(worder); PyMem_RawFree(prefix);
     PyMem_RawFree(wprefix); PyMem_RawFree(wbound); PyMem_RawFree(contrib); PyMem_RawFree(wsum);
-    PyMem_RawFree(present); PyMem_RawFree(heap);
-    Py_buffer *all[] = {&b_ids, &b_tf, &b_norm, &b_lo, &b_hi, &b_idf, &b_bound, &b_bs, &b_bb, &b_ut, &b_uw,
-                        &b_od, &b_os};
+    PyMem_RawFree(present); PyMem_RawFree(heap); PyMem_RawFree(bound); PyMem_RawFree(block_start);
+    PyMem_RawFree(block_bound);
+    Py_buffer *all[] = {&b_ids, &b_tf, &b_norm, &b_lo, &b_hi, &b_idf, &b_fb, &b_bmax, &b_bmin, &b_bratio, &b_ut,
+                        &b_uw, &b_od, &b_os};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) PyBuffer_Release(all[i]);
     if (!ok) {
         PyErr_SetString(PyExc_ValueError, "maxscore: bad arguments or out of memory");

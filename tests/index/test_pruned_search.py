@@ -154,3 +154,28 @@ def test_a_tie_with_a_lower_number_outside_the_seed_still_wins(monkeypatch):
     idx = _pruning(BM25Index.build(docs))
     assert [h.doc for h in idx.search(["x"], 2)] == [128, 0]
     assert [h.doc for h in idx.search(["x"], 5)] == [128, 0, 1, 2, 3]
+
+
+@pytest.mark.skipif(bm25.KERNEL is None, reason="the compiled kernel is not built here")
+def test_the_kernel_refuses_blocks_outside_the_per_block_arrays():
+    """The kernel reads each term's blocks from where the caller says they start; a number past the
+    arrays (a damaged or foreign index) is a ValueError, never a read out of bounds."""
+    idx = BM25Index.build([["a", "b"], ["a"], ["b", "c"]] * 50)
+    tid = idx.vocab["a"]
+    lo, hi = int(idx.indptr[tid]), int(idx.indptr[tid + 1])
+    max_tf, min_len, ratio = idx._contiguous_blocks
+
+    def call(first_block: int):
+        out_docs, out_scores = np.empty(5, dtype=np.int64), np.empty(5)
+        return bm25.KERNEL.maxscore(
+            *idx._contiguous_postings, idx.tf.dtype.itemsize, idx._norms(), np.array([lo], dtype=np.int64),
+            np.array([hi], dtype=np.int64), np.array([float(idx.idf[tid])]), np.array([first_block], dtype=np.int64),
+            max_tf, max_tf.dtype.itemsize, min_len, min_len.dtype.itemsize, ratio, bm25.BLOCK,
+            np.array([0], dtype=np.int64), np.array([1.0]), 5, idx.k1, idx.k1 + 1, idx.b, float(idx.avgdl),
+            out_docs, out_scores)
+
+    assert call(int(idx.block_ptr[tid])) == 5
+    with pytest.raises(ValueError):
+        call(len(ratio))
+    with pytest.raises(ValueError):
+        call(-1)
