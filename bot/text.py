@@ -66,8 +66,11 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     pieces = plain if plain is not None else punkt_splitter().span_tokenize(chunk)
     spans: list[tuple[int, int]] = []
     for a, b in pieces:
-        spans.extend(_cap_length(chunk, a, b))
-    return [(start + a, start + b) for a, b in spans]
+        if a < b <= a + MAX_SENTENCE_CHARS:  # (most sentences: what _cap_length gives them, without the call)
+            spans.append((start + a, start + b))
+        else:
+            spans.extend((start + x, start + y) for x, y in _cap_length(chunk, a, b))
+    return spans
 
 
 _END = re.compile(r"[.?!]")
