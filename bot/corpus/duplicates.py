@@ -132,11 +132,15 @@ def _prefixes(sketches: list[np.ndarray]) -> list[np.ndarray]:
     for sk in sketches:
         n = len(sk)
         # floor, slightly lowered, instead of ceil: a longer prefix only adds candidates.
-        p = n - int(DUPLICATE_JACCARD * n * (1 - 1e-9)) + 1
-        freq = counts[(sk & mask).view(np.int64)]
-        # sk is sorted, so a stable sort by frequency orders by (frequency, hash): one global order.
-        order = np.argsort(freq, kind="stable")[:p]
-        out.append(sk[order])
+        p = n - int(DUPLICATE_JACCARD * n * (1 - 1e-9)) + 1  # (at most n + 1: all of sk)
+        # sk is sorted, so ordering by (frequency, position) orders by (frequency, hash): one global
+        # order.  Both in one key; only the p smallest keys are sorted (a partition finds them).
+        key = counts[(sk & mask).view(np.int64)].astype(np.uint64) << np.uint64(32)
+        key |= np.arange(n, dtype=np.uint64)
+        if p < n:
+            key = np.partition(key, p - 1)[:p]
+        key.sort()
+        out.append(sk[(key & np.uint64(0xFFFFFFFF)).astype(np.int64)])
     return out
 
 
