@@ -66,12 +66,28 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     pieces = plain if plain is not None else punkt_splitter().span_tokenize(chunk)
     spans: list[tuple[int, int]] = []
     for a, b in pieces:
-        spans.extend(_cap_length(chunk, a, b))
-    return [(start + a, start + b) for a, b in spans]
+        if a < b <= a + MAX_SENTENCE_CHARS:  # (most sentences: what _cap_length gives them, without the call)
+            spans.append((start + a, start + b))
+        else:
+            spans.extend((start + x, start + y) for x, y in _cap_length(chunk, a, b))
+    return spans
 
 
 _END = re.compile(r"[.?!]")
 _PLAIN_WORD_BEFORE = re.compile(r"(?<![^\s])[A-Za-z0-9]*[a-z0-9]$")
+
+
+def _plain_word_start(chunk: str, begin: int, i: int) -> int | None:
+    """Where the plain word or number that ends at i starts (_PLAIN_WORD_BEFORE's match ending there),
+    or None.  `begin` starts a sentence: it is 0 or follows a space."""
+    # Mostly the text since the last space is the word: tested as one piece, where the regex, which
+    # has no first character to skip to, would try every position of the sentence.
+    first = max(begin, chunk.rfind(" ", begin, i) + 1)
+    word = chunk[first:i]
+    if word.isascii() and word.isalnum():
+        return first if word[-1].islower() or word[-1].isdigit() else None
+    found = _PLAIN_WORD_BEFORE.search(chunk, begin, i)
+    return found.start() if found is not None and found.end() == i else None
 
 
 def direct_boundaries(chunk: str) -> list[tuple[int, int]] | None:
@@ -98,10 +114,10 @@ def direct_boundaries(chunk: str) -> list[tuple[int, int]] | None:
             continue
         if i + 2 >= n or following != " " or not (chunk[i + 2].isascii() and (chunk[i + 2].isupper() or chunk[i + 2].isdigit())):
             return None
-        word = _PLAIN_WORD_BEFORE.search(chunk, begin, i)
-        if word is None or word.end() != i or chunk[i] == "." and word.group(0).lower() in ABBREVIATIONS:
+        first = _plain_word_start(chunk, begin, i)
+        if first is None or chunk[i] == "." and chunk[first:i].lower() in ABBREVIATIONS:
             return None
-        if i - word.start() < 2:
+        if i - first < 2:
             return None
         spans.append((begin, i + 1))
         begin = i + 2

@@ -115,6 +115,8 @@ _UI_WORDS = set(
     font size text weather forecast obituaries opinion sports news""".split()
 )
 _CAMEL = re.compile(r"[a-z][A-Z]")
+# ASCII letters by case (a, A), all else a space: in ASCII text _CAMEL's matches are the b"aA" in it.
+_CASES = bytes(97 if 97 <= b <= 122 else 65 if 65 <= b <= 90 else 32 for b in range(256))
 _PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\$\{\w+\}|%%\w+%%")
 _STRONG_PROMO = re.compile(
     r"\b(?:subscri\w*|unlimited|free (?:articles?|stor(?:y|ies)|trial)|trial|offers?|premium|paywall"
@@ -126,15 +128,28 @@ _STRONG_PROMO = re.compile(
 _WEAK_PROMO = re.compile(
     r"\b(?:access|apps?|account|exclusives?|insights|device|tablet|mobile|download|article|coverage|journalism|plans?)\b"
 )
+# A literal of every alternative of _STRONG_PROMO, and of _WEAK_PROMO (keep them in step; a test checks
+# them): most paragraphs hold none, and a substring test costs a fraction of the alternations' scan.
+_STRONG_HINTS = ("subscri", "unlimited", "free ", "trial", "offer", "premium", "paywall", "member", "sign", "log",
+                 "regist", "newsletter", "inbox", "access", "per ", "a month", "a week", "cancel", "billed",
+                 "discount", "click here", "tap here", "follow us", "$", "€", "£", "% off")
+_WEAK_HINTS = ("access", "app", "account", "exclusive", "insights", "device", "tablet", "mobile", "download",
+               "article", "coverage", "journalism", "plan")
 _IMPERATIVE = set(
     """get try subscribe join sign start read use see stay unlock download register log claim save enjoy
     become support give upgrade continue click tap follow listen watch don't dont already learn discover
     explore create choose access renew activate""".split()
 )
+def _promo_count(pattern: re.Pattern, hints: tuple[str, ...], low: str) -> int:
+    """len(pattern.findall(low)), for _STRONG_PROMO or _WEAK_PROMO and its hints."""
+    return len(pattern.findall(low)) if any(h in low for h in hints) else 0
+
+
 _SECOND_PERSON = re.compile(r"\b(?:you|your|you're|yours|you've|you'll)\b")
 _DEVICE_NOTICE = re.compile(r"\b(?:browser|device|javascript|cookies?|ad ?blocker)\b")
 _DEVICE_VERB = re.compile(r"\b(?:your|you|enable|unsupported|not supported|we use|update|disable)\b")
-_ATTRIBUTION = re.compile(r"\b(?:said|says|told|tells|according to|added|asked|explained|wrote)\b")
+_ATTRIBUTION_WORDS = ("said", "says", "told", "tells", "according to", "added", "asked", "explained", "wrote")
+_ATTRIBUTION = re.compile(r"\b(?:" + "|".join(_ATTRIBUTION_WORDS) + r")\b")
 _QUOTES = re.compile(r"[\"“”«»„]")
 _TEMPERATURE = re.compile(r"\d+\s*°")
 _MENU_SEP = re.compile(r"\s+[|•·]\s+|\s*\|\s*")
@@ -147,7 +162,11 @@ def protected(t: str) -> bool:
 
 
 def _protected(t: str, low: str) -> bool:
-    return bool(_QUOTES.search(t) or _ATTRIBUTION.search(low))
+    # Substring tests first: a regex that opens with \b is tried at every position of the text, and
+    # these run on every paragraph; the regexes only confirm what the tests found.
+    if '"' in t or (not t.isascii() and _QUOTES.search(t)):
+        return True
+    return any(w in low for w in _ATTRIBUTION_WORDS) and bool(_ATTRIBUTION.search(low))
 
 
 _BARE_LEAD = frozenset("•·*>#-")
@@ -163,6 +182,19 @@ def _bare(t: str) -> str:
     while j > i and (low[j - 1] in _BARE_TRAIL or low[j - 1].isspace()):
         j -= 1
     return low[i:j]
+
+
+# ASCII bytes as str.split() sees them: whitespace -> b" ", anything else -> b"x".
+_SPLIT_CLASSES = bytes(32 if chr(b).isspace() else 120 for b in range(128)) + b"x" * 128
+
+
+def _word_total(t: str) -> int:
+    """len(t.split()) without making the list: in ASCII text each word is a b"x" run of its classes,
+    which starts the text or follows a b" "."""
+    if not t.isascii():
+        return len(t.split())
+    marks = t.encode("ascii").translate(_SPLIT_CLASSES)
+    return marks.count(b" x") + marks.startswith(b"x")
 
 
 def word_count(t: str) -> float:
@@ -194,12 +226,14 @@ def sentence_like(t: str) -> bool:
     return bool(_SENTENCE_END.search(t[-_END_CHARS:]))  # (an end-anchored search still scans from the start)
 
 
-def ui_glue(t: str, words: list[str] | None = None) -> bool:
-    """Icon labels scraped from SVG titles arrive glued: 'ChevronEye IconIcon Facebook'."""
-    if words is None:
-        words = t.split()
-    glued = len(_CAMEL.findall(t))
-    if glued < 3 or glued < 0.25 * len(words):
+def ui_glue(t: str, n_words: int | None = None) -> bool:
+    """Icon labels scraped from SVG titles arrive glued: 'ChevronEye IconIcon Facebook'.
+    `n_words`: len(t.split()) when the caller has it."""
+    if n_words is None:
+        n_words = _word_total(t)
+    # (in ASCII text counted on bytes: "aA" cannot overlap itself, so its count is findall's)
+    glued = t.encode("ascii").translate(_CASES).count(b"aA") if t.isascii() else len(_CAMEL.findall(t))
+    if glued < 3 or glued < 0.25 * n_words:
         return False
     parts = re.findall(r"[A-Za-z]+?(?=[A-Z]|\b)|[A-Za-z]+", t)
     ui = sum(p.lower() in _UI_WORDS for p in parts)
@@ -209,22 +243,22 @@ def ui_glue(t: str, words: list[str] | None = None) -> bool:
 def boilerplate_reason(t: str) -> str | None:
     """Why a paragraph (whitespace-normalised) is page furniture, or None."""
     bare = _bare(t)
-    words = t.split()
+    n = _word_total(t)
     if not bare:
         return "punctuation"
     if _AD.match(bare):
         return "ad marker"
     if ("{" in t or "%%" in t) and _PLACEHOLDER.search(t):
         return "template placeholder"
-    if ui_glue(t, words):
+    if ui_glue(t, n):
         return "icon labels"
-    if len(words) <= 6 and (_ZONE.match(bare) or _COMMENTS.match(bare)):
+    if n <= 6 and (_ZONE.match(bare) or _COMMENTS.match(bare)):
         return "section heading"
     low = t.lower()
     prot = _protected(t, low)
-    if not prot and len(words) <= 12 and _NAV.match(bare):
+    if not prot and n <= 12 and _NAV.match(bare):
         return "navigation"
-    if not sentence_like(t) and len(words) <= 6:
+    if not sentence_like(t) and n <= 6:
         tokens = re.findall(r"[a-z'-]+", bare)
         if tokens and sum(w in _UI_WORDS for w in tokens) >= 0.7 * len(tokens):
             return "navigation"
@@ -234,28 +268,28 @@ def boilerplate_reason(t: str) -> str | None:
         return "menu"
     if prot:
         return None
-    if len(words) <= 25 and _DEVICE_NOTICE.search(low) and _DEVICE_VERB.search(low):
+    if n <= 25 and _DEVICE_NOTICE.search(low) and _DEVICE_VERB.search(low):
         return "browser notice"
-    return "promotion" if _promotion(low, words) else None
+    return "promotion" if _promotion(t, low, n) else None
 
 
-def _promotion(low: str, words: list[str]) -> bool:
+def _promotion(t: str, low: str, n: int) -> bool:
     """A paywall or newsletter pitch: promotion keywords in a short line, or talking to the reader.
     A long paragraph of several sentences is prose unless the keywords are dense: an encyclopedic
-    paragraph on car registration mentions 'registration' a few times and says 'we' once."""
-    n = len(words)
+    paragraph on car registration mentions 'registration' a few times and says 'we' once.
+    `low`: t lowercased; `n`: its words."""
     if n <= 8:
         # Short: one strong keyword is enough; two weak ones need a pitch.
-        if _STRONG_PROMO.search(low):
+        if _promo_count(_STRONG_PROMO, _STRONG_HINTS, low):
             return True
-        return len(_WEAK_PROMO.findall(low)) >= 2 and _pitch_low(low)
+        return _promo_count(_WEAK_PROMO, _WEAK_HINTS, low) >= 2 and _pitch_low(low)
     if not _pitch_low(low):
         return False
-    strong = len(_STRONG_PROMO.findall(low))
-    weak = len(_WEAK_PROMO.findall(low))
+    strong = _promo_count(_STRONG_PROMO, _STRONG_HINTS, low)
+    weak = _promo_count(_WEAK_PROMO, _WEAK_HINTS, low)
     if not (strong or weak >= 2):
         return False
-    if n >= _PROMO_LONG_WORDS and len(sentences(" ".join(words))) >= _PROMO_LONG_SENTENCES:
+    if n >= _PROMO_LONG_WORDS and len(sentences(t)) >= _PROMO_LONG_SENTENCES:
         return (strong + weak / 2) * _PROMO_DENSITY >= n
     return True
 
@@ -265,7 +299,21 @@ def _promotion(low: str, words: list[str]) -> bool:
 _PROMO_LONG_WORDS = 40
 _PROMO_LONG_SENTENCES = 3
 _PROMO_DENSITY = 12
-_READER = re.compile(r"\b(?:you|your|you're|yours|you've|you'll|our|we)\b")
+_READER_WORDS = r"(?:you|your|you're|yours|you've|you'll|our|we)\b"
+_READER = re.compile(r"\b" + _READER_WORDS)
+_READER_AFTER_START = re.compile(_READER_WORDS)  # _READER without its opening \b (see _search_words)
+
+
+def _search_words(words: re.Pattern, after_start: re.Pattern, s: str) -> bool:
+    """Whether `words` (r"\b" + `after_start`) occurs in s.  re tries a pattern that opens with \b at
+    every position; `after_start` lets it skip to where a word can begin, and each place it matches is
+    checked with `words` itself (match at a position sees the character before it)."""
+    m = after_start.search(s)
+    while m is not None:
+        if words.match(s, m.start()):
+            return True
+        m = after_start.search(s, m.start() + 1)
+    return False
 
 
 def pitch(t: str) -> bool:
@@ -273,10 +321,13 @@ def pitch(t: str) -> bool:
     return _pitch_low(t.lower())
 
 
+_NOT_IMPERATIVE_LETTER = re.compile(r"[^a-z']")
+
+
 def _pitch_low(low: str) -> bool:
     head = low.split(None, 1)
-    first = re.sub(r"[^a-z']", "", head[0]) if head else ""
-    return first in _IMPERATIVE or bool(_READER.search(low))
+    first = _NOT_IMPERATIVE_LETTER.sub("", head[0]) if head else ""
+    return first in _IMPERATIVE or _search_words(_READER, _READER_AFTER_START, low)
 
 
 def _menu_row(t: str) -> bool:
@@ -298,7 +349,10 @@ def teaser_label(t: str) -> bool:
     """A line that points to another story: a short label and a colon before its headline."""
     if not t[:1].isupper():
         return False
-    m = _TEASER_LABEL.match(t[:_TEASER_LABEL_CHARS + 8])
+    head = t[:_TEASER_LABEL_CHARS + 8]
+    if ":" not in head and "：" not in head:  # the label's colon; spares the regex's backtracking
+        return False
+    m = _TEASER_LABEL.match(head)
     if not m or m.end() > _TEASER_LABEL_CHARS:
         return False
     rest = t[m.end():]

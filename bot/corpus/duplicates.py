@@ -1,8 +1,9 @@
 """Near-duplicate articles: the same story in several files is kept once, the others listed in `also`.
 
 Two articles are the same story when the word 3-shingles of their bodies reach DUPLICATE_JACCARD.
-Every article's shingles are hashed to 64 bits (blake2b of each word, mixed per shingle: never the
-per-process salted hash()).  Candidate pairs come from prefix filtering: with all shingles in one
+Every article's shingles are hashed to 64 bits (a polynomial hash of each word's UTF-8 bytes, computed
+for all words of an article at once with numpy, mixed per shingle: never the per-process salted
+hash()).  Hashes only propose candidates; the exact check decides.  Candidate pairs come from prefix filtering: with all shingles in one
 global order (rarest first), two sets with Jaccard >= t always share a shingle among the first
 |s| - ceil(t*|s|) + 1 of each, so looking up only those finds every pair that can reach the
 threshold, without comparing every pair.  Candidates are then checked with the exact Jaccard of the
@@ -50,31 +51,67 @@ def _h64(s: str) -> int:
     return int.from_bytes(hashlib.blake2b(s.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
 
 
-def _sketch(article: Article, cache: dict[str, int]) -> np.ndarray:
+# The bytes a lowercased ASCII text's \w+ words are made of ([a-z0-9_]: lowercasing left no A-Z).
+_WORD_BYTES = np.zeros(256, dtype=bool)
+_WORD_BYTES[np.frombuffer(b"abcdefghijklmnopqrstuvwxyz0123456789_", dtype=np.uint8)] = True
+_BASE = 0x100000001B3  # odd, so it has an inverse modulo 2**64
+_powers = np.ones(1, dtype=np.uint64)  # _BASE ** k modulo 2**64, grown as longer texts come
+_inverse_powers = np.ones(1, dtype=np.uint64)  # the inverse's powers
+
+
+def _power_tables(n: int) -> tuple[np.ndarray, np.ndarray]:
+    global _powers, _inverse_powers
+    if len(_powers) < n:
+        size = max(n, 2 * len(_powers))
+        steps = np.full(size, _BASE, dtype=np.uint64)
+        steps[0] = 1
+        inverse = np.full(size, pow(_BASE, -1, 2**64), dtype=np.uint64)
+        inverse[0] = 1
+        _powers, _inverse_powers = np.multiply.accumulate(steps), np.multiply.accumulate(inverse)
+    return _powers[:n], _inverse_powers[:n]
+
+
+def _word_hashes(low: str) -> np.ndarray:
+    """A 64-bit hash of each \\w+ word of this lowercased text, in order: sum of byte_k * BASE**k over the
+    word's UTF-8 bytes, for every word at once from prefix sums (each word's sum shifted back to its own
+    start by the inverse powers), then mixed with its length."""
+    if low.isascii():
+        data = np.frombuffer(low.encode("ascii"), dtype=np.uint8)
+        inside = _WORD_BYTES[data]
+    else:  # \\w is wider than ASCII: the regex finds the words, joined by spaces (never inside a word)
+        data = np.frombuffer(" ".join(_WORD.findall(low)).encode("utf-8", "surrogatepass"), dtype=np.uint8)
+        inside = data != ord(" ")
+    edges = np.flatnonzero(np.diff(inside.view(np.int8), prepend=0, append=0))
+    starts, ends = edges[0::2], edges[1::2]
+    powers, inverse = _power_tables(len(data))
+    sums = np.zeros(len(data) + 1, dtype=np.uint64)
+    np.cumsum(data * powers, out=sums[1:])  # (wraps modulo 2**64, as meant)
+    h = (sums[ends] - sums[starts]) * inverse[starts]
+    h ^= (ends - starts).astype(np.uint64) * _MUL[2]
+    h ^= h >> np.uint64(33)
+    h *= _MIX
+    h ^= h >> np.uint64(29)
+    return h
+
+
+def _sketch(article: Article) -> np.ndarray:
     """Sorted distinct 64-bit hashes of the article's body word shingles (see shingles)."""
-    words = _WORD.findall(_body(article).lower())
-    if len(words) < _SHINGLE:
+    low = _body(article).lower()
+    arr = _word_hashes(low)
+    if len(arr) < _SHINGLE:
+        words = _WORD.findall(low)
         return np.asarray([_h64("\x1f".join(words) + f"\x1e{len(words)}")], dtype=np.uint64)
-    try:
-        arr = np.fromiter(map(cache.__getitem__, words), dtype=np.uint64, count=len(words))
-    except KeyError:
-        for w in set(words).difference(cache):
-            cache[w] = _h64(w)
-        arr = np.fromiter(map(cache.__getitem__, words), dtype=np.uint64, count=len(words))
-    with np.errstate(over="ignore"):
-        h = arr[:-2] * _MUL[0] + arr[1:-1] * _MUL[1] + arr[2:] * _MUL[2]
-        h ^= h >> np.uint64(31)
-        h *= _MIX
-        h ^= h >> np.uint64(29)
-    return np.unique(h)
+    h = arr[:-2] * _MUL[0] + arr[1:-1] * _MUL[1] + arr[2:] * _MUL[2]
+    h ^= h >> np.uint64(31)
+    h *= _MIX
+    h ^= h >> np.uint64(29)
+    h.sort()  # distinct values by sorting: cheaper than np.unique's hash table at these sizes
+    return h[np.concatenate(([True], h[1:] != h[:-1]))]
 
 
 def _sketches(articles: Sequence[Article], parallel: bool) -> list[np.ndarray]:
-    # Words hashed so far; a pool worker fills its own copy, kept from one chunk to the next.
-    word_hashes: dict[str, int] = {}
-
     def sketch_chunk(chunk: Sequence[Article], first: int) -> list[np.ndarray]:
-        return [_sketch(a, word_hashes) for a in chunk]
+        return [_sketch(a) for a in chunk]
 
     out: list[np.ndarray] = []
     bounds = bounds_by_count(len(articles), _SKETCH_CHUNK)
@@ -95,11 +132,15 @@ def _prefixes(sketches: list[np.ndarray]) -> list[np.ndarray]:
     for sk in sketches:
         n = len(sk)
         # floor, slightly lowered, instead of ceil: a longer prefix only adds candidates.
-        p = n - int(DUPLICATE_JACCARD * n * (1 - 1e-9)) + 1
-        freq = counts[(sk & mask).view(np.int64)]
-        # sk is sorted, so a stable sort by frequency orders by (frequency, hash): one global order.
-        order = np.argsort(freq, kind="stable")[:p]
-        out.append(sk[order])
+        p = n - int(DUPLICATE_JACCARD * n * (1 - 1e-9)) + 1  # (at most n + 1: all of sk)
+        # sk is sorted, so ordering by (frequency, position) orders by (frequency, hash): one global
+        # order.  Both in one key; only the p smallest keys are sorted (a partition finds them).
+        key = counts[(sk & mask).view(np.int64)].astype(np.uint64) << np.uint64(32)
+        key |= np.arange(n, dtype=np.uint64)
+        if p < n:
+            key = np.partition(key, p - 1)[:p]
+        key.sort()
+        out.append(sk[(key & np.uint64(0xFFFFFFFF)).astype(np.int64)])
     return out
 
 

@@ -52,7 +52,8 @@ _GENERIC = set(
 
 def byline(t: str) -> str | None:
     """'By Elizabeth Shim' -> 'Elizabeth Shim' when the whole line is a byline."""
-    if len(t.split()) > 14 or (t.endswith(".") and not re.search(r"\b[A-Z]\.$", t)):
+    # (split at most 14 times: whether there are over 14 words, without splitting a whole paragraph)
+    if len(t.split(None, 14)) > 14 or (t.endswith(".") and not re.search(r"\b[A-Z]\.$", t)):
         return None
     m = _BYLINE.match(t)
     if not m:
@@ -70,7 +71,8 @@ def posted_date(t: str) -> str | None:
 
 
 def is_timestamp(t: str) -> bool:
-    return len(t.split()) <= 16 and bool(_TIMESTAMP.match(t.strip())) and bool(DATE_RE.search(t) or re.search(r"\d", t))
+    # (split at most 16 times, as in byline)
+    return len(t.split(None, 16)) <= 16 and bool(_TIMESTAMP.match(t.strip())) and bool(DATE_RE.search(t) or re.search(r"\d", t))
 
 
 def dateline(t: str) -> tuple[str, str | None, str | None] | None:

@@ -143,15 +143,15 @@ def _analyze_chunk(articles: Sequence[Article], first_article: int, numbering: _
             para_kind.append(PARAGRAPH_KINDS.index(paragraph.kind) if paragraph.kind in PARAGRAPH_KINDS
                              else PARAGRAPH_KINDS.index("body"))
             para_first.append(len(starts))
+            starts += [start for start, _ in spans]
+            ends += [end for _, end in spans]
+            if plain:
+                pieces += [folded[start:end] for start, end in spans]
+                continue
             for start, end in spans:
-                starts.append(start)
-                ends.append(end)
-                if plain:
-                    pieces.append(folded[start:end])
-                else:
-                    piece = text.fold(body[start:end])
-                    unsafe = unsafe or _GAP_TOKEN in piece
-                    pieces.append(piece)
+                piece = text.fold(body[start:end])
+                unsafe = unsafe or _GAP_TOKEN in piece
+                pieces.append(piece)
         if not plain and len(starts) > first_sentence:
             recoded.append((first_sentence, len(starts), _byte_offsets(body)))
     para_first.append(len(starts))

@@ -84,14 +84,20 @@ def narrow_uint(values: np.ndarray) -> np.dtype:
 def count_pairs(token_ids: np.ndarray, doc_len: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(term, document, term frequency) for every term in every document, sorted by term then document."""
     doc_len = np.asarray(doc_len, dtype=np.int64)
-    stride = max(len(doc_len), 1)
-    doc_of_token = np.repeat(np.arange(len(doc_len), dtype=np.int64), doc_len)
-    keys = np.asarray(token_ids, dtype=np.int64) * stride
-    keys += doc_of_token
-    del doc_of_token
-    keys, tf = np.unique(keys, return_counts=True)
-    terms, docs = np.divmod(keys, stride)
-    return terms, docs, tf
+    # One int64 key per token, the term above the document's bits: sorted, keys order by term, then document.
+    shift = max(len(doc_len) - 1, 1).bit_length()
+    keys = np.asarray(token_ids, dtype=np.int64) << shift
+    keys |= np.repeat(np.arange(len(doc_len), dtype=np.int64), doc_len)
+    # Sorted in place and cut where the key changes: what np.unique(return_counts=True) gives, without
+    # its copies (a third of the time at 20M tokens).
+    keys.sort()
+    change = np.empty(len(keys), dtype=bool)
+    change[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=change[1:])
+    starts = np.flatnonzero(change)
+    tf = np.diff(starts, append=len(keys))
+    keys = keys[starts]
+    return keys >> shift, keys & ((1 << shift) - 1), tf
 
 
 def _hits(ids: np.ndarray, scores: np.ndarray) -> list[Hit]:

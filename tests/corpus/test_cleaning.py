@@ -72,3 +72,24 @@ def test_long_encyclopedic_paragraph_is_not_promotion():
              "your first month of digital access, billed monthly.")
     assert boilerplate_reason(pitch) == "promotion"
     assert boilerplate_reason("Support local journalism. Subscribe today for just 99 cents a week.") == "promotion"
+
+
+def test_promotion_hints_are_in_every_match():
+    # One phrase per alternative of the promotion patterns: each must match, and each match must hold
+    # one of the literals that let a paragraph without any skip the patterns.
+    from bot.corpus import cleaning
+
+    strong = ["subscribers", "unlimited", "free articles", "free story", "free stories", "free trial", "trial",
+              "offers", "premium", "paywall", "membership", "member only", "members only", "signed in", "sign up",
+              "logged in", "log in", "registered", "registration", "newsletters", "inbox", "digital access",
+              "full access", "per month", "per year", "a week", "cancel anytime",
+              "cancel any time", "cancel at any time", "billed", "discount", "click here", "tap here", "follow us",
+              "$ 5", "€9", "£1", "50% off"]
+    weak = ["access", "app", "apps", "account", "exclusive", "exclusives", "insights", "device", "tablet", "mobile",
+            "download", "article", "coverage", "journalism", "plan", "plans"]
+    for pattern, hints, phrases in ((cleaning._STRONG_PROMO, cleaning._STRONG_HINTS, strong),
+                                    (cleaning._WEAK_PROMO, cleaning._WEAK_HINTS, weak)):
+        for phrase in phrases:
+            found = pattern.findall(f"x {phrase} y")
+            assert found == [phrase], phrase
+            assert any(h in phrase for h in hints), phrase
