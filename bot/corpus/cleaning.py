@@ -145,7 +145,6 @@ def _promo_count(pattern: re.Pattern, hints: tuple[str, ...], low: str) -> int:
     return len(pattern.findall(low)) if any(h in low for h in hints) else 0
 
 
-_SECOND_PERSON = re.compile(r"\b(?:you|your|you're|yours|you've|you'll)\b")
 _DEVICE_NOTICE = re.compile(r"\b(?:browser|device|javascript|cookies?|ad ?blocker)\b")
 _DEVICE_VERB = re.compile(r"\b(?:your|you|enable|unsupported|not supported|we use|update|disable)\b")
 _ATTRIBUTION_WORDS = ("said", "says", "told", "tells", "according to", "added", "asked", "explained", "wrote")
