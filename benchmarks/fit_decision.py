@@ -1,6 +1,6 @@
 """Fit the no-answer model and the confidence's calibration on SQuAD, over corpora of many sizes.
 
-    python benchmarks/fit_decision.py ../shared/data/squad/train-half-a.json
+    python benchmarks/fit_decision.py ../shared/data/squad/train-half-a.json  [--rows rows.json]
     quotebot eval ../shared/data/squad/dev-v1.1.json --off-corpus 0.5 --distractors ../shared/data/squad/train-half-a.json
 
 A refusal must hold whether the folder has ten articles or thousands: with more articles an off-corpus
@@ -9,11 +9,13 @@ sizes drawn from the file (--sizes: articles in the corpus; as many others, up t
 asked about but absent): questions about articles in the corpus should be answered, the others
 refused.  Each question's row is `decision.answer_signals` of its best sentence under the shipped
 ranking (questions a fixed rule refuses are left out); a gradient-boosted tree model (LightGBM,
-binary) is fitted, first 4-fold by article to set the threshold on out-of-fold scores (refusing
---refuse of the off-corpus questions, pooled over the sizes) and to report each size, then on all
-rows.  The confidence is a logistic map (Platt scaling) of the model's log-odds onto "the first
-passage covers the answer", fitted on the same out-of-fold scores; its calibration error is reported
-out of fold.  Writes bot/answer/models/answer_model.json and confidence.json.  Check both with
+binary) is fitted, first 4-fold by article to set the threshold on out-of-fold scores and to report
+each size, then on all rows.  The threshold answers --answer (92.5 %) of the in-corpus questions of
+the corpora of 100 articles or more, out of fold (a fixed rule's refusals count), and the model
+refuses what it can at that share (--refuse instead sets it by the off-corpus share refused).  The
+confidence is a logistic map (Platt scaling) of the model's log-odds onto "the first passage covers
+the answer", fitted on the same out-of-fold scores; its calibration error is reported out of fold.
+Writes bot/answer/models/answer_model.json and confidence.json.  Check both with
 `quotebot eval` on data the fit never saw (SQuAD dev, news-qa).
 """
 
@@ -40,6 +42,14 @@ from bot.eval.metrics import Case, expected_calibration_error  # noqa: E402
 from bot.index.build import build, open_index  # noqa: E402
 from bot.trees import TreeEnsemble  # noqa: E402
 from fit_ranker import trees_json  # noqa: E402
+
+
+# The fitting corpora (articles each; a seed after @, else its place in the list): small ones as the
+# seeds' folder, and many of 100 to 230 articles, the size where off-corpus questions find their words
+# by chance and refusals are hardest (each draws other absent articles and other withheld paragraphs).
+SIZES = ("2,2,5,5,10,10,10,25,25,50,100,160,200,130,180,220,"
+         "100@20,120@21,140@22,160@23,180@24,200@25,220@26,110@40,150@41,170@42,190@43,210@44,230@45,120@46,140@47,"
+         "160@48,200@49")
 
 
 def split_rows(articles: list[squad.SquadArticle], size: int, per_side: int, seed: int, folder: Path,
@@ -95,6 +105,16 @@ def split_rows(articles: list[squad.SquadArticle], size: int, per_side: int, see
             "size": size, "refused_by_rule": refused_by_rule}
 
 
+def corpora(spec: str) -> list[tuple[int, int]]:
+    """(seed, articles) of each fitting corpus: "SIZE" has its place in the list as its seed, "SIZE@SEED"
+    the seed given."""
+    out = []
+    for place, entry in enumerate(spec.split(",")):
+        size, _, seed = entry.partition("@")
+        out.append((int(seed) if seed else place, int(size)))
+    return out
+
+
 def log_loss(a: float, b: float, x: np.ndarray, y: np.ndarray) -> float:
     z = a * x + b
     return float(np.mean(np.logaddexp(0, z) - y * z))
@@ -116,17 +136,23 @@ def train_trees(X: np.ndarray, y: np.ndarray, rounds: int):
     import lightgbm
 
     params = dict(objective="binary", learning_rate=0.05, num_leaves=15, min_data_in_leaf=40,
-                  feature_fraction=0.8, bagging_fraction=0.8, bagging_freq=1, seed=1, verbose=-1)
+                  feature_fraction=0.8, bagging_fraction=0.8, bagging_freq=1, seed=1, verbose=-1,
+                  num_threads=1)  # (one thread: the same trees on any machine)
     return lightgbm.train(params, lightgbm.Dataset(X, y.astype(int)), rounds)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("squad_file", type=Path)
-    parser.add_argument("--sizes", default="2,2,5,5,10,10,10,25,25,50,100,160,200",
-                        help="articles in each fitting corpus (one corpus per entry, each its own seed)")
+    parser.add_argument("--sizes", default=SIZES,
+                        help="articles in each fitting corpus (one corpus per entry, each its own seed: its place in "
+                        "the list, or the number after @)")
     parser.add_argument("--per-side", type=int, default=1200, help="questions asked per corpus about kept / absent articles")
-    parser.add_argument("--refuse", type=float, default=0.88, help="off-corpus share to refuse (out of fold)")
+    parser.add_argument("--answer", type=float, default=0.925,
+                        help="in-corpus share to answer (out of fold) in corpora of --answer-sizes articles or more")
+    parser.add_argument("--answer-sizes", type=int, default=100)
+    parser.add_argument("--refuse", type=float, help="instead of --answer: off-corpus share to refuse (out of fold) "
+                        "in corpora of --threshold-sizes articles or more")
     parser.add_argument("--calibrate-with-on-topic", dest="calibrate_without_on_topic", action="store_false",
                         help="fit the confidence's map on the on-topic questions too")
     parser.add_argument("--threshold-sizes", type=int, default=10,
@@ -147,7 +173,7 @@ def main() -> None:
     else:
         splits = []
         with tempfile.TemporaryDirectory(prefix="quotebot-fit-") as tmp:
-            for seed, size in enumerate(int(x) for x in args.sizes.split(",")):
+            for seed, size in corpora(args.sizes):
                 started = time.perf_counter()
                 splits.append(split_rows(articles, size, args.per_side, seed, Path(tmp) / f"split{seed}", args.on_topic))
                 print(f"corpus of {size} articles: {len(splits[-1]['rows'])} questions "
@@ -166,11 +192,19 @@ def main() -> None:
     held_out = np.zeros(len(y))
     for f in range(4):
         held_out[fold == f] = train_trees(X[fold != f], y[fold != f], args.rounds).predict(X[fold == f], raw_score=True)
-    # The threshold is set on absent articles' questions in corpora of --threshold-sizes articles or more:
-    # tiny corpora refuse easily, and pooling them in would loosen it for the big folders.
     sizes = np.array([s["size"] for s in splits])[split_of]
-    negatives = np.sort(held_out[~y & ~topical & (sizes >= args.threshold_sizes)])
-    threshold = float(negatives[min(int(args.refuse * len(negatives)), len(negatives) - 1)])
+    if args.refuse is not None:
+        # On absent articles' questions in corpora of --threshold-sizes articles or more: tiny corpora
+        # refuse easily, and pooling them in would loosen it for the big folders.
+        negatives = np.sort(held_out[~y & ~topical & (sizes >= args.threshold_sizes)])
+        threshold = float(negatives[min(int(args.refuse * len(negatives)), len(negatives) - 1)])
+    else:
+        # Answer --answer of the in-corpus questions of corpora of realistic size (those a fixed rule
+        # refuses count as refused), and refuse what the model then can.
+        big = {k for k, s in enumerate(splits) if s["size"] >= args.answer_sizes}
+        positives = np.sort(held_out[y & np.isin(split_of, list(big))])[::-1]
+        asked = positives.size + sum(splits[k]["refused_by_rule"][True] for k in big)
+        threshold = float(positives[min(max(int(np.ceil(args.answer * asked)) - 1, 0), positives.size - 1)])
     print(f"\nout of fold, threshold {threshold:.4f} (questions a fixed rule refuses count as refused):")
     for k, s in enumerate(splits):
         m = split_of == k
@@ -178,7 +212,8 @@ def main() -> None:
         n_out = m & ~y & ~topical
         n_on = m & topical
         answered = (held_out[n_in] >= threshold).sum() / (n_in.sum() + s["refused_by_rule"][True])
-        refused = ((held_out[n_out] < threshold).sum() + s["refused_by_rule"][False]) / (n_out.sum() + s["refused_by_rule"][False])
+        off = n_out.sum() + s["refused_by_rule"][False]
+        refused = ((held_out[n_out] < threshold).sum() + s["refused_by_rule"][False]) / max(off, 1)
         on = f", {(held_out[n_on] < threshold).mean():.1%} of on-topic ones" if n_on.any() else ""
         print(f"  {s['size']:4d} articles: answers {answered:.1%} of in-corpus questions, refuses {refused:.1%} of "
               f"off-corpus ones{on}")

@@ -3,9 +3,11 @@
 The inputs are signals of the best sentence and its question (what share of the question it, its
 paragraph, its article and its title hold, typos, unknown words, names, how far it leads the others,
 its ranking features, the corpus's size), all read from the ranker's `Candidates` in their final
-order; none is in raw BM25 points or raw idf, which grow with the corpus.  A gradient-boosted tree
-model weighs them (bot/answer/models/answer_model.json, fitted by benchmarks/fit_decision.py on SQuAD
-train half A, corpora of 2 to 200 articles with as many absent articles asked about, and questions
+order; none is in raw BM25 points or raw idf, which grow with the corpus (idf is read against the
+idf of a word in one sentence: how many sentences would hold the best one's matches by chance, in units
+of the corpus's size).  A gradient-boosted tree model weighs them (bot/answer/models/answer_model.json,
+fitted by benchmarks/fit_decision.py on SQuAD train half A, 33 corpora of 2 to 230 articles, most of
+them of 100 or more, with up to as many absent articles' questions asked about, and questions
 about paragraphs withheld from kept articles: questions the corpus answers should be answered, the
 others refused); its log-odds are mapped onto "the first passage answers" by models/confidence.json,
 fitted out of fold on the same questions.
@@ -180,6 +182,7 @@ def answer_signals(terms: list[QueryTerm], question: str, c: Candidates, order: 
     # corpus, and the model learns by how much from corpora of 2 to 200 articles.
     signals["size"] = float(c.log_size / np.log(1e6))
     signals["body"] = float(body)
+    signals.update(_evidence_signals(terms, c, order, exact, own, name, q_idf, c.log_size))
     # The best candidate's ranking features (not those in BM25 points, which grow with the corpus's
     # idf), and what the question asks for.
     for feature, values in c.features.items():
@@ -191,3 +194,53 @@ def answer_signals(terms: list[QueryTerm], question: str, c: Candidates, order: 
     for w in ("what", "which", "why", "how"):
         signals["asks_" + w] = float(c.answer_type is None and wh is not None and wh.group(1).lower() == w)
     return signals
+
+
+def _evidence_signals(terms: list[QueryTerm], c: Candidates, order: np.ndarray, exact: np.ndarray, own: np.ndarray,
+                      name: np.ndarray, q_idf: np.ndarray, log_size: float) -> dict[str, float]:
+    """How the best sentence's evidence compares with what chance would give in a corpus of this size.
+
+    A sentence idf is about log(sentences / sentences holding the word), so a sentence holding words
+    whose idfs add up to S is expected by chance in about exp(log_size - S) sentences (were the words
+    independent): the log of that count, in units of log_size, does not drift with the corpus's size
+    the way raw idf does.  Also the count of the question's rare words (idf at least half of log_size)
+    matched and missed, the share of the matched mass that is names, and whether the answer type the
+    question wants is in the best sentence."""
+    best = int(order[0])
+    scale = max(log_size, 1e-9)
+    typed = exact & own
+    in_sentence = c.in_sentence[:, best] & typed
+    in_paragraph = c.in_paragraph[:, best] & typed
+    in_article = c.in_article[:, best] & typed
+    matched = float((q_idf * in_sentence).sum())
+    rare = q_idf >= 0.5 * scale
+    out = {
+        # log(expected chance sentences holding what the best one matches) / log_size: below 0, unlikely by chance
+        "chance_sentence": float(np.clip((log_size - matched) / scale, -2.0, 1.0)),
+        "chance_paragraph": float(np.clip((log_size - (q_idf * in_paragraph).sum()) / scale, -3.0, 1.0)),
+        # the question's own idf mass the best sentence's paragraph / article lack, in log_size units
+        "missing_sentence": float(min((q_idf * (typed & ~in_sentence)).sum() / scale, 3.0)),
+        "missing_paragraph": float(min((q_idf * (typed & ~in_paragraph)).sum() / scale, 3.0)),
+        "missing_article": float(min((q_idf * (typed & ~in_article)).sum() / scale, 3.0)),
+        "rare_matched": min(int((rare & in_sentence).sum()), 4) / 4,
+        "rare_missed": min(int((rare & typed & ~in_paragraph).sum()), 4) / 4,
+        "names_share": float((q_idf * (in_sentence & name)).sum() / matched) if matched > 0 else 0.0,
+        "title_matched_share": (float((q_idf * (in_sentence & c.in_title[:, best])).sum() / matched)
+                                if matched > 0 else 0.0),
+    }
+    # the words other than names: chance of the best sentence's matches among them alone
+    plain = typed & ~name
+    out["chance_plain"] = float(np.clip((log_size - (q_idf * (in_sentence & plain)).sum()) / scale, -2.0, 1.0))
+    out["plain_missing"] = float(min((q_idf * (plain & ~in_paragraph)).sum() / scale, 3.0))
+    # The wanted answer type met by the best sentence (1 when the question wants none), and by any of the top five.
+    top = order[:5]
+    if c.answer_type is None:
+        out["cue_met"], out["cue_top"] = 1.0, 1.0
+    else:
+        cue = c.features["cue_" + c.answer_type]
+        out["cue_met"], out["cue_top"] = float(cue[best]), float(cue[top].max())
+    # The best sentence against the best of the other candidates: the share of typed idf mass each holds.
+    cover = (q_idf * typed) @ (c.in_sentence[:, order] & typed[:, None]) / max(float((q_idf * typed).sum()), 1e-9)
+    out["coverage_lead"] = float(cover[0] - cover[1:].max()) if cover.size > 1 else float(cover[0])
+    out["coverage_rank"] = float((cover[1:] > cover[0]).mean()) if cover.size > 1 else 0.0
+    return out

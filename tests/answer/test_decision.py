@@ -146,6 +146,35 @@ def test_the_best_ones_features_and_what_the_question_asks(ranker):
     assert s["asks_why"] == 1.0 and s["asks_what"] == 0.0
 
 
+def test_the_evidence_against_chance_in_units_of_the_corpus_size(ranker):
+    # "steel" is only in s2, "winter" only in s3 (same paragraph); one word in one sentence of ten has
+    # idf ONE, and log_size is the idf of a word in one sentence, unknown or not.
+    terms = [term("steel", "steel"), term("winter", "winter")]
+    c, _, s = signals_for(ranker, terms, "steel winter", 2)
+    size = c.log_size
+    assert s["chance_sentence"] == pytest.approx((size - ONE) / size)  # s2 matches "steel" only
+    assert s["chance_paragraph"] == pytest.approx((size - 2 * ONE) / size)  # its paragraph both
+    assert s["missing_sentence"] == pytest.approx(ONE / size) and s["missing_paragraph"] == 0.0
+    assert s["missing_article"] == 0.0
+    assert ONE >= 0.5 * size and s["rare_matched"] == pytest.approx(1 / 4) and s["rare_missed"] == 0.0
+    assert s["names_share"] == 0.0 and s["title_matched_share"] == 0.0
+    assert s["chance_plain"] == pytest.approx(s["chance_sentence"]) and s["plain_missing"] == 0.0
+    # s3 holds as much of the question ("winter"): no lead, and no candidate holds more.
+    assert s["coverage_lead"] == pytest.approx(0.0) and s["coverage_rank"] == 0.0
+    assert s["cue_met"] == 1.0 and s["cue_top"] == 1.0  # the question wants no answer type
+
+
+def test_the_wanted_answer_type_and_the_share_that_is_names(ranker):
+    terms = [term("steel", "steel"), term("cables", "cabl")]
+    assert signals_for(ranker, terms, "How many steel cables?", 2)[2]["cue_met"] == 1.0  # "412"
+    terms.append(term("winter", "winter"))
+    _, _, s = signals_for(ranker, terms, "How many steel cables in winter?", 3, 2)  # s3: no number; s2 second
+    assert s["cue_met"] == 0.0 and s["cue_top"] == 1.0
+    tom = [term("Tom", "tom"), term("Reed", "reed"), term("cut", "cut"), term("ribbon", "ribbon")]
+    assert signals_for(ranker, tom, "Did Tom Reed cut the ribbon?", 4)[2]["names_share"] == 1.0  # s4: Tom Reed
+    _, _, s = signals_for(ranker, tom, "Did Tom Reed cut the ribbon?", 8)  # s8: cut the ribbon
+    assert s["names_share"] == 0.0 and s["chance_plain"] < s["chance_sentence"] + 1e-12
+
 def test_the_confidence_asks_the_model_only_when_no_rule_refuses(ranker, monkeypatch):
     # A one-tree model: coverage_exact above 0.5 scores 1, at or below it 0; threshold 1.
     model = TreeEnsemble.from_json({"features": ["coverage_exact"], "threshold": 1.0, "trees": [
