@@ -8,7 +8,6 @@ is pickled, only the bounds go out and the results come back, in order.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from typing import Callable, Iterator, Sequence, TypeVar
@@ -31,6 +30,8 @@ def worker_count() -> int:
 
 def fork_is_safe() -> bool:
     """Whether this process may fork workers now."""
+    import multiprocessing  # (here, not at the top: a start-up that answers a question never forks)
+
     # Forking a process that runs other threads (a bot reloading its index) can copy a held lock.
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
@@ -47,6 +48,8 @@ def map_chunks(fn: Callable[[Sequence[T], int], R], work: Sequence[T], bounds: S
         for lo, hi in bounds:
             yield fn(work[lo:hi], lo)
         return
+    import multiprocessing
+
     context = multiprocessing.get_context("fork")
     # A forked worker receives initargs as they are in memory (no pickling): the work is handed over once.
     with context.Pool(workers, initializer=_inherit, initargs=(fn, work)) as pool:
