@@ -40,6 +40,7 @@ from bot.config import Settings  # noqa: E402
 from bot.eval import squad  # noqa: E402
 from bot.eval.metrics import Case, expected_calibration_error  # noqa: E402
 from bot.index.build import build, open_index  # noqa: E402
+from bot.text import split_sentences  # noqa: E402
 from bot.trees import TreeEnsemble  # noqa: E402
 from fit_ranker import trees_json  # noqa: E402
 
@@ -52,40 +53,87 @@ SIZES = ("2,2,5,5,10,10,10,25,25,50,100,160,200,130,180,220,"
          "160@48,200@49")
 
 
+def cut_answer_sentence(text: str, offsets: tuple[int, ...]) -> tuple[str, list[tuple[int, int]]]:
+    """`text` without the sentences holding any of `offsets` (and the blank after each), and the cut
+    (start, end) spans of the original text."""
+    cut = []
+    spans = split_sentences(text)
+    for k, (a, b) in enumerate(spans):
+        if any(a <= o < b for o in offsets):
+            end = spans[k + 1][0] if k + 1 < len(spans) else len(text)
+            cut.append((a, end))
+    out, at = [], 0
+    for a, b in cut:
+        out.append(text[at:a])
+        at = b
+    out.append(text[at:])
+    return "".join(out), cut
+
+
 def split_rows(articles: list[squad.SquadArticle], size: int, per_side: int, seed: int, folder: Path,
-               on_topic: float = 0.0) -> dict:
+               on_topic: float = 0.0, unit: str = "paragraph") -> dict:
     """One corpus of `size` articles; up to `per_side` questions about them and as many about absent
     articles, each with its decision signals, whether it should be answered and whether the first
-    passage covers its answer.  With `on_topic`, that share of each kept article's paragraphs is left
-    out of its file and up to per_side x on_topic questions about them are asked too: their article is
-    there, the fact is not, so they should be refused (what a reader asks about a story that it does
-    not say; SQuAD v1.1 has no such questions of its own)."""
+    passage covers its answer.  With `on_topic`, that share of each kept article's paragraphs loses
+    something and up to per_side x on_topic questions about what was lost are asked too: their article
+    is there, the fact is not, so they should be refused (what a reader asks about a story that it does
+    not say; SQuAD v1.1 has no such questions of its own).  With unit "paragraph" the whole paragraph
+    is left out (the default); with "sentence" only the sentence holding one of its questions' answers,
+    so the paragraph still holds the question's names and topic words (as a news story does of a
+    question about it that it does not answer): questions whose answers were all in the cut sentences
+    are on-topic, those with none there are asked as usual (offsets shifted), the rest not at all."""
     rng = random.Random(seed)
     chosen = rng.sample(range(len(articles)), min(len(articles), size + min(size, len(articles) - size)))
     kept, absent = set(chosen[:size]), chosen[size:]
     withheld = {a: set(rng.sample(range(len(articles[a].paragraphs)), int(on_topic * len(articles[a].paragraphs))))
                 for a in sorted(kept)}
-    # A withheld paragraph is written as empty text: the others keep their offsets.
-    shown = [replace(article, paragraphs=tuple("" if p in withheld.get(a, ()) else text
-                                               for p, text in enumerate(article.paragraphs)))
-             for a, article in enumerate(articles)]
+    # Each kept question's place: "in" (asked, answerable, with its offsets in its paragraph as shown),
+    # "on" (asked, to be refused) or None (not asked).  A withheld paragraph is written as empty text
+    # (or without its cut sentences): the other paragraphs keep their offsets.
+    status: dict[tuple[int, str], tuple[str | None, tuple[int, ...]]] = {}
+    shown = []
+    for a, article in enumerate(articles):
+        if a not in kept:
+            shown.append(article)
+            continue
+        paragraphs = list(article.paragraphs)
+        for p, q in article.questions:
+            status[a, q.qid] = ("on", ()) if p in withheld[a] else ("in", q.offsets)
+        if unit == "sentence":
+            for p in sorted(withheld[a]):
+                on_p = [q for pp, q in article.questions if pp == p]
+                if not on_p:
+                    continue
+                paragraphs[p], cut = cut_answer_sentence(article.paragraphs[p], rng.choice(on_p).offsets)
+                for q in on_p:
+                    inside = [any(a0 <= o < b0 for a0, b0 in cut) for o in q.offsets]
+                    if all(inside):
+                        status[a, q.qid] = ("on", ())
+                    elif not any(inside):
+                        status[a, q.qid] = ("in", tuple(o - sum(b0 - a0 for a0, b0 in cut if b0 <= o) for o in q.offsets))
+                    else:
+                        status[a, q.qid] = (None, ())
+        else:
+            for p in withheld[a]:
+                paragraphs[p] = ""
+        shown.append(replace(article, paragraphs=tuple(paragraphs)))
     written = squad.write_corpus(shown, folder / "corpus", kept)
     settings = replace(Settings.from_env(), corpus_dir=folder / "corpus", index_dir=folder / "index")
     build(settings)
     answerer = Answerer(open_index(settings), settings.answering)
-    asked_in = [(a, p, q) for a in sorted(kept) for p, q in articles[a].questions if p not in withheld[a]]
-    asked_on = [(a, p, q) for a in sorted(kept) for p, q in articles[a].questions if p in withheld[a]]
+    asked_in = [(a, p, q) for a in sorted(kept) for p, q in articles[a].questions if status[a, q.qid][0] == "in"]
+    asked_on = [(a, p, q) for a in sorted(kept) for p, q in articles[a].questions if status[a, q.qid][0] == "on"]
     asked_out = [(a, p, q) for a in absent for p, q in articles[a].questions]
     asked = (rng.sample(asked_in, min(per_side, len(asked_in))) + rng.sample(asked_out, min(per_side, len(asked_out)))
              + rng.sample(asked_on, min(int(per_side * on_topic), len(asked_on))))
     rows, answerable, right, about, topical = [], [], [], [], []
     refused_by_rule = {True: 0, False: 0}
     for a, p, q in asked:
-        inside = a in kept and p not in withheld[a]
+        inside = a in kept and status[a, q.qid][0] == "in"
         case = Case(q.question, None)
         if inside:
             base = written[a].paragraph_offsets[p]
-            case = Case(q.question, written[a].path, tuple(base + off for off in q.offsets))
+            case = Case(q.question, written[a].path, tuple(base + off for off in status[a, q.qid][1]))
         terms, _ = answerer.analyze(case.question)
         c = answerer.ranker.candidates(terms, case.question)
         signals = None
@@ -158,7 +206,10 @@ def main() -> None:
     parser.add_argument("--threshold-sizes", type=int, default=10,
                         help="set the threshold on corpora of at least this many articles")
     parser.add_argument("--on-topic", type=float, default=0.2,
-                        help="share of each kept article's paragraphs left out and asked about (to be refused)")
+                        help="share of each kept article's paragraphs that lose something, asked about (to be refused)")
+    parser.add_argument("--on-topic-unit", choices=("paragraph", "sentence"), default="paragraph",
+                        help="what such a paragraph loses: all of it, or only the sentence holding one of its questions' "
+                        "answers (tried: fewer news on-topic refusals)")
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("--out", type=Path, default=decision.MODEL_PATH)
     parser.add_argument("--calibration-out", type=Path, default=decision.CALIBRATION_PATH)
@@ -175,7 +226,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="quotebot-fit-") as tmp:
             for seed, size in corpora(args.sizes):
                 started = time.perf_counter()
-                splits.append(split_rows(articles, size, args.per_side, seed, Path(tmp) / f"split{seed}", args.on_topic))
+                splits.append(split_rows(articles, size, args.per_side, seed, Path(tmp) / f"split{seed}", args.on_topic,
+                                         args.on_topic_unit))
                 print(f"corpus of {size} articles: {len(splits[-1]['rows'])} questions "
                       f"({time.perf_counter() - started:.0f} s)", flush=True)
         if args.rows is not None:
