@@ -16,8 +16,9 @@ SCAN_LIMIT = 20_000  # sentences looked at: enough for variety, quick on a milli
 
 def example_questions(index: SentenceIndex, n: int = 3) -> list[str]:
     counts: Counter[str] = Counter()
-    step = max(1, index.sentence_count // SCAN_LIMIT)
-    for s in range(0, index.sentence_count, step):
+    in_order = index.sentences_in_order()
+    step = max(1, len(in_order) // SCAN_LIMIT)
+    for s in in_order[::step].tolist():
         if index.kind(int(index.sent_para[s])) != "body":
             continue
         for name in NAME.findall(index.sentence_text(s)):
@@ -32,5 +33,5 @@ def example_questions(index: SentenceIndex, n: int = 3) -> list[str]:
         if len(picked) == n:
             break
     if not picked and index.sentence_count:
-        picked = [" ".join(w.surface for w in text.words(index.sentence_text(0))[:3])]
+        picked = [" ".join(w.surface for w in text.words(index.sentence_text(int(in_order[0])))[:3])]
     return [TEMPLATES[i % len(TEMPLATES)].format(name) for i, name in enumerate(picked)]

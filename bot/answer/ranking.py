@@ -27,7 +27,6 @@ from bot.answer import cues
 from bot.answer.query import Candidates, QueryTerm
 from bot.trees import TreeEnsemble, load_model
 from bot.index.analysis import PARAGRAPH_KINDS
-from bot.index.bm25 import find
 from bot.index.paragraphs import run_sums
 from bot.index.sentences import SentenceIndex
 
@@ -119,7 +118,7 @@ class Ranker:
         # An unknown word weighs like a word found in a single sentence: rare, so missing it counts.
         self.unknown_idf = math.log((n + 0.5) / 1.5) if n > 1 else 1.0
         # Each article's paragraphs are consecutive: article a holds paragraphs [first[a], first[a+1]).
-        self.article_first_para = np.searchsorted(index.para_article, np.arange(index.article_count + 1))
+        self.article_first_para = np.searchsorted(index.para_article, np.arange(index.article_slots + 1))
         self._title_terms: dict[int, frozenset[str]] = {}  # filled lazily: one article per question
         self._titles: dict[int, str] = {}
         # The words of recently re-scored sentences: the same sentences come back for related questions
@@ -154,7 +153,7 @@ class Ranker:
         The linear score orders all of them; the best RERANKED are then put in the order of the
         re-ranking trees, which see the same features, the linear score and its distance to the best."""
         linear = sum(FEATURE_WEIGHTS[name] * value for name, value in c.features.items())
-        order = np.lexsort((c.sentences, -linear))
+        order = np.lexsort((self.index.order_keys(c.sentences), -linear))
         top = order[:RERANKED]
         if len(top) > 1:
             model = rerank_model()
@@ -279,11 +278,11 @@ class Ranker:
         para_found = np.zeros((n_terms, n), dtype=bool)
         held = np.zeros((n_terms, len(articles)))
         for i, t in enumerate(terms):
-            ids, tf = index.sentences.postings(t.term)
-            if not len(ids):
+            positions, docs, tf = index.sentences.locate(t.term, needles)
+            if not len(tf):
                 continue
-            at, para_lo, para_hi, art_lo, art_hi = np.split(find(ids, needles), cut)
-            found[i] = ids[np.minimum(at, len(ids) - 1)] == around
+            at, para_lo, para_hi, art_lo, art_hi = np.split(positions, cut)
+            found[i] = docs[:len(around)] == around
             para_found[i] = para_hi > para_lo
             held[i] = art_hi - art_lo
             if t.weight:

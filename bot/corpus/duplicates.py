@@ -237,3 +237,57 @@ def merge_duplicates(articles: Sequence[Article], *, parallel: bool = False) -> 
             kept[k] = replace(kept[k], also=kept[k].also + (art.source,))
         fate.setdefault(digests[j], target)
     return kept
+
+
+# -- the same rule across an index's segments ------------------------------------------------------
+# An index that grows by segments keeps every article, copies too, and works out which are copies
+# whenever its articles change (bot/index/combined.py), by the rule merge_duplicates applies: each
+# article, in path order, is folded into the first earlier kept article it is similar to.  For that
+# it keeps per article the digest of its shingle hashes and a prefix of them; two articles whose
+# hashes reach DUPLICATE_JACCARD share a hash among each one's smallest |s| - floor(t*|s|) + 1
+# (prefix filtering under one global order: here the hashes' own order, which needs no corpus-wide
+# counts and so holds when articles come and go), and only such pairs are checked exactly.
+
+def sketch_key(article: Article) -> tuple[bytes, np.ndarray]:
+    """The article's shingle-set digest (16 bytes) and its prefix of smallest shingle hashes."""
+    sk = _sketch(article)
+    n = len(sk)
+    p = n - int(DUPLICATE_JACCARD * n * (1 - 1e-9)) + 1
+    return hashlib.blake2b(sk.tobytes(), digest_size=16).digest(), sk[:p].copy()
+
+
+def same_story(a: Article, b: Article) -> bool:
+    """merge_duplicates' similarity, exactly (on the word shingles themselves)."""
+    sa, sb = shingles(a), shingles(b)
+    small, big = sorted((len(sa), len(sb)))
+    if big and small / big < DUPLICATE_JACCARD:
+        return False
+    return len(sa & sb) / len(sa | sb) >= DUPLICATE_JACCARD
+
+
+def fold_targets(digests: Sequence[bytes], similar: dict[int, Sequence[int]]) -> list[int]:
+    """Per article (in path order): the article it is kept as, itself when it is kept.
+
+    `similar[j]`: the earlier articles that are the same story as j (any order).  The result is
+    merge_duplicates' own: an article goes to the first earlier kept article similar to it, one whose
+    shingle set equals an earlier one's goes where that one went."""
+    target: list[int] = []
+    fate: dict[bytes, int] = {}
+    for j, digest in enumerate(digests):
+        found = fate.get(digest)
+        if found is None:
+            found = next((i for i in sorted(similar.get(j, ())) if target[i] == i), j)
+        target.append(found)
+        fate.setdefault(digest, found)
+    return target
+
+
+def sketch_keys(articles: Sequence[Article], *, parallel: bool = False) -> list[tuple[bytes, np.ndarray]]:
+    """sketch_key of every article (in a pool of workers when `parallel`)."""
+    def key_chunk(chunk: Sequence[Article], first: int) -> list[tuple[bytes, np.ndarray]]:
+        return [sketch_key(a) for a in chunk]
+
+    out: list[tuple[bytes, np.ndarray]] = []
+    for part in map_chunks(key_chunk, articles, bounds_by_count(len(articles), _SKETCH_CHUNK), parallel=parallel):
+        out += part
+    return out

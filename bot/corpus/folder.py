@@ -45,7 +45,7 @@ def _saved_page_assets(directory: str, files: list[str]) -> bool:
     return any(f.lower() in (page + ".html", page + ".htm") for f in files)
 
 
-def _display(rel: str) -> str:
+def display_name(rel: str) -> str:
     # A file name that is not UTF-8 arrives with surrogate escapes, which no JSON or terminal takes:
     # show its odd bytes as \xNN instead.
     return rel if rel.isascii() else rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
@@ -76,7 +76,7 @@ def _listing(folder: Path) -> list[tuple[str, str, bool]]:
             side_path = os.path.join(root, side) if side in names else None
             if side_path is not None and not os.path.isfile(side_path):
                 side_path = None  # a folder or a dangling link of that name is no sidecar
-            found.append((_display(prefix + name), prefix + name, os.path.join(root, name), side_path))
+            found.append((display_name(prefix + name), prefix + name, os.path.join(root, name), side_path))
     found.sort(key=lambda f: f[0])
     out: list[tuple[str, str, bool]] = []
     for _, rel, path, side_path in found:
@@ -110,4 +110,24 @@ def file_states(folder: Path) -> list[tuple[str, os.stat_result]]:
 
 def relative_path(path: Path, folder: Path) -> str:
     """The file's path as its `Source.path` and `Skipped.path` give it: relative, "/" separated."""
-    return _display(Path(path).relative_to(folder).as_posix())
+    return display_name(Path(path).relative_to(folder).as_posix())
+
+
+def article_states(folder: Path) -> dict[str, list[int]]:
+    """Per article file (its relative name as the file system has it): size, mtime and ctime of it
+    and of its sidecar (zeros when it has none), one stat per file: what tells an index which articles
+    changed since it was written."""
+    out: dict[str, list[int]] = {}
+    last: list[int] | None = None
+    for rel, path, sidecar in _listing(folder):
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        state = [st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+        if sidecar:
+            if last is not None:
+                last[3:] = state
+            continue
+        last = out[rel] = state + [0, 0, 0]
+    return out

@@ -75,10 +75,15 @@ def _read_all(folder: Path, paths: Sequence[Path], cache: ExtractCache | None) -
         yield from part
 
 
-def load_corpus(folder: Path, cache_dir: Path | None = None) -> Corpus:
+def load_corpus(folder: Path, cache_dir: Path | None = None, *, paths: Sequence[Path] | None = None,
+                merge: bool = True, require: bool = True) -> Corpus:
     """Every article file under `folder`, read (or taken from the cache in `cache_dir`) and with the
     copies of one story merged; each file's warnings and skip are logged as they come.  Cache
-    entries of files no longer there are pruned.  QuotebotError when no file holds a usable article."""
+    entries of files no longer there are pruned.  QuotebotError when no file holds a usable article.
+
+    `paths`: only these files (in this order; the cache is then not pruned); `merge=False`: copies
+    of one story kept apart (an index of segments works out copies itself); `require=False`: no
+    error when no file holds an article."""
     folder = check_folder(folder)
     cache = ExtractCache(cache_dir) if cache_dir is not None else None
     warnings: list[str] = []
@@ -86,7 +91,7 @@ def load_corpus(folder: Path, cache_dir: Path | None = None) -> Corpus:
     skipped: list[Skipped] = []
     counts = {READ: 0, CACHED: 0, UNWRITTEN: 0}
     used: set[str] = set()
-    for result, file_warnings, how, key in _read_all(folder, corpus_files(folder), cache):
+    for result, file_warnings, how, key in _read_all(folder, corpus_files(folder) if paths is None else paths, cache):
         counts[how] += 1
         if key is not None:
             used.add(key)
@@ -102,11 +107,13 @@ def load_corpus(folder: Path, cache_dir: Path | None = None) -> Corpus:
         # Said once, not per file: the index is still built, only the next build reads everything again.
         log.warning("could not write the extraction cache in %s (%d files): the next build reads them again",
                     cache_dir, counts[UNWRITTEN])
-    if cache is not None:
+    if cache is not None and paths is None:
         cache.prune(used)
-    if not articles:
+    if not articles and require:
         detail = f"; skipped: {', '.join(f'{s.path} ({s.reason})' for s in skipped)}" if skipped else ""
         raise QuotebotError(f"Corpus folder {folder} holds no usable article (.txt, .md, .html){detail}")
-    parallel = _worth_a_pool(sum(len(a.text) for a in articles), len(articles))
-    return Corpus(tuple(merge_duplicates(articles, parallel=parallel)), tuple(skipped), tuple(warnings),
+    if merge:
+        parallel = _worth_a_pool(sum(len(a.text) for a in articles), len(articles))
+        articles = merge_duplicates(articles, parallel=parallel)
+    return Corpus(tuple(articles), tuple(skipped), tuple(warnings),
                   files_read=counts[READ] + counts[UNWRITTEN], files_cached=counts[CACHED])

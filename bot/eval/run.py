@@ -135,15 +135,16 @@ def ask_all(answerer: AnswerService, cases: list[Case], progress: Progress | Non
 
 def ask_baseline(index: SentenceIndex, cases: list[Case]) -> list[Result]:
     """Plain BM25 over the same sentences: lowercase words, never refusing, top 10 sentences."""
-    bm25 = BM25Index.build(text.plain_terms(index.sentence_text(s)) for s in range(index.sentence_count))
-    paths = [source.path for source in index.sources()]
+    in_order = index.sentences_in_order().tolist()
+    bm25 = BM25Index.build(text.plain_terms(index.sentence_text(s)) for s in in_order)
     results = []
     for case in cases:
         passages = []
         for hit in bm25.search(text.plain_terms(case.question), MRR_DEPTH):
-            span = index.span(hit.doc)
-            quote = index.sentence_text(hit.doc) if case.expect is not None or case.answer is not None else ""
-            passages.append((paths[span.article], span.start, span.end, quote, quote))
+            sentence = in_order[hit.doc]
+            span = index.span(sentence)
+            quote = index.sentence_text(sentence) if case.expect is not None or case.answer is not None else ""
+            passages.append((index.source(span.article).path, span.start, span.end, quote, quote))
         results.append(Result(case, True, first_right(case, passages), tuple(x[:3] for x in passages)))
     return results
 

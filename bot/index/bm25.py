@@ -18,6 +18,7 @@ the result is exactly `search_exhaustive`'s (ties to the lower document number) 
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 import threading
@@ -316,6 +317,26 @@ class BM25Index:
     def df(self, term: str) -> int:
         tid = self.vocab.get(term)
         return 0 if tid is None else int(self.indptr[tid + 1] - self.indptr[tid])
+
+    def locate(self, term: str, needles: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Where each document number would sit in the term's postings (`find`), the document found
+        there (-1 past the end), and the frequencies those positions index: a run of documents
+        [a, b) holds the term at positions [at(a), at(b))."""
+        ids, tf = self.postings(term)
+        at = find(ids, needles)
+        doc = np.full(len(at), -1, dtype=np.int64)
+        ok = at < len(ids)
+        doc[ok] = ids[at[ok]]
+        return at, doc, tf
+
+    def with_statistics(self, idf: np.ndarray, avgdl: float) -> "BM25Index":
+        """The same postings weighed with another collection's statistics (a segment of a bigger index:
+        bot.index.combined): its idf per term of this index, its average document length."""
+        other = copy.copy(self)
+        other.idf, other.avgdl = np.asarray(idf, dtype=np.float64), float(avgdl)
+        other._norm_cache = None
+        other._local = threading.local()
+        return other
 
     def scores(self, query: Iterable[str]) -> np.ndarray:
         """Dense scores for every document, exactly as BM25Okapi.get_scores (for tests and baselines)."""

@@ -23,12 +23,13 @@ from typing import Callable, Iterator
 
 from bot.config import Settings
 from bot.corpus import EXTRACTION_VERSION
-from bot.corpus.folder import check_folder, file_states
+from bot.corpus.folder import article_states, check_folder, file_states
 from bot.corpus.types import Skipped
 from bot.errors import QuotebotError
 from bot.index import bm25
 from bot.index import format as index_format
 from bot.index.format import ANALYZER_VERSION, FORMAT_VERSION, IndexUnusable
+from bot.index.combined import CombinedIndex, Part, find_similar
 from bot.index.sentences import SentenceIndex
 
 logger = logging.getLogger(__name__)
@@ -114,9 +115,14 @@ def _reusable(index_dir: Path, fp: str) -> tuple[SentenceIndex, dict] | None:
     return (index, manifest) if manifest.get("fingerprint") == fp else None
 
 
+def _similar_rows(found: dict, own: str) -> list[list]:
+    """find_similar's pairs as a segment's manifest keeps them: [article, other segment ("" for its own), article]."""
+    return [[a, "" if other == own else other, b] for (_, a), others in sorted(found.items()) for other, b in others]
+
+
 def build(settings: Settings, progress: Callable[[int, int], None] | None = None,
           reuse: bool = False) -> tuple[SentenceIndex, BuildReport]:
-    """Load the corpus, index it and save it under the index folder.
+    """Load the corpus, index it and save it under the index folder (one segment of every article).
 
     Builds are serialised by a lock.  A builder that had to wait for another one keeps the index
     that one wrote if it covers the same corpus; `reuse=True` keeps any current index."""
@@ -124,12 +130,7 @@ def build(settings: Settings, progress: Callable[[int, int], None] | None = None
     corpus_dir, index_dir = settings.corpus_dir, settings.index_dir
     check_folder(corpus_dir)  # a missing corpus folder is reported before touching the index
     before = index_format.current_name(index_dir)
-    try:
-        lock = build_lock(index_dir)
-        lock.__enter__()
-    except OSError as e:
-        raise QuotebotError(f"cannot write the index to {index_dir}: {e.strerror or e}") from None
-    try:
+    with _locked(index_dir):
         fp = fingerprint(corpus_dir)
         if reuse or index_format.current_name(index_dir) != before:
             found = _reusable(index_dir, fp)
@@ -142,25 +143,42 @@ def build(settings: Settings, progress: Callable[[int, int], None] | None = None
                 return index, report
         from bot.corpus.load import load_corpus  # (the reading's modules: only a build needs them)
 
-        corpus = load_corpus(corpus_dir, cache_dir=index_dir / EXTRACT_CACHE)
+        states = article_states(corpus_dir)
+        corpus = load_corpus(corpus_dir, cache_dir=index_dir / EXTRACT_CACHE, merge=False)
         loaded = time.perf_counter()
         logger.info("read and cleaned %d articles in %.1f s", len(corpus.articles), loaded - started)
         total = len(corpus.articles)
-        index = SentenceIndex.build(corpus, progress=(lambda n: progress(n, total)) if progress else None)
+        segment = SentenceIndex.build(corpus, progress=(lambda n: progress(n, total)) if progress else None)
         indexed = time.perf_counter()
-        logger.info("indexed %d sentences in %.1f s", index.sentence_count, indexed - loaded)
-        if index.sentence_count == 0:
+        logger.info("indexed %d sentences in %.1f s", segment.sentence_count, indexed - loaded)
+        if segment.sentence_count == 0:
             raise QuotebotError(f"no sentences to index in {corpus_dir}")
+        similar = find_similar([], Part("", segment))
         try:
-            index_format.save(index, index_dir, fp, corpus.skipped, corpus.warnings)
+            saved = index_format.save(segment, index_dir, fp, corpus.skipped, corpus.warnings,
+                                      _similar_rows(similar, ""), states)
         except OSError as e:
             raise QuotebotError(f"cannot write the index to {index_dir}: {e.strerror or e}") from None
-    finally:
-        lock.__exit__(None, None, None)
+        index = CombinedIndex([Part(saved.name, segment)], {(saved.name, a): [(saved.name, b) for _, b in others]
+                                                             for (_, a), others in similar.items()}) if similar else segment
     report = BuildReport(index.article_count, index.sentence_count, len(index.sentences.terms),
                          time.perf_counter() - started, corpus.skipped, corpus.warnings,
                          files_read=corpus.files_read, files_cached=corpus.files_cached)
     return index, report
+
+
+@contextmanager
+def _locked(index_dir: Path) -> Iterator[None]:
+    """The build lock, or QuotebotError when the index folder cannot be written."""
+    try:
+        lock = build_lock(index_dir)
+        lock.__enter__()
+    except OSError as e:
+        raise QuotebotError(f"cannot write the index to {index_dir}: {e.strerror or e}") from None
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
 
 
 def open_index(settings: Settings, notify: Notify = lambda message: None) -> SentenceIndex:

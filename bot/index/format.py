@@ -35,12 +35,14 @@ from bot.index.sentences import SentenceIndex
 from bot.index.spelling import Speller
 
 FORMAT = "quotebot-index"
-FORMAT_VERSION = 4  # 4: paragraphs scored from the sentence postings (no postings of their own)
+FORMAT_VERSION = 5  # 5: segments; each keeps its articles' paragraphs and copy-finding keys
 # Bump when sentence splitting, term analysis or cleaning change: old indexes are then stale.
 ANALYZER_VERSION = 1
 
 # What CURRENT may name: a finished build folder directly inside the index folder, nothing else.
 _BUILD_NAME = re.compile(r"build-[A-Za-z0-9_-]+")
+_COMMIT_NAME = re.compile(r"commit-[A-Za-z0-9_-]+\.json")
+_COMMIT_PREFIX = "commit-"
 _TMP_SUFFIX = ".tmp"
 
 
@@ -64,13 +66,27 @@ def array_files(index: SentenceIndex) -> dict[str, np.ndarray]:
 
 
 def save(index: SentenceIndex, index_dir: Path, fp: str, skipped: tuple[Skipped, ...] = (),
-         warnings: tuple[str, ...] = ()) -> Path:
-    """Write a complete build folder, then point CURRENT at it; returns the build folder.
+         warnings: tuple[str, ...] = (), similar: list | None = None, states: dict | None = None) -> Path:
+    """Write a complete build folder (a segment holding every article), then point CURRENT at it;
+    returns the build folder.
 
     Call with the build lock held (`bot.index.build.build` does): old builds and temporary folders
     are removed."""
+    build = write_segment(index, index_dir, fp, skipped, warnings, similar or [], states or {})
+    point_current(index_dir, build.name)
+    remove_old_builds(index_dir, keep={build.name})
+    return build
+
+
+def write_segment(index: SentenceIndex, index_dir: Path, fp: str, skipped: tuple[Skipped, ...] = (),
+                  warnings: tuple[str, ...] = (), similar: list | None = None, states: dict | None = None) -> Path:
+    """Write one build folder (fsynced, renamed into place) without naming it in CURRENT.
+
+    `similar`: [article, segment, other article] for each pair of the same story between this
+    segment's articles and another's ("" for this one's own); `states`: the article files' states
+    this segment's articles were read from (bot.corpus.folder.article_states), kept in states.json."""
     index_dir.mkdir(parents=True, exist_ok=True)
-    build = index_dir / f"build-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+    build = index_dir / f"build-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**9}"
     tmp = build.with_name(build.name + _TMP_SUFFIX)
     tmp.mkdir()
     try:
@@ -83,6 +99,7 @@ def save(index: SentenceIndex, index_dir: Path, fp: str, skipped: tuple[Skipped,
         write_json(tmp / "articles.json", index.articles)
         write_json(tmp / "terms.json", {"sent": index.sentences.terms, "spell": index.speller.words,
                                           "surface": index.surface_terms})
+        write_json(tmp / "states.json", states or {})
         files = sorted(tmp.iterdir())
         manifest = {
             "format": FORMAT,
@@ -95,6 +112,7 @@ def save(index: SentenceIndex, index_dir: Path, fp: str, skipped: tuple[Skipped,
                        "vocabulary": len(index.sentences.terms)},
             "skipped": [[s.path, s.reason] for s in skipped],
             "warnings": list(warnings),
+            "similar": [list(p) for p in (similar or [])],
             "checksum": CHECKSUM,
             "files": {p.name: {"size": p.stat().st_size, CHECKSUM: d} for p, d in zip(files, file_digests(files))},
         }
@@ -106,15 +124,37 @@ def save(index: SentenceIndex, index_dir: Path, fp: str, skipped: tuple[Skipped,
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    return build
+
+
+def write_commit(index_dir: Path, segments: list[dict], fp: str, skipped: list, warnings: list[str],
+                 states: dict) -> str:
+    """Write a commit: the segments in use (each {"name", "removed": [its article numbers]}), the
+    folder's fingerprint and article states they cover; returns its file name (not yet current)."""
+    record = {"format": FORMAT, "version": FORMAT_VERSION, "analyzer": ANALYZER_VERSION, "fingerprint": fp,
+              "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "segments": segments, "skipped": skipped,
+              "warnings": warnings, "states": states}
+    record["manifest_checksum"] = manifest_digest(record)
+    name = f"{_COMMIT_PREFIX}{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**9}.json"
+    tmp = index_dir / (name + _TMP_SUFFIX)
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(json.dumps(record, ensure_ascii=False))
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, index_dir / name)
+    fsync(index_dir)
+    return name
+
+
+def point_current(index_dir: Path, name: str) -> None:
+    """Name a build folder or commit in CURRENT (written aside, fsynced, renamed over: atomic)."""
     pointer = index_dir / "CURRENT.tmp"
     with open(pointer, "w", encoding="utf-8") as f:
-        f.write(build.name + "\n")
+        f.write(name + "\n")
         f.flush()
         os.fsync(f.fileno())
     os.replace(pointer, index_dir / "CURRENT")
     fsync(index_dir)
-    remove_old_builds(index_dir, keep=build.name)
-    return build
 
 
 def fsync(path: Path) -> None:
@@ -132,11 +172,13 @@ def fsync_dir(path: Path) -> None:
     fsync(path)
 
 
-def remove_old_builds(index_dir: Path, keep: str | None) -> None:
-    """Old builds and temporary folders of killed builds; only ever called with the lock held.
-    Readers that still map an old build keep their open files; Linux frees them on close."""
+def remove_old_builds(index_dir: Path, keep: set[str]) -> None:
+    """Old builds, old commits and temporary folders of killed builds; only ever called with the lock
+    held.  Readers that still map an old build keep their open files; Linux frees them on close."""
     for p in index_dir.iterdir():
-        if p.name.startswith("build-") and p.name != keep:
+        if p.name.startswith(_COMMIT_PREFIX) and p.name not in keep:
+            p.unlink(missing_ok=True)
+        elif p.name.startswith("build-") and p.name not in keep:
             if p.is_dir() and not p.is_symlink():
                 shutil.rmtree(p, ignore_errors=True)
             else:
@@ -149,6 +191,8 @@ def remove_temporary_builds(index_dir: Path) -> None:
     for p in index_dir.iterdir():
         if p.name.startswith("build-") and p.name.endswith(_TMP_SUFFIX) and p.is_dir():
             shutil.rmtree(p, ignore_errors=True)
+        elif p.name.startswith(_COMMIT_PREFIX) and p.name.endswith(_TMP_SUFFIX):
+            p.unlink(missing_ok=True)
 
 
 # -- loading ------------------------------------------------------------------------------------
@@ -212,18 +256,78 @@ def _verify(build: Path, manifest: dict) -> None:
             raise IndexUnusable(f"index file {path.name} is damaged (checksum mismatch)")
 
 
-def load(index_dir: Path, mmap: bool = True, verify: bool = True) -> tuple[SentenceIndex, dict]:
-    """Load and verify the current build; IndexUnusable if anything is off.
+def load(index_dir: Path, mmap: bool = True, verify: bool = True):
+    """Load and verify the current index; IndexUnusable if anything is off.  Returns (index, manifest):
+    a SentenceIndex when CURRENT names one build folder whose articles hold no copies of one story,
+    else a CombinedIndex of the segments its commit lists; the manifest is the build's or the commit's.
 
     A build swapped in (and the old one removed) while we read is not damage: read CURRENT again."""
     for attempt in range(3):
         name = current_name(index_dir)
         try:
-            return load_build(current_build(index_dir), mmap, verify)
+            if name is not None and _COMMIT_NAME.fullmatch(name):
+                return load_commit(index_dir, name, mmap, verify)
+            build = current_build(index_dir)
+            index, manifest = load_build(build, mmap, verify)
+            if manifest.get("similar"):
+                return combined_of(index_dir, [(build.name, index, manifest, ())]), manifest
+            return index, manifest
         except IndexUnusable:
             if attempt == 2 or current_name(index_dir) == name:
                 raise
     raise AssertionError("unreachable")
+
+
+def read_commit(index_dir: Path, name: str) -> dict:
+    path = index_dir / name
+    if path.is_symlink() or not path.is_file():
+        raise IndexUnusable(f"CURRENT names {name}, which is not a commit in {index_dir}")
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise IndexUnusable(f"unreadable commit {name}: {e}") from None
+    if not isinstance(record, dict) or record.get("format") != FORMAT:
+        raise IndexUnusable(f"{name} is not a quotebot commit")
+    if record.get("version") != FORMAT_VERSION or record.get("analyzer") != ANALYZER_VERSION:
+        raise IndexUnusable(f"{name} was written by another version of quotebot")
+    if record.get("manifest_checksum") != manifest_digest(record):
+        raise IndexUnusable(f"the commit {name} is damaged (checksum mismatch)")
+    segments = record.get("segments")
+    if not isinstance(segments, list) or not segments or not all(
+            isinstance(g, dict) and isinstance(g.get("name"), str) and _BUILD_NAME.fullmatch(g["name"])
+            and isinstance(g.get("removed"), list) for g in segments):
+        raise IndexUnusable(f"the commit {name} lists no usable segments")
+    return record
+
+
+def load_commit(index_dir: Path, name: str, mmap: bool = True, verify: bool = True):
+    record = read_commit(index_dir, name)
+    loaded = []
+    for g in record["segments"]:
+        build = index_dir / g["name"]
+        if build.is_symlink() or not build.is_dir():
+            raise IndexUnusable(f"the commit {name} names a missing segment {g['name']}")
+        index, manifest = load_build(build, mmap, verify)
+        loaded.append((g["name"], index, manifest, g["removed"]))
+    return combined_of(index_dir, loaded), record
+
+
+def combined_of(index_dir: Path, loaded: list):
+    """A CombinedIndex of loaded segments: (name, index, manifest, removed article numbers) each."""
+    from bot.index.combined import CombinedIndex, Part
+
+    parts, similar = [], {}
+    for name, index, manifest, removed in loaded:
+        try:
+            removed = frozenset(int(a) for a in removed)
+            for a, other, b in manifest.get("similar", []):
+                similar.setdefault((name, int(a)), []).append((other or name, int(b)))
+        except (TypeError, ValueError):
+            raise IndexUnusable(f"segment {name}: bad removed articles or pairs") from None
+        if any(a < 0 or a >= index.article_count for a in removed):
+            raise IndexUnusable(f"segment {name}: removed articles out of range")
+        parts.append(Part(name, index, removed))
+    return CombinedIndex(parts, similar)
 
 
 def load_build(build: Path, mmap: bool, verify: bool) -> tuple[SentenceIndex, dict]:

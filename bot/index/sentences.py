@@ -13,7 +13,8 @@ from typing import Callable, Iterable
 import numpy as np
 
 from bot import text
-from bot.corpus.types import Article, Corpus, Source
+from bot.corpus.duplicates import sketch_keys
+from bot.corpus.types import Article, Corpus, Paragraph, Source
 from bot.index.analysis import PARAGRAPH_KINDS, analyze_corpus
 from bot.index.bm25 import BM25Index, as_ndarray, count_pairs
 from bot.index.paragraphs import ParagraphBM25
@@ -38,13 +39,15 @@ class SentenceIndex:
 
     # Its own arrays (the BM25 indexes and the speller have theirs), saved one file each.
     ARRAYS = ("sent_para", "sent_start", "sent_end", "sent_byte", "para_article", "para_first", "para_kind",
-              "article_byte")
+              "article_byte", "article_para_first", "article_para_span", "article_para_kind",
+              "dup_digest", "dup_first", "dup_prefix")
 
     def __init__(self, *, sentences: BM25Index, paragraphs: ParagraphBM25, speller: Speller,
                  sent_para: np.ndarray, sent_start: np.ndarray, sent_end: np.ndarray,
                  sent_byte: np.ndarray, para_article: np.ndarray, para_first: np.ndarray,
-                 para_kind: np.ndarray, article_byte: np.ndarray, blob: bytes | np.ndarray | memoryview,
-                 articles: list[dict], surface_terms: dict[str, str]):
+                 para_kind: np.ndarray, article_byte: np.ndarray, article_para_first: np.ndarray,
+                 article_para_span: np.ndarray, article_para_kind: np.ndarray, dup_digest: np.ndarray, dup_first: np.ndarray, dup_prefix: np.ndarray,
+                 blob: bytes | np.ndarray | memoryview, articles: list[dict], surface_terms: dict[str, str]):
         self.sentences = sentences
         self.paragraphs = paragraphs
         self.speller = speller
@@ -56,6 +59,14 @@ class SentenceIndex:
         self.para_first = as_ndarray(para_first)  # sentences of paragraph p: para_first[p] .. para_first[p+1]
         self.para_kind = as_ndarray(para_kind)
         self.article_byte = as_ndarray(article_byte)  # (n, 2): where each article's text sits in the blob
+        # Every paragraph of each article as read (sentences or not), so the article can be had again
+        # whole (`article`): article a's are article_para_span[article_para_first[a]:][:n], (start, end)
+        # in its text, with their kinds in article_para_kind.
+        self.article_para_first = as_ndarray(article_para_first)
+        self.article_para_span, self.article_para_kind = as_ndarray(article_para_span), as_ndarray(article_para_kind)
+        # What finds copies of a story across segments (bot.corpus.duplicates.sketch_key): per article
+        # its digest (16 bytes) and its prefix of hashes, dup_prefix[dup_first[a]:dup_first[a+1]].
+        self.dup_digest, self.dup_first, self.dup_prefix = as_ndarray(dup_digest), as_ndarray(dup_first), as_ndarray(dup_prefix)
         self.blob = as_ndarray(blob) if isinstance(blob, np.ndarray) else blob
         # Text is read through a plain view: slicing a memory-mapped array makes a numpy object per slice
         # (~3 us), and the answerer reads some sixty sentences a question.
@@ -75,6 +86,19 @@ class SentenceIndex:
     @property
     def article_count(self) -> int:
         return len(self.articles)
+
+    @property
+    def article_slots(self) -> int:
+        """How many article numbers there are (bot.index.combined's, dead ones included: more)."""
+        return len(self.articles)
+
+    def order_keys(self, sentences: np.ndarray) -> np.ndarray:
+        """What orders sentences as a build numbers them (here: their numbers)."""
+        return np.asarray(sentences)
+
+    def sentences_in_order(self) -> np.ndarray:
+        """Every sentence, in order."""
+        return np.arange(self.sentence_count)
 
     # -- lookups used by the answerer --------------------------------------------------------------
     def span(self, sentence: int) -> SentenceSpan:
@@ -139,6 +163,18 @@ class SentenceIndex:
         lo, hi = (int(x) for x in self.article_byte[article])
         return str(self._text[lo:hi], "utf-8")
 
+    def article(self, article: int) -> Article:
+        """The article as it was read (its copies' sources left out: `also` is worked out by the index)."""
+        lo, hi = int(self.article_para_first[article]), int(self.article_para_first[article + 1])
+        paragraphs = tuple(Paragraph(start, end, PARAGRAPH_KINDS[kind]) for (start, end), kind
+                           in zip(self.article_para_span[lo:hi].tolist(), self.article_para_kind[lo:hi].tolist()))
+        return Article(self.article_text(article), paragraphs, self.source(article))
+
+    def article_key(self, article: int) -> tuple[bytes, np.ndarray]:
+        """The article's bot.corpus.duplicates.sketch_key, as stored."""
+        return (bytes(self.dup_digest[article]),
+                self.dup_prefix[int(self.dup_first[article]):int(self.dup_first[article + 1])])
+
     def arrays(self) -> dict[str, np.ndarray]:
         return {name: getattr(self, name) for name in self.ARRAYS}
 
@@ -162,6 +198,9 @@ class SentenceIndex:
         del post_terms, post_docs, post_tf
         surface_terms = done.surfaces
         surface_counts = _surface_counts(surface_terms, sentences)
+        spans = [p for article in corpus.articles for p in article.paragraphs]
+        span_counts = [len(article.paragraphs) for article in corpus.articles]
+        keys = sketch_keys(corpus.articles, parallel=len(corpus.articles) > 200)
         return cls(
             sentences=sentences,
             paragraphs=paragraphs,
@@ -174,6 +213,13 @@ class SentenceIndex:
             para_first=para_first,
             para_kind=done.para_kind,
             article_byte=np.stack([article_start, article_start + sizes], axis=1) if len(sizes) else np.zeros((0, 2), np.int64),
+            article_para_first=np.concatenate(([0], np.cumsum(span_counts))).astype(np.int64),
+            article_para_span=_narrow(np.asarray([(p.start, p.end) for p in spans], dtype=np.int64).reshape(-1, 2)),
+            article_para_kind=np.asarray([PARAGRAPH_KINDS.index(p.kind) if p.kind in PARAGRAPH_KINDS
+                                  else PARAGRAPH_KINDS.index("body") for p in spans], dtype=np.uint8),
+            dup_digest=np.frombuffer(b"".join(d for d, _ in keys), dtype=np.uint8).reshape(-1, 16).copy(),
+            dup_first=np.concatenate(([0], np.cumsum([len(p) for _, p in keys]))).astype(np.int64),
+            dup_prefix=np.concatenate([p for _, p in keys]) if keys else np.zeros(0, dtype=np.uint64),
             blob=b"".join(encoded),
             articles=[_article_record(article) for article in corpus.articles],
             surface_terms=surface_terms,

@@ -87,26 +87,33 @@ class Speller:
     def arrays(self) -> dict[str, np.ndarray]:
         return {name: getattr(self, name) for name in self.ARRAYS}
 
-    def correct(self, typed: str) -> Correction | None:
-        """The closest vocabulary word (fewest edits, then most frequent), or None."""
+    def candidates(self, typed: str) -> list[tuple[int, str]]:
+        """(edit distance, word) of every vocabulary word close enough to correct `typed` to."""
         if len(typed) < MIN_LENGTH or not typed.isalpha() or not len(self.del_hash):
-            return None
+            return []
         limit = max_distance(typed)
         probes = np.asarray(sorted({_hash(d) for d in _deletes(typed, limit)}), dtype=np.uint32)
         lo = np.searchsorted(self.del_hash, probes, side="left")
         hi = np.searchsorted(self.del_hash, probes, side="right")
-        candidates = {int(w) for a, b in zip(lo, hi) if b > a for w in self.del_word[a:b]}
-        best: tuple[int, int, str] | None = None
-        for wid in candidates:
+        out = []
+        for wid in {int(w) for a, b in zip(lo, hi) if b > a for w in self.del_word[a:b]}:
             word = self.words[wid]
             if word == typed:
                 continue
             dist = edit_distance(typed, word, limit)
-            if dist > limit:
-                continue
-            key = (dist, -int(self.freq[wid]), word)
-            if best is None or key < best:
-                best = key
-        if best is None:
-            return None
-        return Correction(typed, best[2], best[0])
+            if dist <= limit:
+                out.append((dist, word))
+        return out
+
+    def correct(self, typed: str) -> Correction | None:
+        """The closest vocabulary word (fewest edits, then most frequent), or None."""
+        if not hasattr(self, "_word_ids"):
+            self._word_ids = {w: i for i, w in enumerate(self.words)}
+        best = min(((dist, -int(self.freq[self._word_ids[word]]), word) for dist, word in self.candidates(typed)),
+                   default=None)
+        return self.correction(typed, best)
+
+    @staticmethod
+    def correction(typed: str, best: tuple[int, int, str] | None) -> Correction | None:
+        """The Correction for the best (distance, -frequency, word), None for none."""
+        return None if best is None else Correction(typed, best[2], best[0])

@@ -100,13 +100,15 @@ def index_files(built) -> list[str]:
     return sorted(p.name for p in index_format.current_build(settings.index_dir).iterdir())
 
 
-FILES = ["CURRENT", "manifest.json", "articles.json", "terms.json", "blob.bin",
+FILES = ["CURRENT", "manifest.json", "articles.json", "terms.json", "states.json", "blob.bin",
          *(f"sent.{name}.npy" for name in ("indptr", "doc_ids", "tf", "doc_len", "block_ptr", "block_max_tf",
                                            "block_min_len", "block_min_ratio")),
          "para.df.npy", "para.doc_len.npy",
          "spell.del_hash.npy",
          "spell.del_word.npy", "spell.freq.npy", "sent_para.npy", "sent_start.npy", "sent_end.npy",
-         "sent_byte.npy", "para_article.npy", "para_first.npy", "para_kind.npy", "article_byte.npy"]
+         "sent_byte.npy", "para_article.npy", "para_first.npy", "para_kind.npy", "article_byte.npy",
+         "article_para_first.npy", "article_para_span.npy", "article_para_kind.npy",
+         "dup_digest.npy", "dup_first.npy", "dup_prefix.npy"]
 
 
 def test_every_index_file_is_covered(built):

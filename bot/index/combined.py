@@ -1,0 +1,490 @@
+"""Several segments seen as one index: what the answerer reads when articles came in more than once.
+
+An index grows by segments (bot.index.segments): each is a complete `SentenceIndex` of the files it
+was written from, sorted by path, never changed afterwards.  A file deleted or edited since is
+*removed* from its segment (its sentences stay on disk until a merge); a copy of a story kept in
+another file is *folded* into the first file of that story, by the rule of
+bot.corpus.duplicates.merge_duplicates, worked out here over every segment's articles at once.
+Removed and folded articles are dead: they are in no result and in no statistic.
+
+`CombinedIndex` gives the answerer the interface of one `SentenceIndex`:
+- Sentences, paragraphs and articles are numbered segment after segment ("slots"; dead ones keep
+  their numbers), so a paragraph's or article's sentences stay consecutive and the per-sentence
+  arrays are the segments' own laid end to end.
+- Statistics are the live collection's: the number of live sentences and their average length,
+  each term's live document frequency, rank_bm25's epsilon floor over the live vocabulary; the same
+  for paragraphs, and the typo corrector's counts.  Every score is the one a fresh build of the same
+  folder gives.
+- Ties are broken by (file path, place in the file), as a fresh build's sentence numbers break them
+  (`order_keys`), never by which segment a file arrived in.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import threading
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from bot.corpus.duplicates import fold_targets
+from bot.corpus.types import Article, Source
+from bot.index.analysis import PARAGRAPH_KINDS
+from bot.index.bm25 import BM25Index, find, length_norm, term_scores
+from bot.index.paragraphs import run_sums
+from bot.index.sentences import SentenceIndex, SentenceSpan
+from bot.index.spelling import Speller
+
+# A segment's search asks for this many more than k at first, for the dead documents among its best.
+DEAD_SLACK = 32
+
+
+@dataclass(frozen=True)
+class Part:
+    """One segment as the combined index uses it: its index and which of its articles are removed."""
+
+    name: str
+    index: SentenceIndex
+    removed: frozenset[int] = frozenset()  # its article numbers deleted or replaced since it was written
+
+
+def live_statistics(sentences: BM25Index, dead_docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per term of a segment: in how many of its dead documents it occurs; and the dead postings' positions."""
+    if not dead_docs.any():
+        return np.zeros(len(sentences.terms), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    at = np.flatnonzero(dead_docs[sentences.doc_ids])
+    term_of = np.searchsorted(sentences.indptr, at, side="right") - 1
+    return np.bincount(term_of, minlength=len(sentences.terms)), at
+
+
+class CombinedIndex:
+    """The live articles of several segments, answered from as one index (see the module's text)."""
+
+    def __init__(self, parts: Sequence[Part], similar: dict[tuple[str, int], Iterable[tuple[str, int]]]):
+        """`similar`: per (segment name, article) the articles of the same story (any order, either way round)."""
+        self.parts = list(parts)
+        segs = [p.index for p in self.parts]
+        self._sentence_base = np.concatenate(([0], np.cumsum([s.sentences.doc_count for s in segs]))).astype(np.int64)
+        self._para_base = np.concatenate(([0], np.cumsum([len(s.para_article) for s in segs]))).astype(np.int64)
+        self._article_base = np.concatenate(([0], np.cumsum([len(s.articles) for s in segs]))).astype(np.int64)
+        self._fold(similar)
+        self._lay_out(segs)
+        self._count(segs)
+        self.sentences = CombinedBM25(self)
+        self.paragraphs = CombinedParagraphs(self)
+        self.speller = CombinedSpeller(self)
+        self._article_numbers: dict[str, int] | None = None
+
+    # -- which articles are live, and their copies ---------------------------------------------------
+    def _fold(self, similar: dict[tuple[str, int], Iterable[tuple[str, int]]]) -> None:
+        slots: list[tuple[str, int, int]] = []  # (path, part, article) of every article not removed
+        for k, part in enumerate(self.parts):
+            for a, record in enumerate(part.index.articles):
+                if a not in part.removed:
+                    slots.append((record["source"]["path"], k, a))
+        slots.sort()
+        rank = {(self.parts[k].name, a): r for r, (_, k, a) in enumerate(slots)}
+        earlier: dict[int, list[int]] = {}
+        for key, others in similar.items():
+            j = rank.get(key)
+            if j is None:
+                continue
+            for other in others:
+                i = rank.get(tuple(other))
+                if i is not None and i != j:
+                    lo, hi = min(i, j), max(i, j)
+                    earlier.setdefault(hi, []).append(lo)
+        digests = [bytes(self.parts[k].index.dup_digest[a]) for _, k, a in slots]
+        target = fold_targets(digests, earlier)
+        n_slots = int(self._article_base[-1])
+        self.live_article = np.zeros(n_slots, dtype=bool)
+        self._also: dict[int, tuple[Source, ...]] = {}
+        self._order: list[int] = []  # live article slots in path order
+        slot_of = [int(self._article_base[k]) + a for _, k, a in slots]
+        for r, t in enumerate(target):
+            if t == r:
+                self.live_article[slot_of[r]] = True
+                self._order.append(slot_of[r])
+            else:
+                keeper = slot_of[t]
+                self._also[keeper] = self._also.get(keeper, ()) + (self.source(slot_of[r]),)
+        # the path order of each live article's slot: what breaks ties between sentences
+        self.article_rank = np.full(n_slots, -1, dtype=np.int64)
+        self.article_rank[self._order] = np.arange(len(self._order), dtype=np.int64)
+
+    # -- the segments' arrays end to end -------------------------------------------------------------
+    def _lay_out(self, segs: list[SentenceIndex]) -> None:
+        sb, pb, ab = self._sentence_base, self._para_base, self._article_base
+
+        def cat(name: str, base: np.ndarray | None = None, dtype=None) -> np.ndarray:
+            arrays = [np.asarray(getattr(s, name)) for s in segs]
+            if base is not None:
+                arrays = [a.astype(np.int64) + base[k] for k, a in enumerate(arrays)]
+            out = np.concatenate(arrays) if arrays else np.zeros(0)
+            return out.astype(dtype) if dtype is not None else out
+
+        self.sent_para = cat("sent_para", pb)
+        self.sent_start, self.sent_end = cat("sent_start"), cat("sent_end")
+        self.para_article = cat("para_article", ab)
+        self.para_kind = cat("para_kind")
+        self.para_first = np.concatenate([np.asarray(s.para_first[:-1], dtype=np.int64) + sb[k]
+                                          for k, s in enumerate(segs)] + [sb[-1:]])
+        self.live_sentence = self.live_article[self.para_article[self.sent_para]] if len(self.sent_para) else np.zeros(0, bool)
+        self.live_paragraph = self.live_article[self.para_article] if len(self.para_article) else np.zeros(0, bool)
+        self._dead_docs = [~self.live_sentence[sb[k]:sb[k + 1]] for k in range(len(segs))]
+        self._dead_count = [int(d.sum()) for d in self._dead_docs]
+
+    # -- the live collection's statistics ------------------------------------------------------------
+    def _count(self, segs: list[SentenceIndex]) -> None:
+        vocab: dict[str, int] = {}
+        sent_df: list[int] = []
+        para_df: list[int] = []
+        self._term_ids: list[np.ndarray] = []  # per segment: its term number -> the combined one (-1: none live)
+        surfaces: dict[str, str] = {}
+        lengths = 0
+        para_lengths = 0
+        for k, seg in enumerate(segs):
+            dead = self._dead_docs[k]
+            dead_df, dead_at = live_statistics(seg.sentences, dead)
+            df = np.diff(seg.sentences.indptr) - dead_df
+            pdf = np.asarray(seg.paragraphs.df, dtype=np.int64) - self._dead_paragraph_df(seg, dead_at)
+            ids = np.full(len(seg.sentences.terms), -1, dtype=np.int64)
+            for t, (term, n, pn) in enumerate(zip(seg.sentences.terms, df.tolist(), pdf.tolist())):
+                if n <= 0:
+                    continue
+                g = vocab.get(term)
+                if g is None:
+                    g = vocab[term] = len(sent_df)
+                    sent_df.append(0)
+                    para_df.append(0)
+                sent_df[g] += n
+                para_df[g] += pn
+                ids[t] = g
+            self._term_ids.append(ids)
+            lengths += int(np.asarray(seg.sentences.doc_len, dtype=np.int64)[~dead].sum())
+            live_par = self.live_paragraph[self._para_base[k]:self._para_base[k + 1]]
+            para_lengths += int(np.asarray(seg.paragraphs.doc_len, dtype=np.int64)[live_par].sum())
+            surfaces.update(seg.surface_terms)
+        self.terms = list(vocab)
+        self.vocab = vocab
+        self.sentence_count = int(self.live_sentence.sum())
+        self.paragraph_count = int(self.live_paragraph.sum())
+        self.sent_df = np.asarray(sent_df, dtype=np.int64)
+        self.para_df = np.asarray(para_df, dtype=np.int64)
+        self.avgdl = lengths / self.sentence_count if self.sentence_count else 0.0
+        self.para_avgdl = para_lengths / self.paragraph_count if self.paragraph_count else 0.0
+        first = segs[0].sentences if segs else None
+        self.k1, self.b, self.epsilon = (first.k1, first.b, first.epsilon) if first else (1.5, 0.75, 0.25)
+        self.idf = BM25Index._okapi_idf(self.sent_df, self.sentence_count, self.epsilon)
+        self.para_idf = BM25Index._okapi_idf(self.para_df, self.paragraph_count, self.epsilon)
+        self.surface_terms = {s: t for s, t in surfaces.items() if t in vocab}
+        # Each segment's search, weighed with these statistics (its own term numbers, its own documents).
+        self._searchers = []
+        for k, seg in enumerate(segs):
+            ids = self._term_ids[k]
+            self._searchers.append(seg.sentences.with_statistics(
+                np.where(ids >= 0, self.idf[np.maximum(ids, 0)] if len(self.idf) else 0.0, 0.0), self.avgdl))
+
+    @staticmethod
+    def _dead_paragraph_df(seg: SentenceIndex, dead_at: np.ndarray) -> np.ndarray:
+        """Per term: in how many dead paragraphs of the segment it occurs (from its dead postings)."""
+        out = np.zeros(len(seg.sentences.terms), dtype=np.int64)
+        if not len(dead_at):
+            return out
+        term_of = np.searchsorted(seg.sentences.indptr, dead_at, side="right") - 1
+        para_of = np.asarray(seg.sent_para)[seg.sentences.doc_ids[dead_at]].astype(np.int64)
+        pairs = np.unique(term_of.astype(np.int64) * (len(seg.para_article) + 1) + para_of)
+        np.add.at(out, pairs // (len(seg.para_article) + 1), 1)
+        return out
+
+    # -- where a slot is ----------------------------------------------------------------------------
+    def _part_of_sentences(self, sentences: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self._sentence_base, sentences, side="right") - 1
+
+    def _part_of_article(self, article: int) -> tuple[int, int]:
+        k = int(np.searchsorted(self._article_base, article, side="right") - 1)
+        return k, article - int(self._article_base[k])
+
+    # -- sizes ---------------------------------------------------------------------------------------
+    @property
+    def article_count(self) -> int:
+        return len(self._order)
+
+    @property
+    def article_slots(self) -> int:
+        return int(self._article_base[-1])
+
+    def order_keys(self, sentences: np.ndarray) -> np.ndarray:
+        """What orders sentences as a fresh build numbers them: by file path, then place in the file."""
+        sentences = np.asarray(sentences, dtype=np.int64)
+        articles = self.para_article[self.sent_para[sentences]]
+        first = self.para_first[np.searchsorted(self.para_article, articles)]
+        return (self.article_rank[articles] << 32) | (sentences - first)
+
+    def sentences_in_order(self) -> np.ndarray:
+        """The live sentences, in a fresh build's order."""
+        starts = self.para_first[np.searchsorted(self.para_article, self._order)]
+        ends = self.para_first[np.searchsorted(self.para_article, np.asarray(self._order) + 1)]
+        from bot.index.bm25 import ranges
+        return ranges(np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64))
+
+    # -- look-ups (SentenceIndex's) ------------------------------------------------------------------
+    def span(self, sentence: int) -> SentenceSpan:
+        p = int(self.sent_para[sentence])
+        return SentenceSpan(sentence, int(self.para_article[p]), p, int(self.sent_start[sentence]), int(self.sent_end[sentence]))
+
+    def paragraph_sentences(self, paragraph: int) -> range:
+        return range(int(self.para_first[paragraph]), int(self.para_first[paragraph + 1]))
+
+    def kind(self, paragraph: int) -> str:
+        return PARAGRAPH_KINDS[int(self.para_kind[paragraph])]
+
+    def source(self, article: int) -> Source:
+        k, a = self._part_of_article(article)
+        return self.parts[k].index.source(a)
+
+    def also(self, article: int) -> tuple[Source, ...]:
+        return self._also.get(article, ())
+
+    def sources(self) -> list[Source]:
+        return [self.source(a) for a in self._order]
+
+    def texts_between(self, first_sentences: np.ndarray, last_sentences: np.ndarray) -> list[str]:
+        first_sentences = np.asarray(first_sentences, dtype=np.int64)
+        last_sentences = np.asarray(last_sentences, dtype=np.int64)
+        parts = self._part_of_sentences(first_sentences)
+        out: list[str] = [""] * len(first_sentences)
+        for k in np.unique(parts).tolist():
+            at = np.flatnonzero(parts == k)
+            base = self._sentence_base[k]
+            for i, t in zip(at.tolist(), self.parts[k].index.texts_between(first_sentences[at] - base,
+                                                                             last_sentences[at] - base)):
+                out[i] = t
+        return out
+
+    def text_between(self, first_sentence: int, last_sentence: int) -> str:
+        return self.texts_between(np.asarray([first_sentence]), np.asarray([last_sentence]))[0]
+
+    def sentence_text(self, sentence: int) -> str:
+        return self.text_between(sentence, sentence)
+
+    def sentence_texts(self, sentences: np.ndarray) -> list[str]:
+        return self.texts_between(sentences, sentences)
+
+    def article_number(self, path: str) -> int | None:
+        if self._article_numbers is None:
+            self._article_numbers = {self.source(a).path: a for a in self._order}
+        return self._article_numbers.get(path)
+
+    def article_sentences(self, article: int) -> range:
+        paragraphs = np.flatnonzero(self.para_article == article)
+        if not len(paragraphs):
+            return range(0)
+        return range(int(self.para_first[paragraphs[0]]), int(self.para_first[paragraphs[-1] + 1]))
+
+    def sentences_covering(self, article: int, offsets: Iterable[int]) -> list[int]:
+        offsets = list(offsets)
+        return [s for s in self.article_sentences(article)
+                if any(int(self.sent_start[s]) <= off < int(self.sent_end[s]) for off in offsets)]
+
+    def article_text(self, article: int) -> str:
+        k, a = self._part_of_article(article)
+        return self.parts[k].index.article_text(a)
+
+    def article(self, article: int) -> Article:
+        k, a = self._part_of_article(article)
+        return self.parts[k].index.article(a)
+
+
+class CombinedBM25:
+    """The sentence BM25 of a CombinedIndex: BM25Index's look-ups, over every segment's postings."""
+
+    def __init__(self, owner: CombinedIndex):
+        self.owner = owner
+        self.vocab, self.terms, self.idf = owner.vocab, owner.terms, owner.idf
+        self.k1, self.b, self.epsilon, self.avgdl = owner.k1, owner.b, owner.epsilon, owner.avgdl
+
+    @property
+    def doc_count(self) -> int:
+        return self.owner.sentence_count
+
+    def df(self, term: str) -> int:
+        g = self.vocab.get(term)
+        return 0 if g is None else int(self.owner.sent_df[g])
+
+    def _lists(self, term: str) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """(segment, documents, frequencies) of the term's postings in each segment that has it (none
+        when no live sentence has it: then its postings are all of dead ones)."""
+        out = []
+        if term not in self.vocab:
+            return out
+        for k, part in enumerate(self.owner.parts):
+            ids, tf = part.index.sentences.postings(term)
+            if len(ids):
+                out.append((k, ids, tf))
+        return out
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """The term's documents (slots, ascending: segments come in order) and frequencies, dead ones too."""
+        lists = self._lists(term)
+        if not lists:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint8)
+        base = self.owner._sentence_base
+        return (np.concatenate([ids.astype(np.int64) + base[k] for k, ids, _ in lists]),
+                np.concatenate([tf for _, _, tf in lists]))
+
+    def locate(self, term: str, needles: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Where each sentence number would sit in the term's postings laid end to end (`find`), the
+        document found there (-1 past the end), and the frequencies those positions index."""
+        lists = self._lists(term)
+        needles = np.asarray(needles, dtype=np.int64)
+        if not lists:
+            return np.zeros(len(needles), dtype=np.int64), np.full(len(needles), -1, dtype=np.int64), np.zeros(0)
+        base = self.owner._sentence_base
+        at = np.zeros(len(needles), dtype=np.int64)
+        doc = np.full(len(needles), -1, dtype=np.int64)
+        before = 0
+        for k, ids, _ in lists:
+            lo, hi = base[k], base[k + 1]
+            at += np.where(needles >= hi, len(ids), 0)
+            inside = np.flatnonzero((needles >= lo) & (needles < hi))
+            if len(inside):
+                pos = find(ids, needles[inside] - lo)
+                at[inside] += pos
+                ok = pos < len(ids)
+                doc[inside[ok]] = ids[pos[ok]].astype(np.int64) + lo
+            before += len(ids)
+        return at, doc, np.concatenate([tf for _, _, tf in lists])
+
+    def top_k(self, weighted: Sequence[tuple[str, float]], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The live documents' exact top k over all segments (ties: a fresh build's order)."""
+        owner = self.owner
+        found_ids, found_scores = [], []
+        for s, searcher in enumerate(owner._searchers):
+            dead, dead_count = owner._dead_docs[s], owner._dead_count[s]
+            if dead_count == len(dead):
+                continue
+            want = k + min(dead_count, DEAD_SLACK)
+            while True:
+                ids, scores = searcher.top_k(weighted, want)
+                keep = ~dead[ids] if dead_count else np.ones(len(ids), dtype=bool)
+                # enough live ones, or no more to be had: the live top k are among these
+                if keep.sum() >= k or len(ids) < want or want >= k + dead_count:
+                    break
+                want = k + dead_count
+            found_ids.append(ids[keep] + owner._sentence_base[s])
+            found_scores.append(scores[keep])
+        if not found_ids:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        ids, scores = np.concatenate(found_ids), np.concatenate(found_scores)
+        order = np.lexsort((owner.order_keys(ids), -scores))[:k]
+        return ids[order], scores[order]
+
+    def search_weighted(self, weighted: Sequence[tuple[str, float]], k: int):
+        from bot.index.bm25 import Hit
+        ids, scores = self.top_k(weighted, k)
+        return [Hit(d, s) for d, s in zip(ids.tolist(), scores.tolist())]
+
+    def search(self, query: Sequence[str], k: int):
+        return self.search_weighted([(t, 1.0) for t in query], k)
+
+
+class CombinedParagraphs:
+    """The paragraph BM25 of a CombinedIndex (live paragraphs' statistics)."""
+
+    def __init__(self, owner: CombinedIndex):
+        self.owner = owner
+        self.k1, self.b, self.epsilon = owner.k1, owner.b, owner.epsilon
+        self.avgdl, self.idf = owner.para_avgdl, owner.para_idf
+        self.doc_len = np.concatenate([np.asarray(p.index.paragraphs.doc_len, dtype=np.int64) for p in owner.parts])
+        self.para_first = owner.para_first
+
+    @property
+    def doc_count(self) -> int:
+        return self.owner.paragraph_count
+
+    def add_term_scores(self, out: np.ndarray, tid: int, weight: float, paragraphs: np.ndarray,
+                        tf: np.ndarray) -> None:
+        hit = tf > 0
+        norm = length_norm(self.doc_len[paragraphs[hit]], self.k1, self.b, self.avgdl)
+        out[hit] += term_scores(float(self.idf[tid]), tf[hit], norm, self.k1) * weight
+
+    def term_frequencies(self, term: str, paragraphs: np.ndarray) -> np.ndarray:
+        paragraphs = np.asarray(paragraphs, dtype=np.int64)
+        at, _, tf = self.owner.sentences.locate(term, np.concatenate([self.para_first[paragraphs],
+                                                                       self.para_first[paragraphs + 1]]))
+        lo, hi = np.split(at, 2)
+        return run_sums(tf, lo, hi) if len(tf) else np.zeros(len(paragraphs))
+
+    def doc_scores(self, weighted: Sequence[tuple[str, float]], paragraphs: np.ndarray) -> np.ndarray:
+        paragraphs = np.asarray(paragraphs, dtype=np.int64)
+        out = np.zeros(len(paragraphs))
+        for term, w in weighted:
+            tid = self.owner.vocab.get(term)
+            if w and tid is not None:
+                self.add_term_scores(out, tid, w, paragraphs, self.term_frequencies(term, paragraphs))
+        return out
+
+
+class CombinedSpeller:
+    """Typo correction over every segment's words, weighed by the live collection's counts."""
+
+    def __init__(self, owner: CombinedIndex):
+        self.owner = owner
+
+    def correct(self, typed: str):
+        owner = self.owner
+        seen: set[str] = set()
+        best = None
+        for part in owner.parts:
+            for dist, word in part.index.speller.candidates(typed):
+                if word in seen:
+                    continue
+                seen.add(word)
+                term = owner.surface_terms.get(word)
+                freq = owner.sentences.df(term) if term is not None else 0
+                if freq <= 0:
+                    continue
+                key = (dist, -freq, word)
+                if best is None or key < best:
+                    best = key
+        return Speller.correction(typed, best)
+
+
+def _sorted_prefixes(index: SentenceIndex) -> tuple[np.ndarray, np.ndarray]:
+    """The segment's copy-finding prefix hashes sorted, and the article each belongs to."""
+    found = getattr(index, "_sorted_prefixes", None)
+    if found is None:
+        owner = np.repeat(np.arange(len(index.articles), dtype=np.int64), np.diff(np.asarray(index.dup_first)))
+        order = np.argsort(index.dup_prefix, kind="stable")
+        found = index._sorted_prefixes = (np.asarray(index.dup_prefix)[order], owner[order])
+    return found
+
+
+def find_similar(parts: Sequence[Part], new: Part) -> dict[tuple[str, int], list[tuple[str, int]]]:
+    """The pairs of the same story between the new segment's articles and every article not removed
+    (the new segment's own included): candidates share a prefix hash, each is checked exactly."""
+    from bot.corpus.duplicates import same_story
+
+    out: dict[tuple[str, int], list[tuple[str, int]]] = {}
+    seg = new.index
+    for other in [*parts, new]:
+        tokens, owners = _sorted_prefixes(other.index)
+        if not len(tokens):
+            continue
+        pairs: set[tuple[int, int]] = set()
+        for a in range(len(seg.articles)):
+            if a in new.removed:
+                continue
+            mine = seg.article_key(a)[1]
+            lo, hi = np.searchsorted(tokens, mine, side="left"), np.searchsorted(tokens, mine, side="right")
+            for b in {int(o) for x, y in zip(lo.tolist(), hi.tolist()) for o in owners[x:y]}:
+                if b in other.removed or (other is new and b <= a):
+                    continue
+                pairs.add((a, b))
+        for a, b in sorted(pairs):
+            if same_story(seg.article(a), other.index.article(b)):
+                out.setdefault((new.name, a), []).append((other.name, b))
+    return out
