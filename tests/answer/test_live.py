@@ -44,14 +44,14 @@ def test_questions_during_a_rebuild_are_answered_from_the_old_index(tiny_corpus,
     live = _live(tiny_corpus)
     session = ChatSession(live)
     started, release = threading.Event(), threading.Event()
-    real_build = index_build.build
+    real_update = index_build.update
 
-    def slow_build(*args, **kwargs):
+    def slow_update(*args, **kwargs):
         started.set()
         release.wait(10)
-        return real_build(*args, **kwargs)
+        return real_update(*args, **kwargs)
 
-    monkeypatch.setattr(index_build, "build", slow_build)
+    monkeypatch.setattr(index_build, "update", slow_update)
     (tiny_corpus.corpus_dir / "d.txt").write_text("Volcano erupts\n\nThe volcano erupted at dawn.\n")
     worker = threading.Thread(target=live.check_once)
     worker.start()
