@@ -47,7 +47,7 @@ class QueryAnalyzer:
     def __init__(self, index: SentenceIndex):
         self.index = index
         self._sorted_terms: list[str] | None = None  # the vocabulary in order, for prefix lookups
-        self._surfaces: dict[str, str] | None = None  # index term -> a word that has it
+        self._surfaces: dict[str, list[str]] | None = None  # index term -> the words that have it
 
     def analyze(self, question: str, carried: tuple[QueryTerm, ...] = ()) -> tuple[list[QueryTerm], list[tuple[str, str]]]:
         """Question words -> weighted index terms, and the (typed, searched) typo corrections."""
@@ -136,12 +136,14 @@ class QueryAnalyzer:
     def _surface_of(self, term: str) -> str:
         """A word of the articles that has the term (the shortest), for people; the term when none."""
         if self._surfaces is None:
-            surfaces: dict[str, str] = {}
+            surfaces: dict[str, list[str]] = {}
             for surface, t in self.index.surface_terms.items():
-                if t not in surfaces or (len(surface), surface) < (len(surfaces[t]), surfaces[t]):
-                    surfaces[t] = surface
+                surfaces.setdefault(t, []).append(surface)
             self._surfaces = surfaces
-        return self._surfaces.get(term, term)
+        for surface in sorted(self._surfaces.get(term, ()), key=lambda s: (len(s), s)):
+            if self.index.surface_live(surface):
+                return surface
+        return term
 
     def _related(self, asked: list[QueryTerm], seen: set[str]) -> list[QueryTerm]:
         """The answers' words for the question's words, where the index holds them (strongest first)."""

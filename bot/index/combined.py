@@ -76,6 +76,7 @@ class CombinedIndex:
         self.paragraphs = CombinedParagraphs(self)
         self.speller = CombinedSpeller(self)
         self._article_numbers: dict[str, int] | None = None
+        self._surface_live: dict[str, bool] = {}
 
     # -- which articles are live, and their copies ---------------------------------------------------
     def _fold(self, similar: dict[tuple[str, int], Iterable[tuple[str, int]]]) -> None:
@@ -198,6 +199,36 @@ class CombinedIndex:
         pairs = np.unique(term_of.astype(np.int64) * (len(seg.para_article) + 1) + para_of)
         np.add.at(out, pairs // (len(seg.para_article) + 1), 1)
         return out
+
+    def surface_live(self, word: str) -> bool:
+        """Whether a live article writes this word (folded) as one of its words: the words of dead
+        articles are still in their segments' maps; each segment counts its articles writing it, and
+        its dead ones that hold the word's term are read again to take theirs out."""
+        found = self._surface_live.get(word)
+        if found is not None:
+            return found
+        term = self.surface_terms.get(word)
+        live = 0
+        if term is not None:
+            for k, part in enumerate(self.parts):
+                seg = part.index
+                positions = getattr(seg, "_surface_positions", None)
+                if positions is None:
+                    positions = seg._surface_positions = {w: i for i, w in enumerate(seg.surface_terms)}
+                at = positions.get(word)
+                if at is None or at >= len(seg.surface_articles):
+                    continue
+                count = seg.surface_articles[at]
+                if self._dead_count[k]:
+                    docs, _ = seg.sentences.postings(term)
+                    docs = docs[self._dead_docs[k][docs]]
+                    for a in np.unique(np.asarray(seg.para_article)[np.asarray(seg.sent_para)[docs]]).tolist():
+                        count -= word in seg.article_words(a, term)
+                live += count
+                if live > 0:
+                    break
+        self._surface_live[word] = live > 0
+        return live > 0
 
     # -- where a slot is ----------------------------------------------------------------------------
     def _part_of_sentences(self, sentences: np.ndarray) -> np.ndarray:
@@ -445,7 +476,7 @@ class CombinedSpeller:
                 seen.add(word)
                 term = owner.surface_terms.get(word)
                 freq = owner.sentences.df(term) if term is not None else 0
-                if freq <= 0:
+                if freq <= 0 or not owner.surface_live(word):
                     continue
                 key = (dist, -freq, word)
                 if best is None or key < best:

@@ -98,7 +98,7 @@ def write_segment(index: SentenceIndex, index_dir: Path, fp: str, skipped: tuple
         (tmp / "blob.bin").write_bytes(bytes(index.blob))
         write_json(tmp / "articles.json", index.articles)
         write_json(tmp / "terms.json", {"sent": index.sentences.terms, "spell": index.speller.words,
-                                          "surface": index.surface_terms})
+                                          "surface": index.surface_terms, "surface_articles": index.surface_articles})
         write_json(tmp / "states.json", states or {})
         files = sorted(tmp.iterdir())
         manifest = {
@@ -376,6 +376,7 @@ def _load_verified(build: Path, manifest: dict, mmap: bool) -> SentenceIndex:
         blob=blob,
         articles=json_file("articles.json"),
         surface_terms=terms["surface"],
+        surface_articles=terms.get("surface_articles"),
     )
     _check_shapes(index, manifest)
     return index
