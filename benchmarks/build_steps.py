@@ -22,7 +22,7 @@ def main() -> None:
     import bot
     from bot import parallel
     parallel.fork_is_safe = lambda: False  # every step in this process
-    from bot.corpus import duplicates, load
+    from bot.corpus import duplicates
     from bot.corpus.files import read_article
     from bot.corpus.folder import corpus_files
     from bot.corpus.types import Corpus

@@ -77,7 +77,7 @@ class Settings:
     allowed_users: frozenset[int] = frozenset()
     allowed_chats: frozenset[int] = frozenset()
     rate_limit: int = 20
-    reload_seconds: int = 0
+    reload_seconds: int = 2  # the REPL and Telegram look for changed articles this often (0: never)
     log_questions: bool = False
     log_salt: str = field(default="", repr=False)
 

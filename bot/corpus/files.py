@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import json
-import os
 import re
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from bot.corpus.folder import relative_path
 from bot.corpus.html import MAX_HTML_BYTES, Page, left_out
 from bot.corpus.html_worker import HtmlStopped, read_html_limited
 from bot.corpus.types import TEXT_KINDS, Article, Paragraph, Skipped, Source
-from bot.errors import QuotebotError
 
 SIDECAR_FIELDS = ("title", "url", "publisher", "byline", "date")
 

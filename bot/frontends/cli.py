@@ -1,4 +1,4 @@
-"""The `quotebot` / `python -m bot` command line: build, ask, repl, eval, telegram."""
+"""The `quotebot` / `python -m bot` command line: build, add, remove, status, ask, show, repl, eval, telegram."""
 
 from __future__ import annotations
 
@@ -175,6 +175,85 @@ def show(settings: Settings, paths: tuple[Path, ...], as_json: bool, dropped: bo
         click.echo(json.dumps(page_json(page, shown), ensure_ascii=False) if as_json else page_text(page, shown))
 
 
+def _update_line(report) -> str:
+    """What an update did, for people: "Indexed 2 files, took out 1 (3 segments) in 0.4 s."."""
+    parts = []
+    if report.added:
+        parts.append(f"indexed {len(report.added)} new or edited {'file' if len(report.added) == 1 else 'files'}")
+    if report.removed:
+        parts.append(f"took out {len(report.removed)} deleted {'file' if len(report.removed) == 1 else 'files'}")
+    done = ", ".join(parts) if parts else "nothing to change"
+    merged = ", merged" if report.merged else ""
+    return f"{done[0].upper()}{done[1:]} ({report.segments} {'segment' if report.segments == 1 else 'segments'}{merged}) in {report.seconds:.2f} s."
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@settings_options
+def add(settings: Settings, paths: tuple[Path, ...]) -> None:
+    """Index article files or folders of them, without rebuilding the index.
+
+    Files outside the corpus folder are copied into it first (a folder under its own name); files
+    already inside are indexed where they are.  Any other change in the folder is indexed too.
+
+    \b
+    Example:
+        quotebot add ~/Downloads/story.html
+    """
+    from bot.index.updates import add as add_files
+
+    copied, report = add_files(settings, list(paths))
+    for name in copied:
+        _say(f"Copied {name} into {settings.corpus_dir}")
+    for s in report.skipped:
+        if s.path in report.added:
+            _say(f"Skipped {s.path}: {s.reason}")
+    click.echo(_update_line(report))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@settings_options
+def remove(settings: Settings, paths: tuple[Path, ...]) -> None:
+    """Delete article files (with their sidecars) from the corpus folder and take them out of the index.
+
+    A path is a file in the corpus folder or its name as sources give it; one already gone from the
+    folder is only taken out of the index.
+
+    \b
+    Example:
+        quotebot remove seeds/004_c8dacecdbfac066f.txt
+    """
+    from bot.index.updates import remove as remove_files
+
+    deleted, report = remove_files(settings, list(paths))
+    for name in deleted:
+        _say(f"Deleted {name} from {settings.corpus_dir}")
+    click.echo(_update_line(report))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the status as one JSON object.")
+@settings_options
+def status(settings: Settings, as_json: bool) -> None:
+    """Show the index's segments and what changed in the corpus folder that is not indexed yet.
+
+    \b
+    Example:
+        quotebot status
+    """
+    from dataclasses import asdict
+
+    from bot.frontends.terminal import status_text
+    from bot.index.updates import status as index_status
+
+    found = index_status(settings)
+    if as_json:
+        click.echo(json.dumps(asdict(found), default=str, ensure_ascii=False))
+    else:
+        click.echo(status_text(found))
+
+
 @cli.command()
 @settings_options
 def repl(settings: Settings) -> None:
@@ -184,9 +263,15 @@ def repl(settings: Settings) -> None:
     Example:
         quotebot repl --corpus seeds
     """
+    from bot.answer.live import LiveAnswerer
     from bot.frontends.repl import run_repl
 
-    run_repl(open_answerer(settings), history=settings.history_path)
+    answerer = LiveAnswerer(open_answerer(settings), settings)  # articles saved into the folder meanwhile are picked up
+    answerer.start()
+    try:
+        run_repl(answerer, history=settings.history_path)
+    finally:
+        answerer.stop()
 
 
 @cli.command("eval")
@@ -242,12 +327,10 @@ def telegram(settings: Settings, webhook: str | None, listen: str, port: int, se
         quotebot telegram --webhook https://bot.example.org/tg --port 8443 --secret-token s3cret
     """
     settings.checked_token()
-    from bot.index import build as index_build
     from bot.answer.live import LiveAnswerer
     from bot.frontends.telegram.app import run
 
-    fingerprint = index_build.fingerprint(settings.corpus_dir) if settings.corpus_dir.is_dir() else None
-    answerer = LiveAnswerer(open_answerer(settings), settings, fingerprint)
+    answerer = LiveAnswerer(open_answerer(settings), settings)
     answerer.start()
     try:
         run(settings, answerer, webhook=webhook, listen=listen, port=port, secret_token=secret_token)

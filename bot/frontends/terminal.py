@@ -98,3 +98,34 @@ def help_text(example: str) -> str:
 
 def sources_text(sources: list[Source]) -> str:
     return "\n".join(f"{i}. {source_line(s)}" for i, s in enumerate(sources, 1))
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "kB", "MB", "GB", "TB"):
+        if n < 1000 or unit == "TB":
+            return f"{n:,} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1000
+    return str(n)
+
+
+def _names(names: tuple[str, ...], shown: int = 5) -> str:
+    listed = ", ".join(names[:shown])
+    return listed + (f" and {len(names) - shown} more" if len(names) > shown else "")
+
+
+def status_text(status) -> str:
+    """`quotebot status`: the segments, then what waits to be indexed, then what a merge would need."""
+    segments = status.segments
+    lines = [f"Index {status.index_dir}: {status.articles:,} articles, {status.sentences:,} sentences, "
+             f"in {len(segments)} {'segment' if len(segments) == 1 else 'segments'}"]
+    for s in segments:
+        lines.append(f"  {s.name}  {s.files:>8,} {'file ' if s.files == 1 else 'files'}  {s.sentences:>11,} sentences  "
+                     f"{100 * s.dead_share:5.1f} % deleted  {_size(s.bytes):>9}")
+    waiting = [(status.added, "added"), (status.edited, "edited"), (status.deleted, "deleted")]
+    if any(names for names, _ in waiting):
+        lines.append("Not indexed yet: " + "; ".join(f"{len(names)} {what} ({_names(names)})"
+                                                     for names, what in waiting if names))
+    else:
+        lines.append("Nothing waits: the index holds every article in the folder as it is now.")
+    lines.append(f"A full merge would need about {_size(status.merge_bytes)} of free disk ({_size(status.free_bytes)} free).")
+    return "\n".join(lines)

@@ -13,20 +13,17 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import json
 import logging
-import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-import numpy as np
 
 from bot.config import Settings
 from bot.corpus import EXTRACTION_VERSION
-from bot.corpus.folder import article_states, check_folder, display_name, file_states
+from bot.corpus.folder import article_states, check_folder, file_states
 from bot.corpus.types import Skipped
 from bot.errors import QuotebotError
 from bot.index import bm25
@@ -184,136 +181,6 @@ def _locked(index_dir: Path) -> Iterator[None]:
         lock.__exit__(None, None, None)
 
 
-# Past this many segments, an update merges them all into one (each segment costs every search a
-# little; a merge of stored articles needs no file read again).
-MAX_SEGMENTS = 8
-# ... and likewise when this share of the stored sentences is dead (deleted, replaced or copies).
-MAX_DEAD_SHARE = 0.3
-
-
-@dataclass(frozen=True)
-class UpdateReport:
-    """What an update changed: files newly indexed, files taken out, segments now, a merge done."""
-
-    added: tuple[str, ...]
-    removed: tuple[str, ...]
-    segments: int
-    merged: bool
-    seconds: float
-    skipped: tuple[Skipped, ...] = ()
-    warnings: tuple[str, ...] = ()
-
-
-def _current_state(index_dir: Path) -> tuple[list[dict], dict, dict] | None:
-    """The current index as an update sees it: [{"name", "removed"}] per segment, the folder states
-    it covers and its record (commit or build manifest); None when there is none or it is unusable."""
-    name = index_format.current_name(index_dir)
-    if name is None:
-        return None
-    try:
-        if name.startswith("commit-"):
-            record = index_format.read_commit(index_dir, name)
-            return [dict(g) for g in record["segments"]], record.get("states", {}), record
-        build = index_format.current_build(index_dir)
-        record = index_format.read_manifest(build)
-        states = json.loads((build / "states.json").read_text(encoding="utf-8"))
-    except (IndexUnusable, OSError, ValueError):
-        return None
-    return [{"name": build.name, "removed": []}], states, record
-
-
-def update(settings: Settings) -> tuple[object, UpdateReport]:
-    """Bring the index up to the corpus folder by segments: files added or edited since are read into
-    one new segment, files deleted or edited are removed from theirs; the segments are merged into one
-    past MAX_SEGMENTS or MAX_DEAD_SHARE.  A fresh build when there is no usable index.  Answers are
-    then exactly those of a fresh build of the folder (bot.index.combined)."""
-    started = time.perf_counter()
-    corpus_dir, index_dir = settings.corpus_dir, settings.index_dir
-    check_folder(corpus_dir)
-    with _locked(index_dir):
-        current = _current_state(index_dir)
-        if current is None:
-            index, report = build(settings)
-            return index, UpdateReport((), (), 1, False, report.seconds, report.skipped, report.warnings)
-        segments, old_states, record = current
-        fp = fingerprint(corpus_dir)
-        states = article_states(corpus_dir)
-        changed = sorted(rel for rel, st in states.items() if old_states.get(rel) != st)
-        gone = sorted(rel for rel in old_states if rel not in states)
-        taken_out = {display_name(rel) for rel in [*changed, *gone]}
-        try:
-            index, _ = index_format.load(index_dir)
-            if not taken_out:
-                return index, UpdateReport((), (), len(segments), False, time.perf_counter() - started)
-        except IndexUnusable:
-            index, report = build(settings)
-            return index, UpdateReport(tuple(changed), tuple(gone), 1, False, report.seconds,
-                                       report.skipped, report.warnings)
-        parts = index.parts if isinstance(index, CombinedIndex) else [Part(segments[0]["name"], index)]
-        parts = [Part(p.name, p.index, p.removed | {a for a, r in enumerate(p.index.articles)
-                                                     if r["source"]["path"] in taken_out}) for p in parts]
-        skipped = [s for s in record.get("skipped", []) if s[0] not in taken_out]
-        warnings = [w for w in record.get("warnings", []) if w.split(":", 1)[0] not in taken_out]
-        from bot.corpus.load import load_corpus
-
-        corpus = load_corpus(corpus_dir, cache_dir=index_dir / EXTRACT_CACHE, merge=False, require=False,
-                             paths=[corpus_dir / rel for rel in changed])
-        skipped += [[s.path, s.reason] for s in corpus.skipped]
-        warnings += list(corpus.warnings)
-        names = [p.name for p in parts]
-        try:
-            if corpus.articles:
-                segment = SentenceIndex.build(corpus)
-                found = find_similar(parts, Part("", segment))
-                written = index_format.write_segment(segment, index_dir, fp, corpus.skipped, corpus.warnings,
-                                                     _similar_rows(found, ""), {})
-                parts.append(Part(written.name, segment))
-                names.append(written.name)
-            parts = [p for p in parts if len(p.removed) < p.index.article_count]
-            merged = _worth_merging(parts)
-            if merged:
-                parts = [_merge(parts, index_dir, fp)]
-            if not parts:
-                raise QuotebotError(f"no sentences to index in {corpus_dir}")
-            commit = index_format.write_commit(index_dir, [{"name": p.name, "removed": sorted(p.removed)} for p in parts],
-                                               fp, sorted(skipped), warnings, states)
-            index_format.point_current(index_dir, commit)
-            index_format.remove_old_builds(index_dir, keep={commit, *(p.name for p in parts)})
-        except OSError as e:
-            raise QuotebotError(f"cannot write the index to {index_dir}: {e.strerror or e}") from None
-        index, _ = index_format.load(index_dir)
-    return index, UpdateReport(tuple(display_name(r) for r in changed), tuple(display_name(r) for r in gone),
-                               len(parts), merged, time.perf_counter() - started,
-                               tuple(Skipped(p, r) for p, r in skipped), tuple(warnings))
-
-
-def _worth_merging(parts: list[Part]) -> bool:
-    if len(parts) > MAX_SEGMENTS:
-        return True
-    stored = dead = 0
-    for p in parts:
-        stored += p.index.sentence_count
-        if p.removed:
-            per_article = np.bincount(np.asarray(p.index.para_article), weights=np.diff(np.asarray(p.index.para_first)),
-                                      minlength=p.index.article_count)
-            dead += int(per_article[sorted(p.removed)].sum())
-    return len(parts) > 1 and stored > 0 and dead / stored > MAX_DEAD_SHARE  # (copies count as live here)
-
-
-def _merge(parts: list[Part], index_dir: Path, fp: str) -> Part:
-    """Every article not removed, from every segment, written as one segment (in path order; the
-    articles are had again from the segments, no file is read)."""
-    from bot.corpus.types import Corpus
-
-    kept = sorted(((p.index.articles[a]["source"]["path"], k, a) for k, p in enumerate(parts)
-                   for a in range(p.index.article_count) if a not in p.removed))
-    corpus = Corpus(tuple(parts[k].index.article(a) for _, k, a in kept))
-    segment = SentenceIndex.build(corpus)
-    found = find_similar([], Part("", segment))
-    written = index_format.write_segment(segment, index_dir, fp, (), (), _similar_rows(found, ""), {})
-    return Part(written.name, segment)
-
-
 def open_index(settings: Settings, notify: Notify = lambda message: None):
     """The current index, brought up to the folder first when articles changed (by segments: only the
     files added, edited or deleted are read), built when missing, damaged or foreign (and said so)."""
@@ -325,6 +192,8 @@ def open_index(settings: Settings, notify: Notify = lambda message: None):
         if manifest.get("fingerprint") == fp:
             remove_leftovers(settings.index_dir)
             return index
+        from bot.index.updates import update
+
         index, update_report = update(settings)
         changed = len(update_report.added) + len(update_report.removed)
         notify(f"The articles in {settings.corpus_dir} changed; indexed {changed} changed "

@@ -21,9 +21,6 @@ Removed and folded articles are dead: they are in no result and in no statistic.
 
 from __future__ import annotations
 
-import copy
-import math
-import threading
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -65,6 +62,7 @@ class CombinedIndex:
     def __init__(self, parts: Sequence[Part], similar: dict[tuple[str, int], Iterable[tuple[str, int]]]):
         """`similar`: per (segment name, article) the articles of the same story (any order, either way round)."""
         self.parts = list(parts)
+        self.similar = {key: list(others) for key, others in similar.items()}  # kept for the next update
         segs = [p.index for p in self.parts]
         self._sentence_base = np.concatenate(([0], np.cumsum([s.sentences.doc_count for s in segs]))).astype(np.int64)
         self._para_base = np.concatenate(([0], np.cumsum([len(s.para_article) for s in segs]))).astype(np.int64)

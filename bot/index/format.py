@@ -99,7 +99,8 @@ def write_segment(index: SentenceIndex, index_dir: Path, fp: str, skipped: tuple
         write_json(tmp / "articles.json", index.articles)
         write_json(tmp / "terms.json", {"sent": index.sentences.terms, "spell": index.speller.words,
                                           "surface": index.surface_terms, "surface_articles": index.surface_articles})
-        write_json(tmp / "states.json", states or {})
+        # (file names that are not UTF-8 keep their lone surrogates as \udcXX escapes: ASCII JSON)
+        (tmp / "states.json").write_text(json.dumps(states or {}), encoding="utf-8")
         files = sorted(tmp.iterdir())
         manifest = {
             "format": FORMAT,
@@ -138,7 +139,7 @@ def write_commit(index_dir: Path, segments: list[dict], fp: str, skipped: list, 
     name = f"{_COMMIT_PREFIX}{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**9}.json"
     tmp = index_dir / (name + _TMP_SUFFIX)
     with open(tmp, "w", encoding="utf-8") as f:
-        f.write(json.dumps(record, ensure_ascii=False))
+        f.write(json.dumps(record))  # ASCII: file names that are not UTF-8 stay escaped
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, index_dir / name)

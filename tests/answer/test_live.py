@@ -8,11 +8,12 @@ from bot.answer.answerer import Answerer
 from bot.answer.live import LiveAnswerer
 from bot.chat import ChatSession
 from bot.index import build as index_build
+from bot.index import updates as index_updates
 
 
 def _live(settings):
     index = index_build.open_index(settings)
-    return LiveAnswerer(Answerer(index, settings.answering), settings, index_build.fingerprint(settings.corpus_dir))
+    return LiveAnswerer(Answerer(index, settings.answering), settings)
 
 
 def _touch_later(path):
@@ -44,14 +45,14 @@ def test_questions_during_a_rebuild_are_answered_from_the_old_index(tiny_corpus,
     live = _live(tiny_corpus)
     session = ChatSession(live)
     started, release = threading.Event(), threading.Event()
-    real_update = index_build.update
+    real_update = index_updates.update
 
     def slow_update(*args, **kwargs):
         started.set()
         release.wait(10)
         return real_update(*args, **kwargs)
 
-    monkeypatch.setattr(index_build, "update", slow_update)
+    monkeypatch.setattr(index_updates, "update", slow_update)
     (tiny_corpus.corpus_dir / "d.txt").write_text("Volcano erupts\n\nThe volcano erupted at dawn.\n")
     worker = threading.Thread(target=live.check_once)
     worker.start()

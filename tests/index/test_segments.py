@@ -11,6 +11,7 @@ import pytest
 from bot.config import Settings
 from bot.index import build as index_build
 from bot.index import format as index_format
+from bot.index import updates as index_updates
 from bot.index.combined import CombinedIndex
 from tests.support.answers import answers
 from tests.support.paths import SEEDS
@@ -52,7 +53,7 @@ def _fresh_answers(folder, tmp_path, name: str) -> list[dict]:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_after_adds_edits_deletes_and_merges_answers_are_a_fresh_builds(tmp_path, monkeypatch, seed):
-    monkeypatch.setattr(index_build, "MAX_SEGMENTS", 3)  # merges happen within the run
+    monkeypatch.setattr(index_updates, "MAX_SEGMENTS", 3)  # merges happen within the run
     rng = random.Random(seed)
     pool = _paragraphs()
     corpus = tmp_path / "corpus"
@@ -65,6 +66,7 @@ def test_after_adds_edits_deletes_and_merges_answers_are_a_fresh_builds(tmp_path
         (corpus / name).write_text(text, encoding="utf-8")
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
     index_build.build(settings)
+    loaded = (index_format.current_name(settings.index_dir), index_format.load(settings.index_dir)[0])
     combined_seen = merged_seen = False
     for step in range(8):
         op = rng.choice(["add", "add", "edit", "delete", "copy", "sidecar"])
@@ -84,7 +86,8 @@ def test_after_adds_edits_deletes_and_merges_answers_are_a_fresh_builds(tmp_path
         else:
             path = corpus / rng.choice(names)
             path.with_suffix(".json").write_text('{"publisher": "Valley Wire", "title": "Sidecar title"}')
-        index = index_build.open_index(settings)
+        index, report = index_updates.update(settings, loaded=loaded)  # as a running bot does
+        loaded = (report.current, index)
         combined_seen |= isinstance(index, CombinedIndex) and len(index.parts) > 1
         merged_seen |= isinstance(index, CombinedIndex) and len(index.parts) == 1
         assert answers(index, settings, QUESTIONS) == _fresh_answers(corpus, tmp_path, f"{seed}-{step}"), (step, op)

@@ -1,0 +1,331 @@
+"""Keeping an index up with its folder by segments, and what the add, remove and status commands do.
+
+update(settings) -> (index, UpdateReport)   files added or edited since read into a new segment,
+                                            deleted or edited ones removed from theirs, merged when due
+add(settings, paths) / remove(settings, paths)   files copied in or deleted, then an update
+status(settings) -> IndexStatus             the segments, what the folder holds that is not indexed yet
+
+Every change is written as new files (a segment folder, then a commit naming the segments in use
+and the articles removed from each) and takes effect when CURRENT names the new commit, so a crash
+at any moment leaves the index as it was before or as it is after (bot.index.format).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.config import Settings
+from bot.corpus.folder import article_states, check_folder, display_name
+from bot.corpus.types import Skipped
+from bot.errors import QuotebotError
+from bot.index import format as index_format
+from bot.index.build import EXTRACT_CACHE, _locked, _similar_rows, build, fingerprint
+from bot.index.combined import CombinedIndex, Part, find_similar
+from bot.index.format import IndexUnusable
+from bot.index.sentences import SentenceIndex
+
+logger = logging.getLogger(__name__)
+
+# Past this many segments, an update merges them all into one (each segment costs every search a
+# little; a merge of stored articles needs no file read again).
+MAX_SEGMENTS = 8
+# ... and likewise when this share of the stored sentences is dead (deleted, replaced or copies).
+MAX_DEAD_SHARE = 0.3
+
+
+@dataclass(frozen=True)
+class UpdateReport:
+    """What an update changed: files newly indexed, files taken out, segments now, a merge done."""
+
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    segments: int
+    merged: bool
+    seconds: float
+    skipped: tuple[Skipped, ...] = ()
+    warnings: tuple[str, ...] = ()
+    current: str | None = None  # what CURRENT names now
+    states: dict | None = None  # the article files' states the index covers now
+
+
+def _current_state(index_dir: Path) -> tuple[list[dict], dict, dict] | None:
+    """The current index as an update sees it: [{"name", "removed"}] per segment, the folder states
+    it covers and its record (commit or build manifest); None when there is none or it is unusable."""
+    name = index_format.current_name(index_dir)
+    if name is None:
+        return None
+    try:
+        if name.startswith("commit-"):
+            record = index_format.read_commit(index_dir, name)
+            return [dict(g) for g in record["segments"]], record.get("states", {}), record
+        build = index_format.current_build(index_dir)
+        record = index_format.read_manifest(build)
+        states = json.loads((build / "states.json").read_text(encoding="utf-8"))
+    except (IndexUnusable, OSError, ValueError):
+        return None
+    return [{"name": build.name, "removed": []}], states, record
+
+
+def update(settings: Settings, loaded: tuple[str, object] | None = None) -> tuple[object, UpdateReport]:
+    """Bring the index up to the corpus folder by segments: files added or edited since are read into
+    one new segment, files deleted or edited are removed from theirs; the segments are merged into one
+    past MAX_SEGMENTS or MAX_DEAD_SHARE.  A fresh build when there is no usable index.  Answers are
+    then exactly those of a fresh build of the folder (bot.index.combined).
+
+    `loaded`: (what CURRENT named, the index loaded from it), kept instead of loading it again when
+    CURRENT still names it (a running bot's own index)."""
+    started = time.perf_counter()
+    corpus_dir, index_dir = settings.corpus_dir, settings.index_dir
+    check_folder(corpus_dir)
+    with _locked(index_dir):
+        name = index_format.current_name(index_dir)
+        current = _current_state(index_dir)
+        if current is None:
+            index, report = build(settings)
+            return index, UpdateReport((), (), 1, False, report.seconds, report.skipped, report.warnings,
+                                       index_format.current_name(index_dir), indexed_states(index_dir))
+        segments, old_states, record = current
+        fp = fingerprint(corpus_dir)
+        states = article_states(corpus_dir)
+        changed = sorted(rel for rel, st in states.items() if old_states.get(rel) != st)
+        gone = sorted(rel for rel in old_states if rel not in states)
+        taken_out = {display_name(rel) for rel in [*changed, *gone]}
+        try:
+            index = loaded[1] if loaded is not None and loaded[0] == name else index_format.load(index_dir)[0]
+        except IndexUnusable:
+            index, report = build(settings)
+            return index, UpdateReport(tuple(changed), tuple(gone), 1, False, report.seconds, report.skipped,
+                                       report.warnings, index_format.current_name(index_dir), indexed_states(index_dir))
+        if not taken_out:
+            return index, UpdateReport((), (), len(segments), False, time.perf_counter() - started,
+                                       current=name, states=old_states)
+        parts = index.parts if isinstance(index, CombinedIndex) else [Part(segments[0]["name"], index)]
+        similar = dict(index.similar) if isinstance(index, CombinedIndex) else {}
+        parts = [Part(p.name, p.index, p.removed | {a for a, r in enumerate(p.index.articles)
+                                                     if r["source"]["path"] in taken_out}) for p in parts]
+        skipped = [s for s in record.get("skipped", []) if s[0] not in taken_out]
+        warnings = [w for w in record.get("warnings", []) if w.split(":", 1)[0] not in taken_out]
+        from bot.corpus.load import load_corpus
+
+        corpus = load_corpus(corpus_dir, cache_dir=index_dir / EXTRACT_CACHE, merge=False, require=False,
+                             paths=[corpus_dir / rel for rel in changed])
+        skipped += [[s.path, s.reason] for s in corpus.skipped]
+        warnings += list(corpus.warnings)
+        written: list[str] = []
+        try:
+            if corpus.articles:
+                segment = SentenceIndex.build(corpus)
+                found = find_similar(parts, Part("", segment))
+                new = index_format.write_segment(segment, index_dir, fp, corpus.skipped, corpus.warnings,
+                                                 _similar_rows(found, ""), {}).name
+                written.append(new)
+                parts.append(Part(new, segment))
+                similar.update({(new, a): [(o or new, b) for o, b in others] for (_, a), others in found.items()})
+            parts = [p for p in parts if len(p.removed) < p.index.article_count]
+            merged = _worth_merging(parts)
+            if merged:
+                part, found = _merge(parts, index_dir, fp)
+                parts, similar = [part], {(part.name, a): [(part.name, b) for _, b in others]
+                                          for (_, a), others in found.items()}
+                written.append(part.name)
+            if not parts:
+                raise QuotebotError(f"no sentences to index in {corpus_dir}")
+            commit = index_format.write_commit(index_dir, [{"name": p.name, "removed": sorted(p.removed)} for p in parts],
+                                               fp, sorted(skipped), warnings, states)
+            index_format.point_current(index_dir, commit)
+            index_format.remove_old_builds(index_dir, keep={commit, *(p.name for p in parts)})
+        except OSError as e:
+            raise QuotebotError(f"cannot write the index to {index_dir}: {e.strerror or e}") from None
+        # What was just written is read back memory-mapped (as a restart would), the rest kept as loaded.
+        parts = [Part(p.name, index_format.load_build(index_dir / p.name, mmap=True, verify=False)[0], p.removed)
+                 if p.name in written else p for p in parts]
+        index = CombinedIndex(parts, similar)
+    return index, UpdateReport(tuple(display_name(r) for r in changed), tuple(display_name(r) for r in gone),
+                               len(parts), merged, time.perf_counter() - started,
+                               tuple(Skipped(p, r) for p, r in skipped), tuple(warnings), commit, states)
+
+
+def indexed_states(index_dir: Path) -> dict:
+    """The article files' states the current index covers ({} when there is none)."""
+    current = _current_state(index_dir)
+    return current[1] if current else {}
+
+
+def _worth_merging(parts: list[Part]) -> bool:
+    if len(parts) > MAX_SEGMENTS:
+        return True
+    stored = dead = 0
+    for p in parts:
+        stored += p.index.sentence_count
+        if p.removed:
+            per_article = np.bincount(np.asarray(p.index.para_article), weights=np.diff(np.asarray(p.index.para_first)),
+                                      minlength=p.index.article_count)
+            dead += int(per_article[sorted(p.removed)].sum())
+    return len(parts) > 1 and stored > 0 and dead / stored > MAX_DEAD_SHARE  # (copies count as live here)
+
+
+def _merge(parts: list[Part], index_dir: Path, fp: str) -> tuple[Part, dict]:
+    """Every article not removed, from every segment, written as one segment (in path order; the
+    articles are had again from the segments, no file is read)."""
+    from bot.corpus.types import Corpus
+
+    kept = sorted(((p.index.articles[a]["source"]["path"], k, a) for k, p in enumerate(parts)
+                   for a in range(p.index.article_count) if a not in p.removed))
+    corpus = Corpus(tuple(parts[k].index.article(a) for _, k, a in kept))
+    segment = SentenceIndex.build(corpus)
+    found = find_similar([], Part("", segment))
+    written = index_format.write_segment(segment, index_dir, fp, (), (), _similar_rows(found, ""), {})
+    return Part(written.name, segment), found
+
+
+# -- add, remove, status ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SegmentStatus:
+    name: str
+    files: int  # articles stored in it
+    sentences: int  # stored, dead ones included
+    dead_share: float  # of its sentences: deleted, replaced, or copies of a story kept elsewhere
+    bytes: int  # on disk
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    index_dir: Path
+    segments: tuple[SegmentStatus, ...]
+    articles: int  # live
+    sentences: int  # live
+    added: tuple[str, ...]  # in the folder, not yet indexed
+    edited: tuple[str, ...]
+    deleted: tuple[str, ...]  # indexed, gone from the folder
+    merge_bytes: int  # free disk a full merge would need (the merged segment, written beside the old)
+    free_bytes: int
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def add(settings: Settings, paths: list[Path]) -> tuple[list[str], UpdateReport]:
+    """Article files (or folders of them) into the index: those outside the corpus folder copied into
+    it first (a file to the folder's top, a folder under its own name), those inside indexed in place.
+    Returns the names copied in and the update's report."""
+    import shutil
+
+    from bot.corpus.folder import ARTICLE_SUFFIXES, SIDECAR_SUFFIX
+
+    corpus = check_folder(settings.corpus_dir)
+    copies: list[tuple[Path, Path]] = []
+    for path in paths:
+        if not path.exists():
+            raise QuotebotError(f"no such file or folder: {path}")
+        if _inside(path, corpus):
+            continue
+        if path.is_dir():
+            found = [p for p in sorted(path.rglob("*")) if p.is_file() and p.name.lower().endswith(ARTICLE_SUFFIXES + (SIDECAR_SUFFIX,))]
+            if not any(p.name.lower().endswith(ARTICLE_SUFFIXES) for p in found):
+                raise QuotebotError(f"{path} holds no article file ({', '.join(ARTICLE_SUFFIXES)})")
+            copies += [(p, corpus / path.name / p.relative_to(path)) for p in found]
+        elif path.name.lower().endswith(ARTICLE_SUFFIXES):
+            copies.append((path, corpus / path.name))
+            sidecar = path.with_suffix(SIDECAR_SUFFIX)
+            if sidecar.is_file():
+                copies.append((sidecar, corpus / sidecar.name))
+        else:
+            raise QuotebotError(f"{path} is not an article file ({', '.join(ARTICLE_SUFFIXES)})")
+    for source, target in copies:  # every clash is found before anything is copied
+        if target.exists() and (not target.is_file() or target.read_bytes() != source.read_bytes()):
+            raise QuotebotError(f"{display_name(target.relative_to(corpus).as_posix())} is already in the corpus "
+                                f"folder with other content: rename {source} or remove that file first")
+    copied = []
+    try:
+        for source, target in copies:
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target)
+                copied.append(display_name(target.relative_to(corpus).as_posix()))
+    except OSError as e:
+        raise QuotebotError(f"cannot copy into the corpus folder {corpus}: {e.strerror or e}") from None
+    _, report = update(settings)
+    return copied, report
+
+
+def remove(settings: Settings, paths: list[Path]) -> tuple[list[str], UpdateReport]:
+    """Files (or folders) deleted from the corpus folder, with their sidecars, and taken out of the
+    index; a name the folder no longer has but the index does is only taken out.  A path is a file
+    in the corpus folder, or a name as sources give it (relative to the folder)."""
+    import shutil
+
+    from bot.corpus.folder import SIDECAR_SUFFIX
+
+    corpus = check_folder(settings.corpus_dir)
+    current = _current_state(settings.index_dir)
+    indexed = {display_name(rel) for rel in (current[1] if current else {})}
+    targets: list[Path] = []
+    for path in paths:
+        candidates = [path] if path.is_absolute() else [corpus / path, path]
+        found = next((p for p in candidates if p.exists() and _inside(p, corpus)), None)
+        if found is not None:
+            targets.append(found)
+            continue
+        name = path.as_posix()
+        if name in indexed or any(n.startswith(name.rstrip("/") + "/") for n in indexed):
+            continue  # gone from the folder already: the update takes it out of the index
+        if any(p.exists() for p in candidates):
+            raise QuotebotError(f"{path} is not in the corpus folder {corpus}")
+        raise QuotebotError(f"{path} is neither in the corpus folder nor in the index")
+    deleted = []
+    try:
+        for target in targets:
+            deleted.append(display_name(target.resolve().relative_to(corpus.resolve()).as_posix()))
+            if target.is_dir():
+                shutil.rmtree(target)
+                continue
+            target.unlink()
+            sidecar = target.with_suffix(SIDECAR_SUFFIX)
+            if sidecar != target and sidecar.is_file():
+                sidecar.unlink()
+    except OSError as e:
+        raise QuotebotError(f"cannot delete from the corpus folder {corpus}: {e.strerror or e}") from None
+    _, report = update(settings)
+    return deleted, report
+
+
+def status(settings: Settings) -> IndexStatus:
+    """The index's segments and what the folder holds that the index does not yet (nothing is written)."""
+    import shutil
+
+    corpus, index_dir = check_folder(settings.corpus_dir), settings.index_dir
+    current = _current_state(index_dir)
+    if current is None:
+        raise QuotebotError(f"no usable index in {index_dir} (quotebot build makes one)")
+    segments, old_states, _ = current
+    try:
+        index, _ = index_format.load(index_dir, verify=False)
+    except IndexUnusable as e:
+        raise QuotebotError(f"the index in {index_dir} is unusable: {e}") from None
+    parts = index.parts if isinstance(index, CombinedIndex) else [Part(segments[0]["name"], index)]
+    rows = []
+    for k, part in enumerate(parts):
+        stored = part.index.sentence_count
+        dead = int(index._dead_count[k]) if isinstance(index, CombinedIndex) else 0
+        size = sum(p.stat().st_size for p in (index_dir / part.name).iterdir() if p.is_file())
+        rows.append(SegmentStatus(part.name, part.index.article_count, stored, dead / stored if stored else 0.0, size))
+    states = article_states(corpus)
+    added = tuple(display_name(r) for r in sorted(states) if r not in old_states)
+    edited = tuple(display_name(r) for r in sorted(states) if r in old_states and old_states[r] != states[r])
+    deleted = tuple(display_name(r) for r in sorted(old_states) if r not in states)
+    live_share = index.sentence_count / max(1, sum(r.sentences for r in rows))
+    merge_bytes = int(sum(r.bytes for r in rows) * live_share)
+    return IndexStatus(index_dir, tuple(rows), index.article_count, index.sentence_count, added, edited, deleted,
+                       merge_bytes, shutil.disk_usage(index_dir).free)
