@@ -32,6 +32,7 @@ class Notice(Enum):
     NO_MORE = "That's all I found for that question."
     UNSURE = "This may not answer it exactly:"
     NOTHING_BEFORE = "Ask a question first; then I can show more passages for it."
+    CHANGED = "The articles changed since that answer, so I asked again:"
 
     def format(self, **values: str) -> str:
         return self.value.format(**values) if values else self.value
@@ -50,7 +51,8 @@ def is_more_request(message: str) -> bool:
 
 @dataclass(frozen=True)
 class Reply:
-    """What a session says back: an answer (found or not), or one of the notices."""
+    """What a session says back: an answer (found or not), or one of the notices, or both (a notice
+    said before the answer)."""
 
     answer: Answer | None = None
     notice: Notice | None = None
@@ -99,14 +101,26 @@ class ChatSession:
             return Reply(notice=Notice.NOTHING_BEFORE)
         if not self.last.found or not self.last.has_more:
             return Reply(notice=Notice.NO_MORE)
-        self.last = self.last.page(self.last.shown, self.page_size)
+        following = self.last.page(self.last.shown, self.page_size)
+        if not all(self.answerer.holds(p) for p in following.passages):  # never quote what is no longer so
+            carried = tuple(t for t in self.last.terms if t.carried)
+            self.last = self.answerer.answer(self.last.question, carried).page(0, self.page_size)
+            return Reply(answer=self.last, notice=Notice.CHANGED)
+        self.last = following
         return Reply(answer=self.last)
 
-    def more_after(self, question: str, carried: tuple[QueryTerm, ...], shown: int) -> Reply:
+    def more_after(self, question: str, carried: tuple[QueryTerm, ...], shown: int, page_start: int = 0,
+                   page_key: str | None = None) -> Reply:
         """The page after the first `shown` passages of a question asked earlier, perhaps before a
-        restart (a Telegram More button): asked again, and "more" goes on from that page."""
+        restart (a Telegram More button): asked again, and "more" goes on from that page.  With the
+        `page_key` of the page that was shown then (its first passage: `page_start`): when the question
+        asked again shows another page there, the articles changed; then it says so and starts over."""
         self.touched = time.monotonic()
-        self.last = self.answerer.answer(question, carried).page(shown, self.page_size)
+        fresh = self.answerer.answer(question, carried)
+        if page_key is not None and fresh.page(page_start, shown - page_start).page_key != page_key:
+            self.last = fresh.page(0, self.page_size)
+            return Reply(answer=self.last, notice=Notice.CHANGED)
+        self.last = fresh.page(shown, self.page_size)
         return Reply(answer=self.last) if self.last.passages else Reply(notice=Notice.NO_MORE)
 
 

@@ -96,3 +96,45 @@ def test_a_message_with_nothing_to_search_keeps_the_last_question(answerer):
     session.ask("North Korea")
     assert not session.ask("😀").answer.found
     assert session.more().answer.shown_before == 3
+
+
+def test_more_after_the_articles_changed_says_so_and_asks_again(tiny_corpus):
+    from dataclasses import replace
+
+    from bot.answer.answerer import Answerer
+    from bot.answer.live import LiveAnswerer
+    from bot.index.build import open_index
+
+    settings = replace(tiny_corpus, top_k=1)
+    live = LiveAnswerer(Answerer(open_index(settings), settings.answering), settings)
+    session = ChatSession(live)
+    first = session.ask("bridge repairs cables cost").answer
+    assert first.found and first.has_more
+    following = first.page(first.shown, 1).passages[0]
+    path = settings.corpus_dir / following.source.path
+    path.write_text(path.read_text(encoding="utf-8").replace(following.sentence, "The bridge was painted green."),
+                    encoding="utf-8")
+    assert live.check_once() is True
+    reply = session.more()
+    assert reply.notice is Notice.CHANGED and reply.answer is not None and reply.answer.shown_before == 0
+    assert all(following.sentence not in p.quote for p in reply.answer.passages + reply.answer.remaining)
+    assert session.more().notice is None  # the new answer pages on as usual
+
+
+def test_a_more_button_pressed_after_the_articles_changed_says_so(tiny_corpus):
+    from dataclasses import replace
+
+    from bot.answer.answerer import Answerer
+    from bot.index.build import open_index
+
+    settings = replace(tiny_corpus, top_k=1)
+    before = ChatSession(Answerer(open_index(settings), settings.answering))
+    page = before.ask("bridge repairs cables cost").answer
+    button = (page.question, (), page.shown, page.shown_before, page.page_key)
+    same = ChatSession(Answerer(open_index(settings), settings.answering)).more_after(*button)
+    assert same.notice is None and same.answer.shown_before == page.shown  # nothing changed: the next page
+    path = settings.corpus_dir / page.passages[0].source.path
+    path.write_text(path.read_text(encoding="utf-8").replace(page.passages[0].sentence, "It rained."), encoding="utf-8")
+    changed = ChatSession(Answerer(open_index(settings), settings.answering)).more_after(*button)
+    assert changed.notice is Notice.CHANGED and changed.answer.shown_before == 0
+    assert page.passages[0].sentence not in " ".join(p.quote for p in changed.answer.passages)

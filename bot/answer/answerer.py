@@ -13,7 +13,7 @@ import numpy as np
 from bot import text
 from bot.answer import decision
 from bot.answer.analysis import MAX_QUESTION_CHARS, QueryAnalyzer
-from bot.answer.passages import Answer, build_passages
+from bot.answer.passages import Answer, Passage, build_passages
 from bot.answer.query import NOTHING, QueryTerm, Ranking
 from bot.answer.ranking import Ranker
 from bot.config import AnswerSettings
@@ -63,6 +63,12 @@ class Answerer:
     def analyze(self, question: str, carried: tuple[QueryTerm, ...] = ()) -> tuple[list[QueryTerm], list[tuple[str, str]]]:
         """Question words -> weighted index terms (bot/answer/analysis.py), and the typos corrected."""
         return self.analyzer.analyze(question, carried)
+
+    def holds(self, passage: Passage) -> bool:
+        article = self.index.article_number(passage.source.path)
+        if article is None or self.index.source(article) != passage.source:
+            return False
+        return self.index.article_text(article)[passage.quote_start:passage.quote_end] == passage.quote
 
     def answer(self, question: str, carried: tuple[QueryTerm, ...] = ()) -> Answer:
         """All passages for a question, best first; `passages` holds the first page."""

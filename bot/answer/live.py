@@ -121,6 +121,7 @@ class LiveAnswerer:
     sources = _Current()
     example_questions = _Current()
     answer = _Current()
+    holds = _Current()
 
     def __init__(self, answerer: Answerer, settings: Settings):
         from bot.index import format as index_format
@@ -161,6 +162,7 @@ class LiveAnswerer:
         name = index_format.current_name(self.settings.index_dir)
         if not self._folder_changed() and name == self._name:
             return False
+        logger.info("articles changed in %s; updating the index", self.settings.corpus_dir)
         try:
             index, report = updates.update(self.settings, loaded=(self._name, self.current.index))
         except (QuotebotError, OSError) as e:

@@ -6,6 +6,8 @@ Data only; wording and markup belong to the front ends.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -103,6 +105,13 @@ class Answer:
     def next_page(self, k: int) -> "Answer":
         """The following k passages of the same answer."""
         return self.page(self.shown, k)
+
+    @property
+    def page_key(self) -> str:
+        """What this page quotes, in a few characters: a More button pressed later asks again and
+        compares, to know whether the articles changed in between."""
+        quoted = [[p.source.path, p.quote_start, p.quote_end, p.quote] for p in self.passages]
+        return hashlib.blake2b(json.dumps(quoted).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
 def build_passages(index: SentenceIndex, ranking: Ranking, terms: Sequence[QueryTerm],

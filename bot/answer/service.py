@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from bot.answer.passages import Answer
+from bot.answer.passages import Answer, Passage
 from bot.answer.query import QueryTerm
 from bot.corpus.types import Source
 
@@ -39,4 +39,9 @@ class AnswerService(Protocol):
     def answer(self, question: str, carried: tuple[QueryTerm, ...] = ()) -> Answer:
         """Every passage for the question, best first, its first page shown (see `Answer.page`);
         `carried`: words taken over from the conversation's previous question."""
+        ...
+
+    def holds(self, passage: Passage) -> bool:
+        """Whether the articles still say this passage where it says, from the same source (an answer
+        kept for "more" may be older than the articles: the folder is followed while a bot runs)."""
         ...

@@ -87,7 +87,8 @@ def notice_text(notice: Notice, example: Callable[[], str]) -> str:
 
 def reply_text(reply: Reply, colour: bool, example: Callable[[], str]) -> str:
     if reply.answer is not None:
-        return answer_text(reply.answer, colour)
+        said = notice_text(reply.notice, example) + "\n\n" if reply.notice is not None else ""
+        return said + answer_text(reply.answer, colour)
     assert reply.notice is not None
     return notice_text(reply.notice, example)
 

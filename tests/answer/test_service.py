@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.answer.live import LiveAnswerer
 from bot.answer.service import AnswerService
 
-MEMBERS = ["article_count", "sentence_count", "page_size", "sources", "example_questions", "answer"]
+MEMBERS = ["article_count", "sentence_count", "page_size", "sources", "example_questions", "answer", "holds"]
 
 
 def test_the_protocol_is_what_front_ends_use():

@@ -188,7 +188,8 @@ class QuoteBot:
     async def answer_more(self, update: Update, context: ContextTypes.DEFAULT_TYPE, request: MoreRequest) -> None:
         """The page a More button stands for, and the conversation goes on from it."""
         session = self.sessions.get((request.chat_id, update.effective_user.id))
-        reply = await asyncio.to_thread(session.more_after, request.question, request.carried, request.shown)
+        reply = await asyncio.to_thread(session.more_after, request.question, request.carried, request.shown,
+                                        request.page_start, request.page_key)
         await self.send_reply(update.effective_message, context, reply, request.chat_id)
 
     async def typing(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
@@ -204,7 +205,8 @@ class QuoteBot:
         page = reply.answer
         if page is not None:
             carried = tuple(t for t in page.terms if t.carried)
-            key = self.buttons.put(MoreRequest(chat_id, page.question, carried, page.shown)) if page.has_more else None
+            key = self.buttons.put(MoreRequest(chat_id, page.question, carried, page.shown, page.shown_before,
+                                               page.page_key)) if page.has_more else None
             self.buttons.remember_last(chat_id, key)
             keyboard = more_keyboard(key) if key else None
         for i, html in enumerate(messages):

@@ -160,7 +160,10 @@ def notice_html(notice: Notice, example: str = "") -> str:
 
 def reply_messages(reply: Reply, example: str = "") -> list[str]:
     if reply.answer is not None:
-        return answer_messages(reply.answer)
+        messages = answer_messages(reply.answer)
+        if reply.notice is not None:  # said first, as a line of its own above the answer
+            messages[0] = notice_html(reply.notice, example) + "\n\n" + messages[0]
+        return messages
     assert reply.notice is not None
     return [notice_html(reply.notice, example)]
 

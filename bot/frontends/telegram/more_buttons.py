@@ -27,6 +27,8 @@ class MoreRequest:
     question: str
     carried: tuple[QueryTerm, ...]
     shown: int  # passages already shown
+    page_start: int = 0  # the first passage of the page the button was under
+    page_key: str | None = None  # that page's Answer.page_key (None: a button from before they were kept)
 
 
 class MoreButtons:
@@ -42,6 +44,10 @@ class MoreButtons:
         self._db.execute("CREATE TABLE IF NOT EXISTS more (id INTEGER PRIMARY KEY AUTOINCREMENT, "
                          "key TEXT UNIQUE NOT NULL, chat_id INTEGER NOT NULL, question TEXT NOT NULL, "
                          "carried TEXT NOT NULL, shown INTEGER NOT NULL)")
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(more)")}
+        if "page_key" not in columns:  # a store from before buttons knew their page
+            self._db.execute("ALTER TABLE more ADD COLUMN page_start INTEGER NOT NULL DEFAULT 0")
+            self._db.execute("ALTER TABLE more ADD COLUMN page_key TEXT")
         # Each chat's last answer: the key of its More button, or NULL when it had nothing more.
         self._db.execute("CREATE TABLE IF NOT EXISTS last (chat_id INTEGER PRIMARY KEY, key TEXT)")
 
@@ -50,8 +56,9 @@ class MoreButtons:
         key = secrets.token_urlsafe(8)
         carried = json.dumps([asdict(t) for t in request.carried])
         with self._lock:
-            self._db.execute("INSERT INTO more (key, chat_id, question, carried, shown) VALUES (?, ?, ?, ?, ?)",
-                             (key, request.chat_id, request.question, carried, request.shown))
+            self._db.execute("INSERT INTO more (key, chat_id, question, carried, shown, page_start, page_key) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?)", (key, request.chat_id, request.question, carried,
+                                                              request.shown, request.page_start, request.page_key))
             self._db.execute("DELETE FROM more WHERE id <= (SELECT MAX(id) FROM more) - ?", (self.max_rows,))
         return KEY_PREFIX + key
 
@@ -60,16 +67,16 @@ class MoreButtons:
         if not data.startswith(KEY_PREFIX):
             return None
         with self._lock:
-            row = self._db.execute("DELETE FROM more WHERE key = ? RETURNING chat_id, question, carried, shown",
-                                   (data[len(KEY_PREFIX):],)).fetchone()
+            row = self._db.execute("DELETE FROM more WHERE key = ? RETURNING chat_id, question, carried, shown, "
+                                   "page_start, page_key", (data[len(KEY_PREFIX):],)).fetchone()
         if row is None:
             return None
-        chat_id, question, carried, shown = row
+        chat_id, question, carried, shown, page_start, page_key = row
         try:
             terms = tuple(QueryTerm(**t) for t in json.loads(carried))
         except (TypeError, ValueError):
             terms = ()
-        return MoreRequest(chat_id, question, terms, shown)
+        return MoreRequest(chat_id, question, terms, shown, page_start, page_key)
 
     def remember_last(self, chat_id: int, data: str | None) -> None:
         """Note the chat's latest answer (its More button's callback_data, or None)."""

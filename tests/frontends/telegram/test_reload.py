@@ -1,6 +1,6 @@
 """The real `python -m bot telegram` process with QUOTEBOT_RELOAD_SECONDS=1 follows its corpus folder:
 an article added after start is quoted, a deleted one no longer is, without a restart, and questions
-asked while the new index is being built are answered (from the old one)."""
+asked while the index is being updated are answered (from the old one)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ STEADY_QUESTION = "How many officials were executed in 2014?"  # in 000_..., nev
 
 
 def filler(n: int, rng: random.Random) -> str:
-    """An article of made-up words, to make the rebuild take a moment."""
+    """An article of made-up words, to make the update take a moment."""
     words = ["".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(3)) for _ in range(400)]
     sentences = [" ".join(rng.choice(words) for _ in range(14)).capitalize() + "." for _ in range(60)]
     return f"Filler report {n}\n\n" + "\n\n".join(" ".join(sentences[i:i + 4]) for i in range(0, 60, 4)) + "\n"
@@ -70,7 +70,7 @@ def test_added_and_deleted_articles_are_followed_without_a_restart(bot):
     assert "Quillfeather" not in ask(api, 1, NEW_QUESTION)
     assert "Kim Hyok Chol" in ask(api, 1, OLD_QUESTION)
 
-    # Add the article (and enough filler that the rebuild takes a moment); keep asking meanwhile.  The
+    # Add the article (and enough filler that the update takes a moment); keep asking meanwhile.  The
     # files are written aside and moved in, the article first: a check of the folder that falls among
     # the moves still sees the article (writing 150 fillers in place takes long enough on a busy
     # machine for a check to see only some of them, and not the article written last).
@@ -89,14 +89,14 @@ def test_added_and_deleted_articles_are_followed_without_a_restart(bot):
         user += 1
         api.private(user, STEADY_QUESTION)
         asked.append((user, datetime.now()))
-        if "index reloaded" in log.read_text():
+        if "index updated" in log.read_text():
             break
         time.sleep(0.05)
     text = log.read_text()
-    started, done = log_time(text, "rebuilding the index"), log_time(text, "index reloaded")
+    started, done = log_time(text, "updating the index"), log_time(text, "index updated")
     assert started and done, text[-3000:]
     during = [u for u, t in asked if started <= t <= done]
-    assert during, f"no question was asked during the rebuild ({started} .. {done})"
+    assert during, f"no question was asked during the update ({started} .. {done})"
     for u, _ in asked:  # every one answered, once, with the quote
         replies = api.replies(u, 1, timeout=30)
         assert len(replies) == 1 and "31 in 2014" in replies[0]["text"], (u, replies)
@@ -119,4 +119,4 @@ def test_added_and_deleted_articles_are_followed_without_a_restart(bot):
     for n in range(3):
         assert "Kim Hyok Chol" not in ask(api, 600 + n, OLD_QUESTION)
     assert "31 in 2014" in ask(api, 700, STEADY_QUESTION)
-    assert log.read_text().count("index reloaded") >= 2
+    assert log.read_text().count("index updated") >= 2
