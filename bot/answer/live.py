@@ -130,7 +130,10 @@ class LiveAnswerer:
         self.current = answerer  # replaced whole on a reload, never changed in place
         self.settings = settings  # where the corpus and the index are, how often to look
         self._name = index_format.current_name(settings.index_dir)  # what CURRENT named when loaded
+        self._sequence = index_format.current_sequence(settings.index_dir)  # and its number
         self._states = indexed_states(settings.index_dir)  # the article files' states the index covers
+        self._swap_lock = threading.Lock()  # the watcher and a merge both swap
+        self._merging: threading.Thread | None = None
         self._watch: FolderWatch | None = None
         self._pending = True  # look at the folder itself at the first check
         self._said: str | None = None  # the last failure logged (each is logged once)
@@ -172,15 +175,53 @@ class LiveAnswerer:
             self._say(f"the index was not updated, still answering from the previous one: {e}")
             return False
         self._said = None
-        self._states = report.states
-        if report.current == self._name:
-            return False
-        self.current = Answerer(index, self.settings.answering)
-        self._name = report.current
-        self.reloads += 1
-        logger.info("index updated (%d added or edited, %d deleted, %d segments): %d articles, %d sentences",
-                    len(report.added), len(report.removed), report.segments, index.article_count, index.sentence_count)
-        return True
+        swapped = self._swap(index, report)
+        if swapped:
+            logger.info("index updated (%d added or edited, %d deleted, %d segments): %d articles, %d sentences",
+                        len(report.added), len(report.removed), report.segments, index.article_count,
+                        index.sentence_count)
+        self._merge_when_due()
+        return swapped
+
+    def _swap(self, index, report) -> bool:
+        """Answer from this index from now on, unless the one answered from is as new (a merge and an
+        update finish in either order)."""
+        with self._swap_lock:
+            if report.current == self._name or report.sequence < self._sequence:
+                if report.current == self._name:
+                    self._states = report.states
+                return False
+            self.current = Answerer(index, self.settings.answering)
+            self._name, self._sequence, self._states = report.current, report.sequence, report.states
+            self.reloads += 1
+            return True
+
+    def _merge_when_due(self) -> None:
+        """Start a merge in a thread of its own when the policy asks for one: files are still added
+        meanwhile (bot.index.updates.merge_due holds the build lock only to commit)."""
+        from bot.index import updates
+        from bot.index.combined import CombinedIndex
+
+        if self._merging is not None and self._merging.is_alive():
+            return
+        index = self.current.index
+        if not isinstance(index, CombinedIndex) or not updates.to_merge(index.parts):
+            return
+
+        def merge() -> None:
+            try:
+                done = updates.merge_due(self.settings, loaded=(self._name, self.current.index))
+            except (QuotebotError, OSError) as e:
+                self._say(f"a merge of the index's segments failed (the index is as it was): {e}")
+                return
+            except Exception:
+                logger.exception("a merge of the index's segments failed")
+                return
+            if done is not None and self._swap(*done):
+                logger.info("index segments merged: %d segments in %.1f s", done[1].segments, done[1].seconds)
+
+        self._merging = threading.Thread(target=merge, name="quotebot-merge", daemon=True)
+        self._merging.start()
 
     def _say(self, message: str) -> None:
         if message != self._said:
@@ -209,6 +250,9 @@ class LiveAnswerer:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        if self._merging is not None:
+            self._merging.join(timeout=60)  # (a merge killed midway is harmless: its segment is set aside)
+            self._merging = None
         if self._watch is not None:
             self._watch.close()
             self._watch = None

@@ -156,7 +156,7 @@ def build(settings: Settings, progress: Callable[[int, int], None] | None = None
         similar = find_similar([], Part("", segment))
         try:
             saved = index_format.save(segment, index_dir, fp, corpus.skipped, corpus.warnings,
-                                      _similar_rows(similar, ""), states)
+                                      _similar_rows(similar, ""), states, index_format.current_sequence(index_dir) + 1)
         except OSError as e:
             raise QuotebotError(f"cannot write the index to {index_dir}: {e.strerror or e}") from None
         index = CombinedIndex([Part(saved.name, segment)], {(saved.name, a): [(saved.name, b) for _, b in others]

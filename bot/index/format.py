@@ -1,14 +1,18 @@
 """The index on disk: plain .npy arrays and JSON (never pickle), checksummed, swapped in atomically.
 
 Layout of the index folder:
-    CURRENT            name of the build folder in use (replaced atomically)
-    build-*/           one complete build: manifest.json, *.npy, blob.bin, *.json
-    build-*.tmp/       a build being written (or left by a killed build: never loaded, removed
-                       by the next build)
-    .lock              flock held while building, so two builds never interleave (bot.index.build)
-A build is written into a fresh temporary folder, fsynced, renamed, and only then named in CURRENT
-(written to CURRENT.tmp, fsynced, os.replace'd), so a crash at any point leaves the previous index
-usable.
+    CURRENT            what is in use (replaced atomically): a build folder, or a commit
+    build-*/           one segment: manifest.json, *.npy, blob.bin, *.json (a fresh build is one)
+    commit-*.json      the segments in use and the articles removed from each since it was written,
+                       the folder states they cover, a sequence number (bot.index.updates)
+    build-*.tmp/       a segment being written (or left by a killed writer: never loaded, removed
+                       by the next build or update)
+    merge-*/           a merged segment written aside, not yet committed (bot.index.updates.merge_due)
+    .lock              flock held while writing a segment or a commit, so two writers never interleave
+    .merge-lock        flock held by the one process merging
+A segment is written into a fresh temporary folder, fsynced, renamed, and only then named in CURRENT
+or in a commit (written aside, fsynced, renamed; CURRENT then replaced likewise), so a crash at any
+point leaves the previous index usable.
 
 Safety: arrays are loaded with allow_pickle=False and everything else is JSON, so nothing in the
 index folder can run code.  The manifest lists the size and crc32 of every file and carries a sha256
@@ -18,12 +22,15 @@ is found and the index rebuilt.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import shutil
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -66,21 +73,25 @@ def array_files(index: SentenceIndex) -> dict[str, np.ndarray]:
 
 
 def save(index: SentenceIndex, index_dir: Path, fp: str, skipped: tuple[Skipped, ...] = (),
-         warnings: tuple[str, ...] = (), similar: list | None = None, states: dict | None = None) -> Path:
+         warnings: tuple[str, ...] = (), similar: list | None = None, states: dict | None = None,
+         sequence: int = 0) -> Path:
     """Write a complete build folder (a segment holding every article), then point CURRENT at it;
     returns the build folder.
 
     Call with the build lock held (`bot.index.build.build` does): old builds and temporary folders
     are removed."""
-    build = write_segment(index, index_dir, fp, skipped, warnings, similar or [], states or {})
+    build = write_segment(index, index_dir, fp, skipped, warnings, similar or [], states or {}, sequence=sequence)
     point_current(index_dir, build.name)
     remove_old_builds(index_dir, keep={build.name})
     return build
 
 
 def write_segment(index: SentenceIndex, index_dir: Path, fp: str, skipped: tuple[Skipped, ...] = (),
-                  warnings: tuple[str, ...] = (), similar: list | None = None, states: dict | None = None) -> Path:
-    """Write one build folder (fsynced, renamed into place) without naming it in CURRENT.
+                  warnings: tuple[str, ...] = (), similar: list | None = None, states: dict | None = None,
+                  aside: bool = False, sequence: int = 0) -> Path:
+    """Write one build folder (fsynced, renamed into place) without naming it in CURRENT.  `aside`: as
+    merge-*, which no clean-up removes while a merge holds the merge lock (a merge writes its segment
+    without the build lock; `adopt_segment` renames it to build-* once it holds that lock).
 
     `similar`: [article, segment, other article] for each pair of the same story between this
     segment's articles and another's ("" for this one's own); `states`: the article files' states
@@ -114,12 +125,15 @@ def write_segment(index: SentenceIndex, index_dir: Path, fp: str, skipped: tuple
             "skipped": [[s.path, s.reason] for s in skipped],
             "warnings": list(warnings),
             "similar": [list(p) for p in (similar or [])],
+            "sequence": sequence,  # when it is CURRENT itself: one more than the index it replaced
             "checksum": CHECKSUM,
             "files": {p.name: {"size": p.stat().st_size, CHECKSUM: d} for p, d in zip(files, file_digests(files))},
         }
         manifest["manifest_checksum"] = manifest_digest(manifest)
         write_json(tmp / "manifest.json", manifest)
         fsync_dir(tmp)
+        if aside:
+            build = index_dir / ("merge-" + build.name.removeprefix("build-"))
         tmp.rename(build)
         fsync(index_dir)  # the rename is on disk before CURRENT may name the build
     except BaseException:
@@ -128,13 +142,52 @@ def write_segment(index: SentenceIndex, index_dir: Path, fp: str, skipped: tuple
     return build
 
 
+def adopt_segment(index_dir: Path, aside: Path) -> Path:
+    """A segment written aside (merge-*) renamed to its build-* name; call with the build lock held."""
+    build = index_dir / ("build-" + aside.name.removeprefix("merge-"))
+    aside.rename(build)
+    fsync(index_dir)
+    return build
+
+
+@contextmanager
+def merge_lock(index_dir: Path) -> Iterator[bool]:
+    """The merge lock (an flock on <index>/.merge-lock), never waited for: True when this process has it."""
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(index_dir / ".merge-lock", "a+")
+    except OSError:
+        yield False
+        return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def remove_stale_merges(index_dir: Path) -> None:
+    """Segments a killed merge left aside; call with the merge lock held (no merge running)."""
+    for p in index_dir.iterdir():
+        if p.name.startswith("merge-") and p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+
+
 def write_commit(index_dir: Path, segments: list[dict], fp: str, skipped: list, warnings: list[str],
-                 states: dict) -> str:
+                 states: dict, sequence: int = 1, similar: list | None = None) -> str:
     """Write a commit: the segments in use (each {"name", "removed": [its article numbers]}), the
     folder's fingerprint and article states they cover; returns its file name (not yet current)."""
     record = {"format": FORMAT, "version": FORMAT_VERSION, "analyzer": ANALYZER_VERSION, "fingerprint": fp,
               "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "segments": segments, "skipped": skipped,
-              "warnings": warnings, "states": states}
+              "warnings": warnings, "states": states, "sequence": sequence,
+              # pairs of the same story between segments that no segment's manifest holds (found after
+              # a merge): [segment, article, other segment, article]
+              "similar": similar or []}
     record["manifest_checksum"] = manifest_digest(record)
     name = f"{_COMMIT_PREFIX}{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**9}.json"
     tmp = index_dir / (name + _TMP_SUFFIX)
@@ -197,6 +250,17 @@ def remove_temporary_builds(index_dir: Path) -> None:
 
 
 # -- loading ------------------------------------------------------------------------------------
+
+def current_sequence(index_dir: Path) -> int:
+    """The sequence number of what CURRENT names (0 when none can be read)."""
+    name = current_name(index_dir)
+    try:
+        if name is not None and _COMMIT_NAME.fullmatch(name):
+            return int(read_commit(index_dir, name).get("sequence", 0))
+        return int(read_manifest(current_build(index_dir)).get("sequence", 0))
+    except (IndexUnusable, TypeError, ValueError):
+        return 0
+
 
 def current_name(index_dir: Path) -> str | None:
     """What CURRENT says, unchecked (None when it cannot be read)."""
@@ -310,14 +374,20 @@ def load_commit(index_dir: Path, name: str, mmap: bool = True, verify: bool = Tr
             raise IndexUnusable(f"the commit {name} names a missing segment {g['name']}")
         index, manifest = load_build(build, mmap, verify)
         loaded.append((g["name"], index, manifest, g["removed"]))
-    return combined_of(index_dir, loaded), record
+    return combined_of(index_dir, loaded, record.get("similar", [])), record
 
 
-def combined_of(index_dir: Path, loaded: list):
-    """A CombinedIndex of loaded segments: (name, index, manifest, removed article numbers) each."""
+def combined_of(index_dir: Path, loaded: list, pairs: list = ()):
+    """A CombinedIndex of loaded segments: (name, index, manifest, removed article numbers) each; `pairs`:
+    a commit's own pairs of the same story."""
     from bot.index.combined import CombinedIndex, Part
 
     parts, similar = [], {}
+    try:
+        for name, a, other, b in pairs:
+            similar.setdefault((str(name), int(a)), []).append((str(other), int(b)))
+    except (TypeError, ValueError):
+        raise IndexUnusable("the commit's pairs of the same story are damaged") from None
     for name, index, manifest, removed in loaded:
         try:
             removed = frozenset(int(a) for a in removed)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,16 +32,22 @@ from bot.index.sentences import SentenceIndex
 
 logger = logging.getLogger(__name__)
 
-# Past this many segments, an update merges them all into one (each segment costs every search a
-# little; a merge of stored articles needs no file read again).
-MAX_SEGMENTS = 8
-# ... and likewise when this share of the stored sentences is dead (deleted, replaced or copies).
+# The merge policy, size-tiered as Lucene's: segments are put in tiers by size (a tier is MERGE_FACTOR
+# times the one below); when a tier holds MERGE_FACTOR segments they are merged into one, which goes up
+# a tier.  So an index of n sentences keeps about MERGE_FACTOR * log(n) segments, and each sentence is
+# rewritten about log(n) times over its life.  A merge reads the articles back from the segments: no file
+# is read again.
+MERGE_FACTOR = 4
+SMALLEST_TIER = 10_000  # sentences: segments below it are all in the first tier
+# Past this many segments whatever their sizes (a folder fed one file at a time), all are merged.
+MAX_SEGMENTS = 12
+# A segment whose stored sentences are more than this share dead (deleted or replaced) is rewritten.
 MAX_DEAD_SHARE = 0.3
 
 
 @dataclass(frozen=True)
 class UpdateReport:
-    """What an update changed: files newly indexed, files taken out, segments now, a merge done."""
+    """What an update (or a merge) changed: files newly indexed, files taken out, segments now."""
 
     added: tuple[str, ...]
     removed: tuple[str, ...]
@@ -52,6 +58,7 @@ class UpdateReport:
     warnings: tuple[str, ...] = ()
     current: str | None = None  # what CURRENT names now
     states: dict | None = None  # the article files' states the index covers now
+    sequence: int = 0  # the commit's number: a later commit has a larger one
 
 
 def _current_state(index_dir: Path) -> tuple[list[dict], dict, dict] | None:
@@ -72,11 +79,40 @@ def _current_state(index_dir: Path) -> tuple[list[dict], dict, dict] | None:
     return [{"name": build.name, "removed": []}], states, record
 
 
+def indexed_states(index_dir: Path) -> dict:
+    """The article files' states the current index covers ({} when there is none)."""
+    current = _current_state(index_dir)
+    return current[1] if current else {}
+
+
+def _parts_of(index, segments: list[dict]) -> list[Part]:
+    return list(index.parts) if isinstance(index, CombinedIndex) else [Part(segments[0]["name"], index)]
+
+
+def _loaded_or_load(index_dir: Path, name: str | None, loaded: tuple[str, object] | None):
+    return loaded[1] if loaded is not None and loaded[0] == name else index_format.load(index_dir)[0]
+
+
+def _commit(index_dir: Path, parts: list[Part], record: dict, fp: str, skipped: list, warnings: list,
+            states: dict, similar: list | None = None) -> tuple[str, int]:
+    """Write a commit of these segments and make it current; old builds and commits are removed.  The
+    pairs of the same story the last commit kept (those between segments still here) are kept, with
+    `similar`'s."""
+    sequence = int(record.get("sequence", 0)) + 1
+    names = {p.name for p in parts}
+    rows = [r for r in record.get("similar", []) if r[0] in names and r[2] in names] + list(similar or [])
+    commit = index_format.write_commit(index_dir, [{"name": p.name, "removed": sorted(p.removed)} for p in parts],
+                                       fp, sorted(skipped), warnings, states, sequence, rows)
+    index_format.point_current(index_dir, commit)
+    index_format.remove_old_builds(index_dir, keep={commit, *(p.name for p in parts)})
+    return commit, sequence
+
+
 def update(settings: Settings, loaded: tuple[str, object] | None = None) -> tuple[object, UpdateReport]:
     """Bring the index up to the corpus folder by segments: files added or edited since are read into
-    one new segment, files deleted or edited are removed from theirs; the segments are merged into one
-    past MAX_SEGMENTS or MAX_DEAD_SHARE.  A fresh build when there is no usable index.  Answers are
-    then exactly those of a fresh build of the folder (bot.index.combined).
+    one new segment, files deleted or edited are removed from theirs (merging is `merge_due`'s).  A
+    fresh build when there is no usable index.  Answers are then exactly those of a fresh build of the
+    folder (bot.index.combined).
 
     `loaded`: (what CURRENT named, the index loaded from it), kept instead of loading it again when
     CURRENT still names it (a running bot's own index)."""
@@ -87,9 +123,7 @@ def update(settings: Settings, loaded: tuple[str, object] | None = None) -> tupl
         name = index_format.current_name(index_dir)
         current = _current_state(index_dir)
         if current is None:
-            index, report = build(settings)
-            return index, UpdateReport((), (), 1, False, report.seconds, report.skipped, report.warnings,
-                                       index_format.current_name(index_dir), indexed_states(index_dir))
+            return _built(settings)
         segments, old_states, record = current
         fp = fingerprint(corpus_dir)
         states = article_states(corpus_dir)
@@ -97,18 +131,16 @@ def update(settings: Settings, loaded: tuple[str, object] | None = None) -> tupl
         gone = sorted(rel for rel in old_states if rel not in states)
         taken_out = {display_name(rel) for rel in [*changed, *gone]}
         try:
-            index = loaded[1] if loaded is not None and loaded[0] == name else index_format.load(index_dir)[0]
+            index = _loaded_or_load(index_dir, name, loaded)
         except IndexUnusable:
-            index, report = build(settings)
-            return index, UpdateReport(tuple(changed), tuple(gone), 1, False, report.seconds, report.skipped,
-                                       report.warnings, index_format.current_name(index_dir), indexed_states(index_dir))
+            return _built(settings)
         if not taken_out:
             return index, UpdateReport((), (), len(segments), False, time.perf_counter() - started,
-                                       current=name, states=old_states)
-        parts = index.parts if isinstance(index, CombinedIndex) else [Part(segments[0]["name"], index)]
+                                       current=name, states=old_states, sequence=int(record.get("sequence", 0)))
         similar = dict(index.similar) if isinstance(index, CombinedIndex) else {}
         parts = [Part(p.name, p.index, p.removed | {a for a, r in enumerate(p.index.articles)
-                                                     if r["source"]["path"] in taken_out}) for p in parts]
+                                                     if r["source"]["path"] in taken_out})
+                 for p in _parts_of(index, segments)]
         skipped = [s for s in record.get("skipped", []) if s[0] not in taken_out]
         warnings = [w for w in record.get("warnings", []) if w.split(":", 1)[0] not in taken_out]
         from bot.corpus.load import load_corpus
@@ -117,74 +149,185 @@ def update(settings: Settings, loaded: tuple[str, object] | None = None) -> tupl
                              paths=[corpus_dir / rel for rel in changed])
         skipped += [[s.path, s.reason] for s in corpus.skipped]
         warnings += list(corpus.warnings)
-        written: list[str] = []
+        written = None
         try:
             if corpus.articles:
                 segment = SentenceIndex.build(corpus)
                 found = find_similar(parts, Part("", segment))
-                new = index_format.write_segment(segment, index_dir, fp, corpus.skipped, corpus.warnings,
-                                                 _similar_rows(found, ""), {}).name
-                written.append(new)
-                parts.append(Part(new, segment))
-                similar.update({(new, a): [(o or new, b) for o, b in others] for (_, a), others in found.items()})
+                written = index_format.write_segment(segment, index_dir, fp, corpus.skipped, corpus.warnings,
+                                                     _similar_rows(found, ""), {}).name
+                parts.append(Part(written, segment))
+                similar.update({(written, a): [(o or written, b) for o, b in others] for (_, a), others in found.items()})
             parts = [p for p in parts if len(p.removed) < p.index.article_count]
-            merged = _worth_merging(parts)
-            if merged:
-                part, found = _merge(parts, index_dir, fp)
-                parts, similar = [part], {(part.name, a): [(part.name, b) for _, b in others]
-                                          for (_, a), others in found.items()}
-                written.append(part.name)
             if not parts:
                 raise QuotebotError(f"no sentences to index in {corpus_dir}")
-            commit = index_format.write_commit(index_dir, [{"name": p.name, "removed": sorted(p.removed)} for p in parts],
-                                               fp, sorted(skipped), warnings, states)
-            index_format.point_current(index_dir, commit)
-            index_format.remove_old_builds(index_dir, keep={commit, *(p.name for p in parts)})
+            commit, sequence = _commit(index_dir, parts, record, fp, skipped, warnings, states)
         except OSError as e:
             raise QuotebotError(f"cannot write the index to {index_dir}: {e.strerror or e}") from None
         # What was just written is read back memory-mapped (as a restart would), the rest kept as loaded.
         parts = [Part(p.name, index_format.load_build(index_dir / p.name, mmap=True, verify=False)[0], p.removed)
-                 if p.name in written else p for p in parts]
+                 if p.name == written else p for p in parts]
         index = CombinedIndex(parts, similar)
     return index, UpdateReport(tuple(display_name(r) for r in changed), tuple(display_name(r) for r in gone),
-                               len(parts), merged, time.perf_counter() - started,
-                               tuple(Skipped(p, r) for p, r in skipped), tuple(warnings), commit, states)
+                               len(parts), False, time.perf_counter() - started,
+                               tuple(Skipped(p, r) for p, r in skipped), tuple(warnings), commit, states, sequence)
 
 
-def indexed_states(index_dir: Path) -> dict:
-    """The article files' states the current index covers ({} when there is none)."""
-    current = _current_state(index_dir)
-    return current[1] if current else {}
+def _built(settings: Settings) -> tuple[object, UpdateReport]:
+    index, report = build(settings)
+    return index, UpdateReport((), (), 1, False, report.seconds, report.skipped, report.warnings,
+                               index_format.current_name(settings.index_dir), indexed_states(settings.index_dir),
+                               index_format.current_sequence(settings.index_dir))
 
 
-def _worth_merging(parts: list[Part]) -> bool:
+def _dead_share(part: Part) -> float:
+    stored = part.index.sentence_count
+    if not part.removed or not stored:
+        return 0.0
+    per_article = np.bincount(np.asarray(part.index.para_article), weights=np.diff(np.asarray(part.index.para_first)),
+                              minlength=part.index.article_count)
+    return float(per_article[sorted(part.removed)].sum()) / stored
+
+
+def to_merge(parts: list[Part]) -> list[int]:
+    """Which segments (by position) the merge policy merges now, [] for none: a full tier, else the
+    segments mostly dead, else everything past MAX_SEGMENTS."""
     if len(parts) > MAX_SEGMENTS:
-        return True
-    stored = dead = 0
-    for p in parts:
-        stored += p.index.sentence_count
-        if p.removed:
-            per_article = np.bincount(np.asarray(p.index.para_article), weights=np.diff(np.asarray(p.index.para_first)),
-                                      minlength=p.index.article_count)
-            dead += int(per_article[sorted(p.removed)].sum())
-    return len(parts) > 1 and stored > 0 and dead / stored > MAX_DEAD_SHARE  # (copies count as live here)
+        return list(range(len(parts)))
+    tiers: dict[int, list[int]] = {}
+    for k, part in enumerate(parts):
+        size, tier = part.index.sentence_count, 0
+        while size >= SMALLEST_TIER * MERGE_FACTOR ** tier:
+            tier += 1
+        tiers.setdefault(tier, []).append(k)
+    full = [ks for _, ks in sorted(tiers.items()) if len(ks) >= MERGE_FACTOR]
+    if full:
+        return full[0]
+    return [k for k, part in enumerate(parts) if _dead_share(part) > MAX_DEAD_SHARE]
 
 
-def _merge(parts: list[Part], index_dir: Path, fp: str) -> tuple[Part, dict]:
-    """Every article not removed, from every segment, written as one segment (in path order; the
-    articles are had again from the segments, no file is read)."""
-    from bot.corpus.types import Corpus
+def merge_due(settings: Settings, loaded: tuple[str, object] | None = None,
+              everything: bool = False) -> tuple[object, UpdateReport] | None:
+    """Merge what the policy says (`to_merge`; every segment when `everything`), None when nothing is
+    due or another process is merging.
 
-    kept = sorted(((p.index.articles[a]["source"]["path"], k, a) for k, p in enumerate(parts)
-                   for a in range(p.index.article_count) if a not in p.removed))
-    corpus = Corpus(tuple(parts[k].index.article(a) for _, k, a in kept))
-    segment = SentenceIndex.build(corpus)
-    found = find_similar([], Part("", segment))
-    written = index_format.write_segment(segment, index_dir, fp, (), (), _similar_rows(found, ""), {})
-    return Part(written.name, segment), found
+    The merge runs without the build lock, so files are still added and deleted meanwhile: it writes
+    the chosen segments' articles (as they were when it started) into one new segment, set aside;
+    then, under the lock, it takes out of that segment what was removed from the chosen ones since,
+    and commits it in their place."""
+    started = time.perf_counter()
+    index_dir = settings.index_dir
+    with index_format.merge_lock(index_dir) as mine:
+        if not mine:
+            return None
+        index_format.remove_stale_merges(index_dir)
+        name = index_format.current_name(index_dir)
+        current = _current_state(index_dir)
+        if current is None:
+            return None
+        segments, _, record = current
+        try:
+            index = _loaded_or_load(index_dir, name, loaded)
+        except IndexUnusable:
+            return None
+        parts = _parts_of(index, segments)
+        chosen = list(range(len(parts))) if everything and (len(parts) > 1 or parts[0].removed) else \
+            [] if everything else to_merge(parts)
+        if not chosen:
+            return None
+        merging = [parts[k] for k in chosen]
+        kept = sorted(((p.index.articles[a]["source"]["path"], k, a) for k, p in enumerate(merging)
+                       for a in range(p.index.article_count) if a not in p.removed))
+        from bot.corpus.types import Corpus
+
+        segment = SentenceIndex.build(Corpus(tuple(merging[k].index.article(a) for _, k, a in kept)))
+        others = [p for k, p in enumerate(parts) if k not in chosen]
+        found = find_similar(others, Part("", segment))
+        try:
+            aside = index_format.write_segment(segment, index_dir, record.get("fingerprint", ""), (), (),
+                                               _similar_rows(found, ""), {}, aside=True)
+        except OSError as e:
+            raise QuotebotError(f"cannot write the index to {index_dir}: {e.strerror or e}") from None
+        with _locked(index_dir):
+            return _commit_merge(settings, loaded, name, merging, kept, aside, {p.name for p in parts}, started)
 
 
-# -- add, remove, status ------------------------------------------------------------------------------
+def _commit_merge(settings: Settings, loaded, name: str | None, merging: list[Part], kept: list,
+                  aside: Path, started_with: set[str], started: float) -> tuple[object, UpdateReport] | None:
+    """The second half of merge_due, under the build lock: the merged segment in the chosen ones'
+    place, in the commit that is current now (perhaps a later one than the merge started from)."""
+    index_dir = settings.index_dir
+    now = index_format.current_name(index_dir)
+    current = _current_state(index_dir)
+    if current is None:
+        return None
+    segments, states, record = current
+    try:
+        index = loaded[1] if now == name and loaded is not None and loaded[0] == name else index_format.load(index_dir)[0]
+    except IndexUnusable:
+        return None
+    parts = _parts_of(index, segments)
+    by_name = {p.name: p for p in parts}
+    # An article removed since the merge started is removed from the merged segment too (by path: the
+    # merged segment holds the chosen ones' live articles, one a path); a chosen segment gone since had
+    # all its articles removed (only the holder of the merge lock merges).
+    removed_since = {merging[k].index.articles[a]["source"]["path"] for _, k, a in kept
+                     if merging[k].name not in by_name or a in by_name[merging[k].name].removed}
+    try:
+        built = index_format.adopt_segment(index_dir, aside)
+    except OSError as e:
+        raise QuotebotError(f"cannot write the index to {index_dir}: {e.strerror or e}") from None
+    merged = Part(built.name, index_format.load_build(built, mmap=True, verify=False)[0],
+                  frozenset(i for i, (path, _, _) in enumerate(kept) if path in removed_since))
+    gone = {p.name for p in merging}
+    first = min((i for i, p in enumerate(parts) if p.name in gone), default=0)
+    result = [p for p in parts if p.name not in gone]
+    if len(merged.removed) < merged.index.article_count:
+        result.insert(first, merged)
+    if not result:
+        return None  # everything was deleted meanwhile: the update that did so says so
+    similar = dict(index.similar) if isinstance(index, CombinedIndex) else {}
+    similar = {key: [o for o in others if o[0] not in gone] for key, others in similar.items() if key[0] not in gone}
+    for a, other, b in index_format.read_manifest(built).get("similar", []):
+        similar.setdefault((built.name, int(a)), []).append((other or built.name, int(b)))
+    # Segments added since the merge started were paired with the chosen ones, which are gone, not with
+    # the merged one: those pairs are worked out now and kept in the commit.
+    extra = []
+    for p in result:
+        if p.name in started_with or p.name == built.name:
+            continue
+        for (_, a), others in find_similar([merged], Part("", p.index, p.removed)).items():
+            for other, b in others:
+                if other == built.name:
+                    extra.append([p.name, a, other, b])
+                    similar.setdefault((p.name, a), []).append((other, b))
+    try:
+        commit, sequence = _commit(index_dir, result, record, record.get("fingerprint", ""),
+                                   record.get("skipped", []), record.get("warnings", []), states, extra)
+    except OSError as e:
+        raise QuotebotError(f"cannot write the index to {index_dir}: {e.strerror or e}") from None
+    index = CombinedIndex(result, similar)
+    return index, UpdateReport((), (), len(result), True, time.perf_counter() - started,
+                               tuple(Skipped(p, r) for p, r in record.get("skipped", [])),
+                               tuple(record.get("warnings", [])), commit, states, sequence)
+
+
+def _update_and_merge(settings: Settings) -> UpdateReport:
+    """An update, then the merge the policy asks for (if any): what the add and remove commands do."""
+    index, report = update(settings)
+    done = merge_due(settings, (report.current, index))
+    if done is None:
+        return report
+    return replace(report, segments=done[1].segments, merged=True, seconds=report.seconds + done[1].seconds,
+                   current=done[1].current, sequence=done[1].sequence)
+
+
+def merge(settings: Settings) -> tuple[object, UpdateReport]:
+    """Every segment merged into one now, after indexing any change in the folder (`quotebot merge`)."""
+    index, report = update(settings)
+    done = merge_due(settings, (report.current, index), everything=True)
+    return done if done is not None else (index, report)
+
 
 @dataclass(frozen=True)
 class SegmentStatus:
@@ -256,8 +399,7 @@ def add(settings: Settings, paths: list[Path]) -> tuple[list[str], UpdateReport]
                 copied.append(display_name(target.relative_to(corpus).as_posix()))
     except OSError as e:
         raise QuotebotError(f"cannot copy into the corpus folder {corpus}: {e.strerror or e}") from None
-    _, report = update(settings)
-    return copied, report
+    return copied, _update_and_merge(settings)
 
 
 def remove(settings: Settings, paths: list[Path]) -> tuple[list[str], UpdateReport]:
@@ -297,8 +439,7 @@ def remove(settings: Settings, paths: list[Path]) -> tuple[list[str], UpdateRepo
                 sidecar.unlink()
     except OSError as e:
         raise QuotebotError(f"cannot delete from the corpus folder {corpus}: {e.strerror or e}") from None
-    _, report = update(settings)
-    return deleted, report
+    return deleted, _update_and_merge(settings)
 
 
 def status(settings: Settings) -> IndexStatus:

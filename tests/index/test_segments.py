@@ -53,7 +53,8 @@ def _fresh_answers(folder, tmp_path, name: str) -> list[dict]:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_after_adds_edits_deletes_and_merges_answers_are_a_fresh_builds(tmp_path, monkeypatch, seed):
-    monkeypatch.setattr(index_updates, "MAX_SEGMENTS", 3)  # merges happen within the run
+    monkeypatch.setattr(index_updates, "MERGE_FACTOR", 2)  # merges happen within the run
+    monkeypatch.setattr(index_updates, "SMALLEST_TIER", 20)
     rng = random.Random(seed)
     pool = _paragraphs()
     corpus = tmp_path / "corpus"
@@ -67,7 +68,8 @@ def test_after_adds_edits_deletes_and_merges_answers_are_a_fresh_builds(tmp_path
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
     index_build.build(settings)
     loaded = (index_format.current_name(settings.index_dir), index_format.load(settings.index_dir)[0])
-    combined_seen = merged_seen = False
+    combined_seen = False
+    merges = 0
     for step in range(8):
         op = rng.choice(["add", "add", "edit", "delete", "copy", "sidecar"])
         names = sorted(p.name for p in corpus.iterdir() if p.suffix == ".txt")
@@ -88,12 +90,15 @@ def test_after_adds_edits_deletes_and_merges_answers_are_a_fresh_builds(tmp_path
             path.with_suffix(".json").write_text('{"publisher": "Valley Wire", "title": "Sidecar title"}')
         index, report = index_updates.update(settings, loaded=loaded)  # as a running bot does
         loaded = (report.current, index)
+        if step % 2:
+            merged = index_updates.merge_due(settings, loaded)
+            if merged is not None:
+                index, loaded, merges = merged[0], (merged[1].current, merged[0]), merges + 1
         combined_seen |= isinstance(index, CombinedIndex) and len(index.parts) > 1
-        merged_seen |= isinstance(index, CombinedIndex) and len(index.parts) == 1
         assert answers(index, settings, QUESTIONS) == _fresh_answers(corpus, tmp_path, f"{seed}-{step}"), (step, op)
         again, _ = index_format.load(settings.index_dir)  # what a restarted bot loads
         assert answers(again, settings, QUESTIONS) == answers(index, settings, QUESTIONS)
-    assert combined_seen
+    assert combined_seen and merges
 
 
 def test_copies_across_segments_are_folded_as_a_fresh_build_folds_them(tmp_path):
@@ -113,3 +118,38 @@ def test_copies_across_segments_are_folded_as_a_fresh_build_folds_them(tmp_path)
     index = index_build.open_index(settings)
     assert index.article_number(original.relative_to(corpus).as_posix()) is not None and not index.also(
         index.article_number(original.relative_to(corpus).as_posix()))
+
+
+def test_files_changed_while_a_merge_runs_are_not_lost(tmp_path, monkeypatch):
+    """The merge writes its segment without the lock; an update commits meanwhile (a file of the merged
+    segments deleted, one edited, a copy of one added): the merge's commit keeps all of that."""
+    monkeypatch.setattr(index_updates, "MERGE_FACTOR", 2)
+    monkeypatch.setattr(index_updates, "SMALLEST_TIER", 10_000)
+    rng = random.Random(9)
+    pool = _paragraphs()
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for k in range(4):
+        (corpus / f"a{k}.txt").write_text(_article(rng, pool, k), encoding="utf-8")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    index_build.build(settings)
+    (corpus / "b0.txt").write_text(_article(rng, pool, 10), encoding="utf-8")
+    index, report = index_updates.update(settings)
+    assert report.segments == 2 and index_updates.to_merge(index.parts) == [0, 1]
+    real = index_format.write_segment
+
+    def meanwhile(*args, aside=False, **kwargs):
+        written = real(*args, aside=aside, **kwargs)
+        if aside:  # the merge has read its segments: now the folder changes and an update commits
+            (corpus / "a1.txt").unlink()
+            (corpus / "b0.txt").write_text(_article(rng, pool, 11), encoding="utf-8")
+            (corpus / "0-copy.txt").write_text((corpus / "a2.txt").read_text(encoding="utf-8"), encoding="utf-8")
+            index_updates.update(settings)
+        return written
+
+    monkeypatch.setattr(index_format, "write_segment", meanwhile)
+    index, report = index_updates.merge_due(settings, (report.current, index))
+    assert report.merged and report.segments == 2  # the merged one and the update's
+    assert answers(index, settings, QUESTIONS) == _fresh_answers(corpus, tmp_path, "merge")
+    again, _ = index_format.load(settings.index_dir)
+    assert answers(again, settings, QUESTIONS) == answers(index, settings, QUESTIONS)
