@@ -20,6 +20,15 @@
 #include <math.h>
 
 #define MARGIN 1e-9
+/* The dense chunk (term-at-a-time, see dense_chunk): this many documents a chunk (their totals, 32 KB,
+ * stay in the first-level cache).  It is taken when the essential terms' postings are at least
+ * dense_share (the caller's) of the documents: then nearly every document is a candidate, and visiting
+ * them one by one (cursor by cursor, each other term looked up) costs several times adding up every
+ * posting. */
+#define CHUNK 4096
+/* Term scores of tf 1 .. TF_TABLE in documents of length 0 .. LEN_TABLE are read from a table a term. */
+#define TF_TABLE 8
+#define LEN_TABLE 1024
 
 typedef struct {
     const uint32_t *ids;
@@ -65,6 +74,59 @@ static inline void advance(Cursor *c, uint32_t doc) {
         if (c->ids[m] < doc) a = m + 1; else b = m;
     }
     c->pos = a;
+}
+
+/* A term's score for each length 0 .. n_len - 1 and tf 1 .. TF_TABLE (at [len * TF_TABLE + tf - 1]):
+ * idf * ((tf * k1p1) / (tf + norm)) with the norm of the length (norm_by_len[len] is what numpy computes
+ * for a document of that length), so exactly the score of such a posting. */
+static void fill_table(double *table, double idf, const double *norm_by_len, Py_ssize_t n_len, double k1p1) {
+    for (Py_ssize_t len = 0; len < n_len; len++)
+        for (int f = 1; f <= TF_TABLE; f++)
+            table[len * TF_TABLE + f - 1] = idf * (((double)f * k1p1) / ((double)f + norm_by_len[len]));
+}
+
+typedef struct {
+    const uint32_t *ids;
+    const void *tf, *doc_len;
+    int tf_size, len_size;
+    const double *norm;        /* every document's */
+    Py_ssize_t n_len;          /* lengths the tables cover */
+    double k1p1;
+} Dense;
+
+/* Adds x (the score, times the weight when that is not 1) of each posting in [from, to) to acc[doc - base]. */
+static void add_postings(const Dense *g, const double *table, double idf, double w, int64_t from, int64_t to,
+                         uint32_t base, double *restrict acc) {
+    const uint32_t *restrict ids = g->ids;
+    const double *restrict norm = g->norm;
+    const uint32_t n_len = (uint32_t)g->n_len;
+    const double k1p1 = g->k1p1;
+    if (g->tf_size == 1 && g->len_size == 1) {  /* the usual index: both narrow */
+        const uint8_t *restrict tf = g->tf, *restrict len = g->doc_len;
+        if (w == 1.0) {
+            for (int64_t p = from; p < to; p++) {
+                uint32_t d = ids[p], f = tf[p], l = len[d];
+                double x = (f - 1 < TF_TABLE && l < n_len) ? table[l * TF_TABLE + f - 1]
+                                                          : idf * (((double)f * k1p1) / ((double)f + norm[d]));
+                acc[d - base] += x;
+            }
+        } else {
+            for (int64_t p = from; p < to; p++) {
+                uint32_t d = ids[p], f = tf[p], l = len[d];
+                double x = (f - 1 < TF_TABLE && l < n_len) ? table[l * TF_TABLE + f - 1]
+                                                          : idf * (((double)f * k1p1) / ((double)f + norm[d]));
+                acc[d - base] += x * w;
+            }
+        }
+        return;
+    }
+    for (int64_t p = from; p < to; p++) {
+        uint32_t d = ids[p];
+        double f = uint_at(g->tf, g->tf_size, p), l = uint_at(g->doc_len, g->len_size, d);
+        double x = (f >= 1 && f <= TF_TABLE && l < (double)n_len)
+                       ? table[(int64_t)l * TF_TABLE + (int64_t)f - 1] : idf * ((f * k1p1) / (f + norm[d]));
+        acc[d - base] += w == 1.0 ? x : x * w;
+    }
 }
 
 /* The k held: a min-heap by (score ascending, document descending): its root is the one to drop. */
@@ -144,6 +206,73 @@ static void block_bounds(Py_ssize_t m, const int64_t *lo, const int64_t *hi, con
     }
 }
 
+/* The dense chunk: documents start .. last (at most CHUNK of them) term by term, not document by
+ * document.  Each term's postings there are walked once per use of it, in query order, adding each
+ * score (times its weight when that is not 1) to the document's total, total = total + x, as numpy's
+ * exhaustive sum does, so every total is exact; then the totals are read in document order into the k
+ * held (one scoring the same as the k-th never displaces it: its number is higher).  A block of a term
+ * whose bound, with every other term's largest block bound in the chunk, cannot beat the k-th held is
+ * not read: a document in it has a total below its score, and its score is below the k-th's.  Every
+ * cursor ends past last.  Returns the new score of the k-th held. */
+static double dense_chunk(const Dense *g, Cursor *cur, Py_ssize_t m, const int64_t *lo, Py_ssize_t block,
+                          const int64_t *block_start, const double *block_bound, const int64_t *use_term,
+                          const double *use_weight, Py_ssize_t n_uses, const double *idf, const double *table,
+                          Py_ssize_t table_stride, double *acc, int64_t *from, double *chunk_bound, Entry *heap,
+                          Py_ssize_t k, double theta, uint32_t start, uint32_t last) {
+    double total = 0.0;
+    for (Py_ssize_t t = 0; t < m; t++) {
+        advance(&cur[t], start);
+        from[t] = cur[t].pos;
+        advance(&cur[t], last + 1);
+        double b = 0.0;
+        if (from[t] < cur[t].pos) {
+            int64_t j0 = (from[t] - lo[t]) / block, j1 = (cur[t].pos - 1 - lo[t]) / block;
+            for (int64_t j = j0; j <= j1; j++)
+                if (block_bound[block_start[t] + j] > b) b = block_bound[block_start[t] + j];
+        }
+        chunk_bound[t] = b;
+        total += b;
+    }
+    if (total * (1 + MARGIN) < theta) return theta;  /* nothing here can get in */
+    for (Py_ssize_t u = 0; u < n_uses; u++) {  /* in query order, as numpy adds them */
+        Py_ssize_t t = use_term[u];
+        if (from[t] >= cur[t].pos) continue;
+        double others = total - chunk_bound[t];
+        const double *tt = table + t * table_stride;
+        int64_t j0 = (from[t] - lo[t]) / block, j1 = (cur[t].pos - 1 - lo[t]) / block, run = -1, run_end = -1;
+        for (int64_t j = j0; j <= j1; j++) {  /* runs of the blocks that can get a document in */
+            int64_t b_lo = lo[t] + j * block, b_hi = b_lo + block;
+            if (b_lo < from[t]) b_lo = from[t];
+            if (b_hi > cur[t].pos) b_hi = cur[t].pos;
+            if ((block_bound[block_start[t] + j] + others) * (1 + MARGIN) >= theta) {
+                if (run < 0) run = b_lo;
+                run_end = b_hi;
+            } else if (run >= 0) {
+                add_postings(g, tt, idf[t], use_weight[u], run, run_end, start, acc);
+                run = -1;
+            }
+        }
+        if (run >= 0) add_postings(g, tt, idf[t], use_weight[u], run, run_end, start, acc);
+    }
+    Py_ssize_t span = (Py_ssize_t)(last - start) + 1;
+    for (Py_ssize_t i = 0; i < span; i += 8) {
+        Py_ssize_t n = span - i < 8 ? span - i : 8;
+        double top = 0.0;
+        for (Py_ssize_t j = 0; j < n; j++) top = acc[i + j] > top ? acc[i + j] : top;
+        if (top <= theta) continue;
+        for (Py_ssize_t j = 0; j < n; j++) {
+            if (acc[i + j] > theta) {
+                heap[0].score = acc[i + j];
+                heap[0].doc = (int64_t)start + i + j;
+                sift_down(heap, k, 0);
+                theta = heap[0].score;
+            }
+        }
+    }
+    memset(acc, 0, span * sizeof(double));
+    return theta;
+}
+
 /* maxscore(doc_ids, tf, tf_size, norm, lo, hi, idf, first_block, block_max_tf, max_tf_size, block_min_len,
  *          min_len_size, block_min_ratio, block, use_term, use_weight, k, k1, k1p1, b, avgdl, out_docs,
  *          out_scores) -> number of documents written.
@@ -151,14 +280,18 @@ static void block_bounds(Py_ssize_t m, const int64_t *lo, const int64_t *hi, con
  * arrays (block j: postings lo + j * block ...); per use of a term in query order: the term's number and
  * weight; BM25's k1, k1 + 1, b and the average length; norm: every document's k1 (1 - b + b len / avgdl). */
 static PyObject *maxscore(PyObject *self, PyObject *args) {
-    Py_buffer b_ids, b_tf, b_norm, b_lo, b_hi, b_idf, b_fb, b_bmax, b_bmin, b_bratio, b_ut, b_uw, b_od, b_os;
-    int tf_size, max_tf_size, min_len_size;
+    Py_buffer b_ids, b_tf, b_norm, b_lo, b_hi, b_idf, b_fb, b_bmax, b_bmin, b_bratio, b_ut, b_uw, b_od, b_os, b_len,
+        b_nbl;
+    int tf_size, max_tf_size, min_len_size, len_size;
     Py_ssize_t k, block;
-    double k1, k1p1, bb, avgdl;
-    if (!PyArg_ParseTuple(args, "y*y*iy*y*y*y*y*y*iy*iy*ny*y*nddddw*w*", &b_ids, &b_tf, &tf_size, &b_norm, &b_lo,
+    double k1, k1p1, bb, avgdl, dense_share;
+    if (!PyArg_ParseTuple(args, "y*y*iy*y*y*y*y*y*iy*iy*ny*y*nddddw*w*y*iy*d", &b_ids, &b_tf, &tf_size, &b_norm, &b_lo,
                           &b_hi, &b_idf, &b_fb, &b_bmax, &max_tf_size, &b_bmin, &min_len_size, &b_bratio, &block,
-                          &b_ut, &b_uw, &k, &k1, &k1p1, &bb, &avgdl, &b_od, &b_os))
+                          &b_ut, &b_uw, &k, &k1, &k1p1, &bb, &avgdl, &b_od, &b_os, &b_len, &len_size, &b_nbl,
+                          &dense_share))
         return NULL;
+    Py_ssize_t n_docs = b_norm.len / 8, n_len = b_nbl.len / 8;
+    if (n_len > LEN_TABLE + 1) n_len = LEN_TABLE + 1;
     Py_ssize_t m = b_lo.len / 8, n_uses = b_ut.len / 8, written = 0;
     const int64_t *lo = b_lo.buf, *hi = b_hi.buf, *use_term = b_ut.buf, *first_block = b_fb.buf;
     const double *idf = b_idf.buf, *use_weight = b_uw.buf, *norm = b_norm.buf;
@@ -170,9 +303,13 @@ static PyObject *maxscore(PyObject *self, PyObject *args) {
     int64_t *block_start = NULL, n_blocks = 0;
     char *present = NULL;
     Entry *heap = NULL;
+    double *acc = NULL, *table = NULL, *chunk_bound = NULL;
+    int64_t *from = NULL;
     int sizes_ok = (tf_size == 1 || tf_size == 2 || tf_size == 4 || tf_size == 8)
                    && (max_tf_size == 1 || max_tf_size == 2 || max_tf_size == 4 || max_tf_size == 8)
-                   && (min_len_size == 1 || min_len_size == 2 || min_len_size == 4 || min_len_size == 8);
+                   && (min_len_size == 1 || min_len_size == 2 || min_len_size == 4 || min_len_size == 8)
+                   && (len_size == 1 || len_size == 2 || len_size == 4 || len_size == 8)
+                   && b_len.len == n_docs * len_size;
     int ok = sizes_ok && k > 0 && m > 0 && block > 0 && b_od.len >= (Py_ssize_t)(k * 8)
              && b_os.len >= (Py_ssize_t)(k * 8) && b_fb.len == b_lo.len && b_hi.len == b_lo.len && b_idf.len == b_lo.len;
     if (ok) {
@@ -204,6 +341,9 @@ static PyObject *maxscore(PyObject *self, PyObject *args) {
     }
     if (ok) {
         Py_BEGIN_ALLOW_THREADS
+        /* dense: -1 not yet needed, 1 ready (acc, table and from made), 0 never (no memory) */
+        int dense = -1;
+        Dense g = {ids, b_tf.buf, b_len.buf, tf_size, len_size, norm, n_len, k1p1};
         for (Py_ssize_t t = 0; t < m; t++) {
             cur[t].ids = ids;
             cur[t].tf = b_tf.buf;
@@ -238,6 +378,31 @@ static PyObject *maxscore(PyObject *self, PyObject *args) {
                 any = 1;
             }
             if (!any) break;
+            /* Dense enough (the essential terms' postings at least dense_share of the documents): the next
+             * CHUNK documents from start term by term (dense_chunk).  Only with k held and the k-th above 0:
+             * a total of 0 could be a document without a posting. */
+            if (held == k && theta > 0.0 && dense != 0 && (Py_ssize_t)start < n_docs) {
+                double share = 0.0;
+                for (Py_ssize_t i = first_essential; i < m; i++) share += (double)(hi[order[i]] - lo[order[i]]);
+                if (share >= dense_share * (double)n_docs && dense < 0) {
+                    acc = PyMem_RawCalloc(CHUNK, sizeof(double));
+                    table = PyMem_RawMalloc((m * TF_TABLE * n_len + 1) * sizeof(double));
+                    from = PyMem_RawMalloc(m * sizeof(int64_t));
+                    chunk_bound = PyMem_RawMalloc(m * sizeof(double));
+                    dense = acc && table && from && chunk_bound ? 1 : 0;  /* (no memory: document by document) */
+                    for (Py_ssize_t t = 0; t < m && dense; t++)
+                        fill_table(table + t * TF_TABLE * n_len, idf[t], b_nbl.buf, n_len, k1p1);
+                }
+                if (share >= dense_share * (double)n_docs && dense > 0) {
+                    uint32_t last = (uint64_t)start + CHUNK > (uint64_t)n_docs ? (uint32_t)(n_docs - 1)
+                                                                                 : start + (CHUNK - 1);
+                    theta = dense_chunk(&g, cur, m, lo, block, block_start, block_bound, use_term, use_weight, n_uses,
+                                        idf, table, TF_TABLE * n_len, acc, from, chunk_bound, heap, k, theta, start,
+                                        last);
+                    first_essential = split_at(prefix, m, first_essential, theta);
+                    continue;
+                }
+            }
             /* each term's bound in the window: its blocks with documents in [start, end] */
             double window_total = 0.0;
             for (Py_ssize_t t = 0; t < m; t++) {
@@ -350,9 +515,10 @@ static PyObject *maxscore(PyObject *self, PyObject *args) {
     PyMem_RawFree(cur); PyMem_RawFree(order); PyMem_RawFree(worder); PyMem_RawFree(prefix);
     PyMem_RawFree(wprefix); PyMem_RawFree(wbound); PyMem_RawFree(contrib); PyMem_RawFree(wsum);
     PyMem_RawFree(present); PyMem_RawFree(heap); PyMem_RawFree(bound); PyMem_RawFree(block_start);
-    PyMem_RawFree(block_bound);
+    PyMem_RawFree(block_bound); PyMem_RawFree(acc); PyMem_RawFree(table); PyMem_RawFree(from);
+    PyMem_RawFree(chunk_bound);
     Py_buffer *all[] = {&b_ids, &b_tf, &b_norm, &b_lo, &b_hi, &b_idf, &b_fb, &b_bmax, &b_bmin, &b_bratio, &b_ut,
-                        &b_uw, &b_od, &b_os};
+                        &b_uw, &b_od, &b_os, &b_len, &b_nbl};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) PyBuffer_Release(all[i]);
     if (!ok) {
         PyErr_SetString(PyExc_ValueError, "maxscore: bad arguments or out of memory");
