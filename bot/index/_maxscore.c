@@ -26,6 +26,10 @@
  * them one by one (cursor by cursor, each other term looked up) costs several times adding up every
  * posting. */
 #define CHUNK 4096
+/* The seed (seed_floor): the documents of this many blocks with the largest bounds (more for a large k,
+ * up to SEED_BLOCKS_MAX: past that, no seed), as numpy's search seeds with SEED_POSTINGS. */
+#define SEED_BLOCKS 16
+#define SEED_BLOCKS_MAX 64
 /* Term scores of tf 1 .. TF_TABLE in documents of length 0 .. LEN_TABLE are read from a table a term. */
 #define TF_TABLE 8
 #define LEN_TABLE 1024
@@ -206,20 +210,112 @@ static void block_bounds(Py_ssize_t m, const int64_t *lo, const int64_t *hi, con
     }
 }
 
+static int by_number(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The floor: the k-th best exact score of the documents in the blocks with the largest bounds (of all
+ * the terms' blocks, the earliest of equal ones), worked out as the documents are scored elsewhere.
+ * Those are k documents scoring at least that, so the k best all do: a document whose bound is below it
+ * cannot get in, held or not.  -INFINITY when the blocks hold fewer than k documents (or memory is short).
+ * The heap's k entries are scratch here. */
+static double seed_floor(const uint32_t *ids, const void *tf, int tf_size, const double *norm, Py_ssize_t m,
+                         const int64_t *lo, const int64_t *hi, Py_ssize_t block, const int64_t *block_start,
+                         const double *block_bound, const double *idf, const int64_t *use_term,
+                         const double *use_weight, Py_ssize_t n_uses, Py_ssize_t k, double k1p1, Entry *heap) {
+    Py_ssize_t want = (4 * k + block - 1) / block;
+    if (want < SEED_BLOCKS) want = SEED_BLOCKS;
+    if (want > SEED_BLOCKS_MAX) return -INFINITY;
+    Py_ssize_t bt[SEED_BLOCKS_MAX], got = 0;
+    int64_t bj[SEED_BLOCKS_MAX];
+    double bv[SEED_BLOCKS_MAX];
+    for (Py_ssize_t t = 0; t < m; t++) {  /* the best blocks, kept in descending order of bound */
+        int64_t n = (hi[t] - lo[t] + block - 1) / block;
+        for (int64_t j = 0; j < n; j++) {
+            double x = block_bound[block_start[t] + j];
+            if (got == want && x <= bv[got - 1]) continue;
+            Py_ssize_t at = got < want ? got++ : want - 1;
+            while (at > 0 && bv[at - 1] < x) {
+                bt[at] = bt[at - 1]; bj[at] = bj[at - 1]; bv[at] = bv[at - 1];
+                at--;
+            }
+            bt[at] = t; bj[at] = j; bv[at] = x;
+        }
+    }
+    double floor_score = -INFINITY;
+    uint32_t *docs = PyMem_RawMalloc((got * block + 1) * sizeof(uint32_t));
+    double *part = PyMem_RawMalloc((got * block * m + 1) * sizeof(double));
+    if (docs && part) {
+        Py_ssize_t nd = 0;
+        for (Py_ssize_t i = 0; i < got; i++) {
+            int64_t a = lo[bt[i]] + bj[i] * block, b = a + block < hi[bt[i]] ? a + block : hi[bt[i]];
+            for (int64_t p = a; p < b; p++) docs[nd++] = ids[p];
+        }
+        qsort(docs, nd, sizeof(uint32_t), by_number);
+        Py_ssize_t unique = 0;
+        for (Py_ssize_t i = 0; i < nd; i++)
+            if (i == 0 || docs[i] != docs[i - 1]) docs[unique++] = docs[i];
+        nd = unique;
+        if (nd >= k) {
+            for (Py_ssize_t t = 0; t < m; t++) {  /* each term's score in each (-1: not there) */
+                Cursor c = {ids, tf, tf_size, lo[t], hi[t], idf[t]};
+                for (Py_ssize_t i = 0; i < nd; i++) {
+                    advance(&c, docs[i]);
+                    double x = -1.0;
+                    if (c.pos < c.hi && ids[c.pos] == docs[i]) {
+                        double f = tf_at(&c, c.pos);
+                        x = c.idf * ((f * k1p1) / (f + norm[docs[i]]));
+                    }
+                    part[t * nd + i] = x;
+                }
+            }
+            Py_ssize_t held = 0;
+            for (Py_ssize_t i = 0; i < nd; i++) {
+                double total = 0.0;
+                int first_use = 1;
+                for (Py_ssize_t u = 0; u < n_uses; u++) {  /* in query order, as numpy adds them */
+                    double c = part[use_term[u] * nd + i];
+                    if (c < 0) continue;
+                    double x = use_weight[u] == 1.0 ? c : c * use_weight[u];
+                    total = first_use ? x : total + x;
+                    first_use = 0;
+                }
+                if (held < k) {
+                    heap[held].score = total;
+                    heap[held].doc = i;
+                    sift_up(heap, held);
+                    held++;
+                } else if (total > heap[0].score) {
+                    heap[0].score = total;
+                    heap[0].doc = i;
+                    sift_down(heap, k, 0);
+                }
+            }
+            floor_score = heap[0].score;
+        }
+    }
+    PyMem_RawFree(docs);
+    PyMem_RawFree(part);
+    return floor_score;
+}
+
 /* The dense chunk: documents start .. last (at most CHUNK of them) term by term, not document by
  * document.  Each term's postings there are walked once per use of it, in query order, adding each
  * score (times its weight when that is not 1) to the document's total, total = total + x, as numpy's
  * exhaustive sum does, so every total is exact; then the totals are read in document order into the k
- * held (one scoring the same as the k-th never displaces it: its number is higher).  A block of a term
- * whose bound, with every other term's largest block bound in the chunk, cannot beat the k-th held is
- * not read: a document in it has a total below its score, and its score is below the k-th's.  Every
- * cursor ends past last.  Returns the new score of the k-th held. */
-static double dense_chunk(const Dense *g, Cursor *cur, Py_ssize_t m, const int64_t *lo, Py_ssize_t block,
+ * held (one scoring the same as the k-th never displaces it: its number is higher), those at least the
+ * floor.  A block of a term whose bound, with every other term's largest block bound in the chunk, is
+ * below the bar (the floor, or the k-th held's score when higher and k are held) is not read: a document
+ * in it has a total below its score, and its score is below the bar, so it is never held.  Every cursor
+ * ends past last.  The caller's count held and k-th score (theta) are kept up to date. */
+static void dense_chunk(const Dense *g, Cursor *cur, Py_ssize_t m, const int64_t *lo, Py_ssize_t block,
                           const int64_t *block_start, const double *block_bound, const int64_t *use_term,
                           const double *use_weight, Py_ssize_t n_uses, const double *idf, const double *table,
                           Py_ssize_t table_stride, double *acc, int64_t *from, double *chunk_bound, Entry *heap,
-                          Py_ssize_t k, double theta, uint32_t start, uint32_t last) {
-    double total = 0.0;
+                          Py_ssize_t k, Py_ssize_t *held, double floor_score, double *theta, uint32_t start,
+                          uint32_t last) {
+    double bar = *held == k && *theta > floor_score ? *theta : floor_score, total = 0.0;
     for (Py_ssize_t t = 0; t < m; t++) {
         advance(&cur[t], start);
         from[t] = cur[t].pos;
@@ -233,7 +329,7 @@ static double dense_chunk(const Dense *g, Cursor *cur, Py_ssize_t m, const int64
         chunk_bound[t] = b;
         total += b;
     }
-    if (total * (1 + MARGIN) < theta) return theta;  /* nothing here can get in */
+    if (total * (1 + MARGIN) < bar) return;  /* nothing here can get in */
     for (Py_ssize_t u = 0; u < n_uses; u++) {  /* in query order, as numpy adds them */
         Py_ssize_t t = use_term[u];
         if (from[t] >= cur[t].pos) continue;
@@ -244,7 +340,7 @@ static double dense_chunk(const Dense *g, Cursor *cur, Py_ssize_t m, const int64
             int64_t b_lo = lo[t] + j * block, b_hi = b_lo + block;
             if (b_lo < from[t]) b_lo = from[t];
             if (b_hi > cur[t].pos) b_hi = cur[t].pos;
-            if ((block_bound[block_start[t] + j] + others) * (1 + MARGIN) >= theta) {
+            if ((block_bound[block_start[t] + j] + others) * (1 + MARGIN) >= bar) {
                 if (run < 0) run = b_lo;
                 run_end = b_hi;
             } else if (run >= 0) {
@@ -259,18 +355,24 @@ static double dense_chunk(const Dense *g, Cursor *cur, Py_ssize_t m, const int64
         Py_ssize_t n = span - i < 8 ? span - i : 8;
         double top = 0.0;
         for (Py_ssize_t j = 0; j < n; j++) top = acc[i + j] > top ? acc[i + j] : top;
-        if (top <= theta) continue;
+        if (top < bar) continue;
         for (Py_ssize_t j = 0; j < n; j++) {
-            if (acc[i + j] > theta) {
-                heap[0].score = acc[i + j];
+            double x = acc[i + j];
+            if (x < floor_score) continue;
+            if (*held < k) {
+                heap[*held].score = x;
+                heap[*held].doc = (int64_t)start + i + j;
+                sift_up(heap, *held);
+                if (++*held == k) *theta = heap[0].score;
+            } else if (x > *theta) {
+                heap[0].score = x;
                 heap[0].doc = (int64_t)start + i + j;
                 sift_down(heap, k, 0);
-                theta = heap[0].score;
+                *theta = heap[0].score;
             }
         }
     }
     memset(acc, 0, span * sizeof(double));
-    return theta;
 }
 
 /* maxscore(doc_ids, tf, tf_size, norm, lo, hi, idf, first_block, block_max_tf, max_tf_size, block_min_len,
@@ -357,8 +459,21 @@ static PyObject *maxscore(PyObject *self, PyObject *args) {
         block_bounds(m, lo, hi, first_block, block, idf, wsum, b_bmax.buf, max_tf_size, b_bmin.buf, min_len_size,
                      b_bratio.buf, k1, k1p1, bb, avgdl, block_start, block_bound, bound);
         order_by(bound, order, prefix, m);
-        Py_ssize_t held = 0, first_essential = 0;  /* order[0 .. first_essential): non-essential overall */
-        double theta = -INFINITY;
+        /* theta: the k-th held's score once k are held; floor_score: the seed's (a heavy query only: one
+         * dense enough for dense chunks), below which nothing gets in; the bar: the higher of the two */
+        double theta = -INFINITY, floor_score = -INFINITY, postings = 0.0;
+        int positive = 1;  /* (the seed's argument needs every score above 0: bounds are scaled up by the margin) */
+        for (Py_ssize_t t = 0; t < m; t++) {
+            postings += (double)(hi[t] - lo[t]);
+            positive &= idf[t] > 0.0;
+        }
+        for (Py_ssize_t u = 0; u < n_uses; u++) positive &= use_weight[u] > 0.0;
+        if (positive && postings >= dense_share * (double)n_docs)
+            floor_score = seed_floor(ids, b_tf.buf, tf_size, norm, m, lo, hi, block, block_start, block_bound, idf,
+                                     use_term, use_weight, n_uses, k, k1p1, heap);
+        double bar = floor_score;
+        /* order[0 .. first_essential): non-essential overall */
+        Py_ssize_t held = 0, first_essential = split_at(prefix, m, 0, bar);
         /* per window: each term's largest block bound there (wbound), the terms in that order (worder),
          * and worder[0 .. split): non-essential in the window */
         Py_ssize_t split = 0;
@@ -381,7 +496,7 @@ static PyObject *maxscore(PyObject *self, PyObject *args) {
             /* Dense enough (the essential terms' postings at least dense_share of the documents): the next
              * CHUNK documents from start term by term (dense_chunk).  Only with k held and the k-th above 0:
              * a total of 0 could be a document without a posting. */
-            if (held == k && theta > 0.0 && dense != 0 && (Py_ssize_t)start < n_docs) {
+            if (bar > 0.0 && dense != 0 && (Py_ssize_t)start < n_docs) {
                 double share = 0.0;
                 for (Py_ssize_t i = first_essential; i < m; i++) share += (double)(hi[order[i]] - lo[order[i]]);
                 if (share >= dense_share * (double)n_docs && dense < 0) {
@@ -396,10 +511,11 @@ static PyObject *maxscore(PyObject *self, PyObject *args) {
                 if (share >= dense_share * (double)n_docs && dense > 0) {
                     uint32_t last = (uint64_t)start + CHUNK > (uint64_t)n_docs ? (uint32_t)(n_docs - 1)
                                                                                  : start + (CHUNK - 1);
-                    theta = dense_chunk(&g, cur, m, lo, block, block_start, block_bound, use_term, use_weight, n_uses,
-                                        idf, table, TF_TABLE * n_len, acc, from, chunk_bound, heap, k, theta, start,
-                                        last);
-                    first_essential = split_at(prefix, m, first_essential, theta);
+                    dense_chunk(&g, cur, m, lo, block, block_start, block_bound, use_term, use_weight, n_uses, idf,
+                                table, TF_TABLE * n_len, acc, from, chunk_bound, heap, k, &held, floor_score, &theta,
+                                start, last);
+                    if (held == k && theta > bar) bar = theta;
+                    first_essential = split_at(prefix, m, first_essential, bar);
                     continue;
                 }
             }
@@ -422,9 +538,9 @@ static PyObject *maxscore(PyObject *self, PyObject *args) {
                 wbound[t] = b;
                 window_total += b;
             }
-            if (held < k || window_total * (1 + MARGIN) >= theta) {
+            if (window_total * (1 + MARGIN) >= bar) {
                 order_by(wbound, worder, wprefix, m);
-                split = held < k ? 0 : split_at(wprefix, m, 0, theta);
+                split = split_at(wprefix, m, 0, bar);
                 /* the window, document by document: candidates from its essential terms */
                 for (;;) {
                     uint32_t doc = UINT32_MAX;
@@ -453,7 +569,7 @@ static PyObject *maxscore(PyObject *self, PyObject *args) {
                     /* the other terms looked up, largest bound first, while the document can get in */
                     int skip = 0;
                     for (Py_ssize_t i = split - 1; i >= 0; i--) {
-                        if (held == k && upper * (1 + MARGIN) < theta) { skip = 1; break; }
+                        if (upper * (1 + MARGIN) < bar) { skip = 1; break; }
                         Py_ssize_t t = worder[i];
                         Cursor *c = &cur[t];
                         advance(c, doc);
@@ -466,7 +582,7 @@ static PyObject *maxscore(PyObject *self, PyObject *args) {
                             upper -= wbound[t];
                         }
                     }
-                    if (skip || (held == k && upper * (1 + MARGIN) < theta)) continue;
+                    if (skip || upper * (1 + MARGIN) < bar) continue;
                     double total = 0.0;
                     int first_use = 1;
                     for (Py_ssize_t u = 0; u < n_uses; u++) {  /* in query order, as numpy adds them */
@@ -476,6 +592,7 @@ static PyObject *maxscore(PyObject *self, PyObject *args) {
                         total = first_use ? x : total + x;
                         first_use = 0;
                     }
+                    if (total < floor_score) continue;
                     if (held < k) {
                         heap[held].score = total;
                         heap[held].doc = doc;
@@ -490,8 +607,9 @@ static PyObject *maxscore(PyObject *self, PyObject *args) {
                     }
                     if (held == k) {
                         theta = heap[0].score;
-                        first_essential = split_at(prefix, m, first_essential, theta);
-                        split = split_at(wprefix, m, split, theta);
+                        if (theta > bar) bar = theta;
+                        first_essential = split_at(prefix, m, first_essential, bar);
+                        split = split_at(wprefix, m, split, bar);
                     }
                 }
             }
