@@ -1,5 +1,5 @@
 /* Document-at-a-time MaxScore top k over quotebot's term-major postings: the compiled path of
- * bot.index.bm25.BM25Index.search_weighted (bot/index/maxscore.py loads it; without it, the numpy
+ * bot.index.bm25.BM25Index.search_weighted (bot/index/bm25.py loads it; without it, the numpy
  * block-max search gives the same result).
  *
  * Exactness: a document's score is worked out with the same IEEE double operations, in the same
@@ -9,6 +9,12 @@
  * documents are scored; they are compared with a relative margin, so rounding in a bound can never
  * drop a document that belongs in the top k.  Ties go to the lower document: documents are visited
  * in ascending order, so one scoring the same as the k-th held never displaces it.
+ *
+ * Heavy queries (rank_bm25's idf floor gives a word in most documents a high idf, so its postings
+ * cannot be pruned): when the terms that can still get a document in have postings in at least
+ * dense_share of the documents, the next CHUNK documents are added up term by term instead (dense_chunk:
+ * the same additions in the same order, so the same totals), and such a query starts from a seed's
+ * floor (seed_floor: the k-th best exact score of its most promising blocks' documents).
  *
  * Build with -ffp-contract=off (setup.py does): a fused multiply-add would round differently.
  * No Python objects are touched in the loop; the GIL is released while it runs.
@@ -32,7 +38,7 @@
 #define SEED_BLOCKS_MAX 64
 /* Term scores of tf 1 .. TF_TABLE in documents of length 0 .. LEN_TABLE are read from a table a term. */
 #define TF_TABLE 8
-#define LEN_TABLE 1024
+#define LEN_TABLE 256  /* (a table costs TF_TABLE divisions a length: 2,056 at most) */
 
 typedef struct {
     const uint32_t *ids;
@@ -377,10 +383,12 @@ static void dense_chunk(const Dense *g, Cursor *cur, Py_ssize_t m, const int64_t
 
 /* maxscore(doc_ids, tf, tf_size, norm, lo, hi, idf, first_block, block_max_tf, max_tf_size, block_min_len,
  *          min_len_size, block_min_ratio, block, use_term, use_weight, k, k1, k1p1, b, avgdl, out_docs,
- *          out_scores) -> number of documents written.
+ *          out_scores, doc_len, len_size, norm_by_len, dense_share) -> number of documents written.
  * Per term: postings [lo, hi) of doc_ids/tf, its idf and the number of its first block in the per-block
  * arrays (block j: postings lo + j * block ...); per use of a term in query order: the term's number and
- * weight; BM25's k1, k1 + 1, b and the average length; norm: every document's k1 (1 - b + b len / avgdl). */
+ * weight; BM25's k1, k1 + 1, b and the average length; norm: every document's k1 (1 - b + b len / avgdl);
+ * doc_len (len_size bytes each) every document's length and norm_by_len the norm of each length 0, 1, ...
+ * (equal to norm[doc] for a document of that length; may be empty); dense_share: see the top comment. */
 static PyObject *maxscore(PyObject *self, PyObject *args) {
     Py_buffer b_ids, b_tf, b_norm, b_lo, b_hi, b_idf, b_fb, b_bmax, b_bmin, b_bratio, b_ut, b_uw, b_od, b_os, b_len,
         b_nbl;

@@ -13,7 +13,8 @@ most promising blocks sets the score to beat; the terms whose bounds together ca
 only looked up for the few documents that the other terms make worth it, and blocks whose bound
 cannot beat it are never read.  Every bound is computed with the same floating-point operations, in
 the same order, as the scores, so it is never below a score it bounds (IEEE rounding is monotone);
-the result is exactly `search_exhaustive`'s (ties to the lower document number) with bit-identical scores.  Pure numpy: no compiled kernel.
+the result is exactly `search_exhaustive`'s (ties to the lower document number) with bit-identical scores.
+When setup.py could build it, `_maxscore.c` does the same search compiled (see `_search_compiled`).
 """
 
 from __future__ import annotations
@@ -416,9 +417,11 @@ class BM25Index:
 
     def _search_compiled(self, terms: list[_Term], uses: list[tuple[int, float]], k: int):
         """The compiled MaxScore (bot/index/_maxscore.c): the same documents and bit-identical scores as
-        `_search_exhaustive`, visiting documents in order and skipping those the terms' bounds rule out.
-        The kernel works out the block bounds itself, from the per-block figures and the collection's
-        (a few numpy calls a term cost more than a search of rare words)."""
+        `_search_exhaustive`, visiting documents in order and skipping those the terms' bounds rule out;
+        where the terms that can still get a document in have postings in DENSE_SHARE of the documents
+        or more, adding up a chunk of documents term by term, from a seed's floor.  The kernel works out
+        the block bounds itself, from the per-block figures and the collection's (a few numpy calls a term
+        cost more than a search of rare words)."""
         k = min(k, sum(t.hi - t.lo for t in terms))
         out_docs, out_scores = np.empty(k, dtype=np.int64), np.empty(k)
         n = KERNEL.maxscore(
