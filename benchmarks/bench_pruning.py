@@ -48,6 +48,8 @@ def three_rare_words(index, count: int, seed: int = 0) -> list[list[tuple[str, f
     """count (+ WARM_UP) queries of three distinct words each in RARE_DF[0] .. RARE_DF[1] sentences."""
     df = np.diff(np.asarray(index.indptr))
     rare = np.flatnonzero((df >= RARE_DF[0]) & (df <= RARE_DF[1]))
+    if len(rare) < 3:
+        return []
     rng = np.random.default_rng(seed)
     return [[(index.terms[t], 1.0) for t in rng.choice(rare, 3, replace=False)] for _ in range(count + WARM_UP)]
 
@@ -96,6 +98,9 @@ def main() -> None:
             lines = [line for line in (args.corpus / file).read_text(encoding="utf-8").splitlines() if line.strip()]
             queries = [[(t, 1.0) for t in text.terms(json.loads(line)["question"])] for line in lines]
             queries = [q for q in queries if q][:WARM_UP + limit if limit else None]
+        if len(queries) <= WARM_UP:
+            print(f"{label}: too few queries here")
+            continue
         postings = [sum(index.df(t) for t, _ in q) for q in queries]
         print(f"{label}: {len(queries) - WARM_UP} queries timed, median {int(np.median(postings)):,} postings each "
               f"({index.doc_count:,} sentences)")
