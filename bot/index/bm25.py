@@ -13,7 +13,8 @@ most promising blocks sets the score to beat; the terms whose bounds together ca
 only looked up for the few documents that the other terms make worth it, and blocks whose bound
 cannot beat it are never read.  Every bound is computed with the same floating-point operations, in
 the same order, as the scores, so it is never below a score it bounds (IEEE rounding is monotone);
-the result is exactly `search_exhaustive`'s (ties to the lower document number) with bit-identical scores.  Pure numpy: no compiled kernel.
+the result is exactly `search_exhaustive`'s (ties to the lower document number) with bit-identical scores.
+When setup.py could build it, `_maxscore.c` does the same search compiled (see `_search_compiled`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ SEED_POSTINGS = 2048
 # Documents are looked up in a term's postings by binary search when they are fewer than 1/DENSE_LOOKUP
 # of its postings, else by marking the postings in a dense array.
 DENSE_LOOKUP = 16
+# The compiled search adds up the next documents term by term (a chunk of them at a time) instead of
+# visiting them one by one while the terms that can still get a document in (the essential ones) have
+# postings in at least this share of the documents: nearly every document is then a candidate.
+DENSE_SHARE = 0.25
 # When the postings to read plus those to look up in (at most all of a list) pass this share of all
 # the query's postings, adding them all up is cheaper than pruning.
 READ_SHARE = 0.7
@@ -433,9 +438,11 @@ class BM25Index:
 
     def _search_compiled(self, terms: list[_Term], uses: list[tuple[int, float]], k: int):
         """The compiled MaxScore (bot/index/_maxscore.c): the same documents and bit-identical scores as
-        `_search_exhaustive`, visiting documents in order and skipping those the terms' bounds rule out.
-        The kernel works out the block bounds itself, from the per-block figures and the collection's
-        (a few numpy calls a term cost more than a search of rare words)."""
+        `_search_exhaustive`, visiting documents in order and skipping those the terms' bounds rule out;
+        where the terms that can still get a document in have postings in DENSE_SHARE of the documents
+        or more, adding up a chunk of documents term by term, from a seed's floor.  The kernel works out
+        the block bounds itself, from the per-block figures and the collection's (a few numpy calls a term
+        cost more than a search of rare words)."""
         k = min(k, sum(t.hi - t.lo for t in terms))
         out_docs, out_scores = np.empty(k, dtype=np.int64), np.empty(k)
         n = KERNEL.maxscore(
@@ -445,7 +452,8 @@ class BM25Index:
             self._contiguous_blocks[0], self.block_max_tf.dtype.itemsize, self._contiguous_blocks[1],
             self.block_min_len.dtype.itemsize, self._contiguous_blocks[2], BLOCK,
             np.array([i for i, _ in uses], dtype=np.int64), np.array([w for _, w in uses], dtype=np.float64),
-            k, self.k1, self.k1 + 1, self.b, float(self.avgdl), out_docs, out_scores)
+            k, self.k1, self.k1 + 1, self.b, float(self.avgdl), out_docs, out_scores,
+            self._contiguous_lengths, self.doc_len.dtype.itemsize, self._norm_by_length(), DENSE_SHARE)
         return out_docs[:n], out_scores[:n]
 
     @functools.cached_property
@@ -463,6 +471,23 @@ class BM25Index:
         if self._norm_cache is None:
             self._norm_cache = np.ascontiguousarray(self._length_norm(self.doc_len), dtype=np.float64)
         return self._norm_cache
+
+    @functools.cached_property
+    def _contiguous_lengths(self) -> np.ndarray:
+        return np.ascontiguousarray(self.doc_len)
+
+    def _norm_by_length(self) -> np.ndarray:
+        """The norm of each length 0 .. the longest document's (the kernel's dense chunks read term scores
+        from tables made of it), checked equal to every document's own: empty when it is not (then the
+        kernel works each score out from the document's norm)."""
+        table = self.__dict__.get("_norm_table")
+        if table is None:
+            longest = int(self.doc_len.max()) if self.doc_count else 0
+            table = np.ascontiguousarray(self._length_norm(np.arange(longest + 1).astype(self.doc_len.dtype)))
+            if self.doc_count and not np.array_equal(table[self.doc_len], self._norms()):
+                table = np.zeros(0)
+            self.__dict__["_norm_table"] = table
+        return table
 
     def search(self, query: Sequence[str], k: int) -> list[Hit]:
         return self.search_weighted([(t, 1.0) for t in query], k)

@@ -42,11 +42,14 @@ def _pruning(idx: BM25Index) -> BM25Index:
     return idx
 
 
-@pytest.fixture(params=["compiled", "numpy"])
+@pytest.fixture(params=["compiled", "compiled-dense", "numpy"])
 def search_path(request, monkeypatch):
-    """Both pruned searches: the compiled kernel (skipped where it was not built) and numpy's."""
-    if request.param == "compiled" and bm25.KERNEL is None:
+    """Both pruned searches: the compiled kernel (skipped where it was not built), as it decides and
+    adding up term by term wherever it may (dense chunks, whatever the share of the documents), and numpy's."""
+    if request.param.startswith("compiled") and bm25.KERNEL is None:
         pytest.skip("the compiled kernel is not built here (no C compiler at install)")
+    if request.param == "compiled-dense":
+        monkeypatch.setattr(bm25, "DENSE_SHARE", 0.0)
     if request.param == "numpy":
         monkeypatch.setattr(bm25, "KERNEL", None)
     return request.param
@@ -67,6 +70,29 @@ def test_pruned_top_k_equals_exhaustive_on_random_corpora(seed, seed_postings, s
         pruned, exhaustive = idx.search_weighted(weighted, k), idx.search_exhaustive(weighted, k)
         assert pruned == exhaustive, (weighted, k)
         assert len(pruned) == min(k, len({d for t, w in weighted if w for d in idx.postings(t)[0].tolist()}))
+
+
+@pytest.mark.parametrize("longest, repeats", [(40, 1), (300, 1), (12, 300)])
+def test_long_documents_and_high_frequencies(longest, repeats, search_path):
+    """Lengths past 255 (two-byte lengths) and frequencies past the kernel's tables (and past 255: two-byte
+    frequencies) are worked out from the document's norm, with the same results."""
+    rng = random.Random(longest + repeats)
+    docs = [doc * rng.choice([1, 1, 2, repeats]) for doc in _corpus(rng, 3000, 300, longest, 1.0)]
+    idx = _pruning(BM25Index.build(docs))
+    for _ in range(30):
+        weighted, k = _query(rng, idx), rng.choice([1, 10, 60])
+        assert idx.search_weighted(weighted, k) == idx.search_exhaustive(weighted, k), (weighted, k)
+
+
+def test_the_norm_of_each_length_is_every_documents_norm():
+    """The kernel's dense chunks read scores from tables by length: the norm of a length must be the
+    very float numpy computes for a document of that length."""
+    rng = random.Random(2)
+    for longest in (5, 40, 300):
+        idx = BM25Index.build(_corpus(rng, 2000, 100, longest, 1.0))
+        table = idx._norm_by_length()
+        assert len(table) == idx.doc_len.max() + 1
+        assert np.array_equal(table[idx.doc_len], idx._norms())
 
 
 def test_the_pruned_search_is_taken_and_skips_postings(monkeypatch):
@@ -172,7 +198,8 @@ def test_the_kernel_refuses_blocks_outside_the_per_block_arrays():
             np.array([hi], dtype=np.int64), np.array([float(idx.idf[tid])]), np.array([first_block], dtype=np.int64),
             max_tf, max_tf.dtype.itemsize, min_len, min_len.dtype.itemsize, ratio, bm25.BLOCK,
             np.array([0], dtype=np.int64), np.array([1.0]), 5, idx.k1, idx.k1 + 1, idx.b, float(idx.avgdl),
-            out_docs, out_scores)
+            out_docs, out_scores, idx._contiguous_lengths, idx.doc_len.dtype.itemsize, idx._norm_by_length(),
+            bm25.DENSE_SHARE)
 
     assert call(int(idx.block_ptr[tid])) == 5
     with pytest.raises(ValueError):
