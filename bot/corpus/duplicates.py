@@ -243,17 +243,50 @@ def merge_duplicates(articles: Sequence[Article], *, parallel: bool = False) -> 
 # An index that grows by segments keeps every article, copies too, and works out which are copies
 # whenever its articles change (bot/index/combined.py), by the rule merge_duplicates applies: each
 # article, in path order, is folded into the first earlier kept article it is similar to.  For that
-# it keeps per article the digest of its shingle hashes and a prefix of them; two articles whose
-# hashes reach DUPLICATE_JACCARD share a hash among each one's smallest |s| - floor(t*|s|) + 1
-# (prefix filtering under one global order: here the hashes' own order, which needs no corpus-wide
-# counts and so holds when articles come and go), and only such pairs are checked exactly.
+# it keeps per article the digest of its shingle hashes, their number, and a prefix of them: two
+# articles whose hashes reach DUPLICATE_JACCARD share a hash among each one's first
+# |s| - floor(t*|s|) + 1 (prefix filtering), whatever the one global order of hashes.  merge_duplicates
+# orders by corpus-wide counts; here the order must hold as articles come and go, so it is fixed: by
+# how many stopwords the shingle has (fewest first: "the minister said" is in every other story,
+# "Kim Yong Chol" in few), then by hash.  Only pairs sharing a prefix hash are checked, exactly.
 
-def sketch_key(article: Article) -> tuple[bytes, np.ndarray]:
-    """The article's shingle-set digest (16 bytes) and its prefix of smallest shingle hashes."""
-    sk = _sketch(article)
+_STOP_HASHES: np.ndarray | None = None
+
+
+def _stop_hashes() -> np.ndarray:
+    global _STOP_HASHES
+    if _STOP_HASHES is None:
+        from bot.text import STOPWORDS
+
+        _STOP_HASHES = np.unique(_word_hashes(" ".join(sorted(STOPWORDS))))
+    return _STOP_HASHES
+
+
+def sketch_key(article: Article) -> tuple[bytes, np.ndarray, int]:
+    """The article's shingle-set digest (16 bytes), its prefix of shingle hashes in the fixed order,
+    and how many distinct shingle hashes it has."""
+    low = _body(article).lower()
+    arr = _word_hashes(low)
+    if len(arr) < _SHINGLE:
+        sk = _sketch(article)
+        return hashlib.blake2b(sk.tobytes(), digest_size=16).digest(), sk.copy(), len(sk)
+    h = arr[:-2] * _MUL[0] + arr[1:-1] * _MUL[1] + arr[2:] * _MUL[2]
+    h ^= h >> np.uint64(31)
+    h *= _MIX
+    h ^= h >> np.uint64(29)
+    stop = np.isin(arr, _stop_hashes()).astype(np.int8)
+    stops = stop[:-2] + stop[1:-1] + stop[2:]
+    sk = np.unique(h)  # what _sketch gives
     n = len(sk)
     p = n - int(DUPLICATE_JACCARD * n * (1 - 1e-9)) + 1
-    return hashlib.blake2b(sk.tobytes(), digest_size=16).digest(), sk[:p].copy()
+    prefix, have = [], 0
+    for count in range(_SHINGLE + 1):  # (a shingle's stopword count is a function of its hash)
+        if have >= p:
+            break
+        found = np.unique(h[stops == count])
+        prefix.append(found[:p - have])
+        have += len(prefix[-1])
+    return hashlib.blake2b(sk.tobytes(), digest_size=16).digest(), np.concatenate(prefix), n
 
 
 def same_story(a: Article, b: Article) -> bool:
@@ -282,12 +315,12 @@ def fold_targets(digests: Sequence[bytes], similar: dict[int, Sequence[int]]) ->
     return target
 
 
-def sketch_keys(articles: Sequence[Article], *, parallel: bool = False) -> list[tuple[bytes, np.ndarray]]:
+def sketch_keys(articles: Sequence[Article], *, parallel: bool = False) -> list[tuple[bytes, np.ndarray, int]]:
     """sketch_key of every article (in a pool of workers when `parallel`)."""
-    def key_chunk(chunk: Sequence[Article], first: int) -> list[tuple[bytes, np.ndarray]]:
+    def key_chunk(chunk: Sequence[Article], first: int) -> list[tuple[bytes, np.ndarray, int]]:
         return [sketch_key(a) for a in chunk]
 
-    out: list[tuple[bytes, np.ndarray]] = []
+    out: list[tuple[bytes, np.ndarray, int]] = []
     for part in map_chunks(key_chunk, articles, bounds_by_count(len(articles), _SKETCH_CHUNK), parallel=parallel):
         out += part
     return out

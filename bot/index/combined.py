@@ -494,12 +494,22 @@ def _sorted_prefixes(index: SentenceIndex) -> tuple[np.ndarray, np.ndarray]:
 
 def find_similar(parts: Sequence[Part], new: Part) -> dict[tuple[str, int], list[tuple[str, int]]]:
     """The pairs of the same story between the new segment's articles and every article not removed
-    (the new segment's own included): candidates share a prefix hash, each is checked exactly."""
-    from bot.corpus.duplicates import same_story
+    (the new segment's own included): candidates share a prefix hash and have shingle counts close
+    enough; their shingle hashes are compared, then their shingles themselves (as merge_duplicates
+    checks a pair)."""
+    from bot.corpus.duplicates import DUPLICATE_JACCARD, _sketch, same_story
 
     out: dict[tuple[str, int], list[tuple[str, int]]] = {}
     seg = new.index
-    for other in [*parts, new]:
+    sketches: dict[tuple[int, int], np.ndarray] = {}
+
+    def sketch(k: int, index: SentenceIndex, a: int) -> np.ndarray:
+        found = sketches.get((k, a))
+        if found is None:
+            found = sketches[(k, a)] = _sketch(index.article(a))
+        return found
+
+    for k, other in enumerate([*parts, new]):
         tokens, owners = _sorted_prefixes(other.index)
         if not len(tokens):
             continue
@@ -509,11 +519,18 @@ def find_similar(parts: Sequence[Part], new: Part) -> dict[tuple[str, int], list
                 continue
             mine = seg.article_key(a)[1]
             lo, hi = np.searchsorted(tokens, mine, side="left"), np.searchsorted(tokens, mine, side="right")
+            size = int(seg.dup_size[a])
             for b in {int(o) for x, y in zip(lo.tolist(), hi.tolist()) for o in owners[x:y]}:
                 if b in other.removed or (other is new and b <= a):
                     continue
-                pairs.add((a, b))
+                small, big = sorted((size, int(other.index.dup_size[b])))
+                if small >= (DUPLICATE_JACCARD - 0.01) * big:
+                    pairs.add((a, b))
         for a, b in sorted(pairs):
-            if same_story(seg.article(a), other.index.article(b)):
+            x, y = sketch(len(parts), seg, a), sketch(k, other.index, b)
+            inter = len(np.intersect1d(x, y, assume_unique=True))
+            # (hashes only propose: the shingles decide, as in merge_duplicates)
+            if inter / (len(x) + len(y) - inter) >= DUPLICATE_JACCARD - 0.01 and \
+                    same_story(seg.article(a), other.index.article(b)):
                 out.setdefault((new.name, a), []).append((other.name, b))
     return out

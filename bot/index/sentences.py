@@ -40,13 +40,14 @@ class SentenceIndex:
     # Its own arrays (the BM25 indexes and the speller have theirs), saved one file each.
     ARRAYS = ("sent_para", "sent_start", "sent_end", "sent_byte", "para_article", "para_first", "para_kind",
               "article_byte", "article_para_first", "article_para_span", "article_para_kind",
-              "dup_digest", "dup_first", "dup_prefix")
+              "dup_digest", "dup_size", "dup_first", "dup_prefix")
 
     def __init__(self, *, sentences: BM25Index, paragraphs: ParagraphBM25, speller: Speller,
                  sent_para: np.ndarray, sent_start: np.ndarray, sent_end: np.ndarray,
                  sent_byte: np.ndarray, para_article: np.ndarray, para_first: np.ndarray,
                  para_kind: np.ndarray, article_byte: np.ndarray, article_para_first: np.ndarray,
-                 article_para_span: np.ndarray, article_para_kind: np.ndarray, dup_digest: np.ndarray, dup_first: np.ndarray, dup_prefix: np.ndarray,
+                 article_para_span: np.ndarray, article_para_kind: np.ndarray, dup_digest: np.ndarray, dup_size: np.ndarray,
+                 dup_first: np.ndarray, dup_prefix: np.ndarray,
                  blob: bytes | np.ndarray | memoryview, articles: list[dict], surface_terms: dict[str, str],
                  surface_articles: Sequence[int] | None = None):
         self.sentences = sentences
@@ -66,8 +67,10 @@ class SentenceIndex:
         self.article_para_first = as_ndarray(article_para_first)
         self.article_para_span, self.article_para_kind = as_ndarray(article_para_span), as_ndarray(article_para_kind)
         # What finds copies of a story across segments (bot.corpus.duplicates.sketch_key): per article
-        # its digest (16 bytes) and its prefix of hashes, dup_prefix[dup_first[a]:dup_first[a+1]].
-        self.dup_digest, self.dup_first, self.dup_prefix = as_ndarray(dup_digest), as_ndarray(dup_first), as_ndarray(dup_prefix)
+        # its digest (16 bytes), its number of shingle hashes, its prefix of them,
+        # dup_prefix[dup_first[a]:dup_first[a+1]].
+        self.dup_digest, self.dup_size = as_ndarray(dup_digest), as_ndarray(dup_size)
+        self.dup_first, self.dup_prefix = as_ndarray(dup_first), as_ndarray(dup_prefix)
         self.blob = as_ndarray(blob) if isinstance(blob, np.ndarray) else blob
         # Text is read through a plain view: slicing a memory-mapped array makes a numpy object per slice
         # (~3 us), and the answerer reads some sixty sentences a question.
@@ -234,9 +237,10 @@ class SentenceIndex:
             article_para_span=_narrow(np.asarray([(p.start, p.end) for p in spans], dtype=np.int64).reshape(-1, 2)),
             article_para_kind=np.asarray([PARAGRAPH_KINDS.index(p.kind) if p.kind in PARAGRAPH_KINDS
                                   else PARAGRAPH_KINDS.index("body") for p in spans], dtype=np.uint8),
-            dup_digest=np.frombuffer(b"".join(d for d, _ in keys), dtype=np.uint8).reshape(-1, 16).copy(),
-            dup_first=np.concatenate(([0], np.cumsum([len(p) for _, p in keys]))).astype(np.int64),
-            dup_prefix=np.concatenate([p for _, p in keys]) if keys else np.zeros(0, dtype=np.uint64),
+            dup_digest=np.frombuffer(b"".join(d for d, _, _ in keys), dtype=np.uint8).reshape(-1, 16).copy(),
+            dup_size=np.asarray([n for _, _, n in keys], dtype=np.int64),
+            dup_first=np.concatenate(([0], np.cumsum([len(p) for _, p, _ in keys]))).astype(np.int64),
+            dup_prefix=np.concatenate([p for _, p, _ in keys]) if keys else np.zeros(0, dtype=np.uint64),
             blob=b"".join(encoded),
             articles=[_article_record(article) for article in corpus.articles],
             surface_terms=surface_terms,

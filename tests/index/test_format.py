@@ -38,7 +38,7 @@ def test_every_array_is_saved_under_its_own_name(tiny_corpus):
     built, _ = build(tiny_corpus)
     expected = {*(f"sent.{k}" for k in BM25Index.ARRAYS), *(f"para.{k}" for k in ParagraphBM25.ARRAYS),
                 *(f"spell.{k}" for k in Speller.ARRAYS), *SentenceIndex.ARRAYS}
-    assert len(expected) == 8 + 2 + 3 + 14 and set(index_format.array_files(built)) == expected
+    assert len(expected) == 8 + 2 + 3 + 15 and set(index_format.array_files(built)) == expected
     saved = index_format.current_build(tiny_corpus.index_dir)
     assert {p.name.removesuffix(".npy") for p in saved.glob("*.npy")} == expected
 
