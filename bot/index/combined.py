@@ -26,10 +26,11 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from bot import text
 from bot.corpus.duplicates import fold_targets
 from bot.corpus.types import Article, Source
 from bot.index.analysis import PARAGRAPH_KINDS
-from bot.index.bm25 import BM25Index, find, length_norm, term_scores
+from bot.index.bm25 import BM25Index, find, length_norm, ranges, term_scores
 from bot.index.paragraphs import run_sums
 from bot.index.sentences import SentenceIndex, SentenceSpan
 from bot.index.spelling import Speller
@@ -199,34 +200,33 @@ class CombinedIndex:
         return out
 
     def surface_live(self, word: str) -> bool:
-        """Whether a live article writes this word (folded) as one of its words: the words of dead
-        articles are still in their segments' maps; each segment counts its articles writing it, and
-        its dead ones that hold the word's term are read again to take theirs out."""
+        """Whether a live article writes this word (folded) as one of its words.  A segment's word map
+        holds the words of all its articles: one with no dead article answers at once; in one with
+        dead articles, the live sentences holding the word's term are read until one writes it."""
         found = self._surface_live.get(word)
         if found is not None:
             return found
         term = self.surface_terms.get(word)
-        live = 0
+        live = False
         if term is not None:
             for k, part in enumerate(self.parts):
                 seg = part.index
-                positions = getattr(seg, "_surface_positions", None)
-                if positions is None:
-                    positions = seg._surface_positions = {w: i for i, w in enumerate(seg.surface_terms)}
-                at = positions.get(word)
-                if at is None or at >= len(seg.surface_articles):
+                if word not in seg.surface_terms:
                     continue
-                count = seg.surface_articles[at]
-                if self._dead_count[k]:
-                    docs, _ = seg.sentences.postings(term)
-                    docs = docs[self._dead_docs[k][docs]]
-                    for a in np.unique(np.asarray(seg.para_article)[np.asarray(seg.sent_para)[docs]]).tolist():
-                        count -= word in seg.article_words(a, term)
-                live += count
-                if live > 0:
+                if not self._dead_count[k]:
+                    live = True
                     break
-        self._surface_live[word] = live > 0
-        return live > 0
+                docs, _ = seg.sentences.postings(term)
+                docs = docs[~self._dead_docs[k][docs]]
+                for start in range(0, len(docs), 64):
+                    texts = seg.sentence_texts(docs[start:start + 64])
+                    if any(word in text.terms_and_surfaces(t, seg.surface_terms)[1] for t in texts):
+                        live = True
+                        break
+                if live:
+                    break
+        self._surface_live[word] = live
+        return live
 
     # -- where a slot is ----------------------------------------------------------------------------
     def _part_of_sentences(self, sentences: np.ndarray) -> np.ndarray:
@@ -256,7 +256,6 @@ class CombinedIndex:
         """The live sentences, in a fresh build's order."""
         starts = self.para_first[np.searchsorted(self.para_article, self._order)]
         ends = self.para_first[np.searchsorted(self.para_article, np.asarray(self._order) + 1)]
-        from bot.index.bm25 import ranges
         return ranges(np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64))
 
     # -- look-ups (SentenceIndex's) ------------------------------------------------------------------
@@ -509,24 +508,26 @@ def find_similar(parts: Sequence[Part], new: Part) -> dict[tuple[str, int], list
             found = sketches[(k, a)] = _sketch(index.article(a))
         return found
 
+    mine = np.asarray(seg.dup_prefix)
+    mine_owner = np.repeat(np.arange(len(seg.articles), dtype=np.int64), np.diff(np.asarray(seg.dup_first)))
+    keep = ~np.isin(mine_owner, np.fromiter(new.removed, dtype=np.int64, count=len(new.removed)))
+    mine, mine_owner = mine[keep], mine_owner[keep]
     for k, other in enumerate([*parts, new]):
         tokens, owners = _sorted_prefixes(other.index)
-        if not len(tokens):
+        if not len(tokens) or not len(mine):
             continue
-        pairs: set[tuple[int, int]] = set()
-        for a in range(len(seg.articles)):
-            if a in new.removed:
-                continue
-            mine = seg.article_key(a)[1]
-            lo, hi = np.searchsorted(tokens, mine, side="left"), np.searchsorted(tokens, mine, side="right")
-            size = int(seg.dup_size[a])
-            for b in {int(o) for x, y in zip(lo.tolist(), hi.tolist()) for o in owners[x:y]}:
-                if b in other.removed or (other is new and b <= a):
-                    continue
-                small, big = sorted((size, int(other.index.dup_size[b])))
-                if small >= (DUPLICATE_JACCARD - 0.01) * big:
-                    pairs.add((a, b))
-        for a, b in sorted(pairs):
+        lo, hi = np.searchsorted(tokens, mine, side="left"), np.searchsorted(tokens, mine, side="right")
+        a_of = np.repeat(mine_owner, hi - lo)
+        b_of = owners[ranges(lo, hi)] if (hi > lo).any() else np.zeros(0, dtype=np.int64)
+        ok = ~np.isin(b_of, np.fromiter(other.removed, dtype=np.int64, count=len(other.removed)))
+        if other is new:
+            ok &= b_of > a_of
+        sizes_a = np.asarray(seg.dup_size, dtype=np.float64)[a_of]
+        sizes_b = np.asarray(other.index.dup_size, dtype=np.float64)[b_of]
+        ok &= np.minimum(sizes_a, sizes_b) >= (DUPLICATE_JACCARD - 0.01) * np.maximum(sizes_a, sizes_b)
+        key = np.unique(a_of[ok] * (len(other.index.articles) + 1) + b_of[ok])
+        pairs = list(zip((key // (len(other.index.articles) + 1)).tolist(), (key % (len(other.index.articles) + 1)).tolist()))
+        for a, b in pairs:
             x, y = sketch(len(parts), seg, a), sketch(k, other.index, b)
             inter = len(np.intersect1d(x, y, assume_unique=True))
             # (hashes only propose: the shingles decide, as in merge_duplicates)

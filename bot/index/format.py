@@ -109,7 +109,7 @@ def write_segment(index: SentenceIndex, index_dir: Path, fp: str, skipped: tuple
         (tmp / "blob.bin").write_bytes(bytes(index.blob))
         write_json(tmp / "articles.json", index.articles)
         write_json(tmp / "terms.json", {"sent": index.sentences.terms, "spell": index.speller.words,
-                                          "surface": index.surface_terms, "surface_articles": index.surface_articles})
+                                          "surface": index.surface_terms})
         # (file names that are not UTF-8 keep their lone surrogates as \udcXX escapes: ASCII JSON)
         (tmp / "states.json").write_text(json.dumps(states or {}), encoding="utf-8")
         files = sorted(tmp.iterdir())
@@ -447,7 +447,6 @@ def _load_verified(build: Path, manifest: dict, mmap: bool) -> SentenceIndex:
         blob=blob,
         articles=json_file("articles.json"),
         surface_terms=terms["surface"],
-        surface_articles=terms.get("surface_articles"),
     )
     _check_shapes(index, manifest)
     return index

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -48,8 +48,7 @@ class SentenceIndex:
                  para_kind: np.ndarray, article_byte: np.ndarray, article_para_first: np.ndarray,
                  article_para_span: np.ndarray, article_para_kind: np.ndarray, dup_digest: np.ndarray, dup_size: np.ndarray,
                  dup_first: np.ndarray, dup_prefix: np.ndarray,
-                 blob: bytes | np.ndarray | memoryview, articles: list[dict], surface_terms: dict[str, str],
-                 surface_articles: Sequence[int] | None = None):
+                 blob: bytes | np.ndarray | memoryview, articles: list[dict], surface_terms: dict[str, str]):
         self.sentences = sentences
         self.paragraphs = paragraphs
         self.speller = speller
@@ -77,9 +76,6 @@ class SentenceIndex:
         self._text = memoryview(self.blob).cast("B") if len(self.blob) else memoryview(b"")
         self.articles = articles  # [{"source": {...}, "also": [{...}, ...]}]
         self.surface_terms = surface_terms  # folded word as written -> its index term
-        # per word of surface_terms (in its order): in how many articles it is written (what tells an
-        # index of segments whether a word is still in a live article once some are deleted)
-        self.surface_articles = list(surface_articles) if surface_articles is not None else []
         text.learn_stems(surface_terms)  # the words it has seen are not stemmed again (nor nltk imported)
         self._sources = [Source(**a["source"]) for a in articles]
         self._also = [tuple(Source(**s) for s in a.get("also", ())) for a in articles]
@@ -181,14 +177,6 @@ class SentenceIndex:
                            in zip(self.article_para_span[lo:hi].tolist(), self.article_para_kind[lo:hi].tolist()))
         return Article(self.article_text(article), paragraphs, self.source(article))
 
-    def article_words(self, article: int, term: str | None = None) -> set[str]:
-        """The words as written (folded) of the article's sentences, as the analysis finds them; only
-        those of its sentences that hold `term` when one is given."""
-        sentences = np.asarray(self.article_sentences(article))
-        if term is not None and len(sentences):
-            sentences = sentences[self.sentences.holds(term, sentences)]
-        return _words_of(self.sentence_texts(sentences)) if len(sentences) else set()
-
     def article_key(self, article: int) -> tuple[bytes, np.ndarray]:
         """The article's bot.corpus.duplicates.sketch_key, as stored."""
         return (bytes(self.dup_digest[article]),
@@ -217,7 +205,6 @@ class SentenceIndex:
         del post_terms, post_docs, post_tf
         surface_terms = done.surfaces
         surface_counts = _surface_counts(surface_terms, sentences)
-        surface_articles = _surface_articles(surface_terms, encoded, done, sent_article)
         spans = [p for article in corpus.articles for p in article.paragraphs]
         span_counts = [len(article.paragraphs) for article in corpus.articles]
         keys = sketch_keys(corpus.articles, parallel=len(corpus.articles) > 200)
@@ -244,36 +231,7 @@ class SentenceIndex:
             blob=b"".join(encoded),
             articles=[_article_record(article) for article in corpus.articles],
             surface_terms=surface_terms,
-            surface_articles=surface_articles,
         )
-
-
-def _words_of(sentences: Iterable[str]) -> set[str]:
-    """The distinct words as written of these sentences (text.terms_and_surfaces' surfaces)."""
-    found: set[str] = set()
-    for piece in set(text.fold(" ".join(sentences)).split()):
-        found.update(text.terms_and_surfaces(piece)[1])
-    return found
-
-
-def _surface_articles(surfaces: dict[str, str], encoded: list[bytes], done, sent_article: np.ndarray) -> list[int]:
-    """Per word of `surfaces` (in its order): how many articles' sentences write it."""
-    counts: dict[str, int] = dict.fromkeys(surfaces, 0)
-    starts = np.searchsorted(sent_article, np.arange(len(encoded) + 1))
-    for a, data in enumerate(encoded):
-        lo, hi = int(starts[a]), int(starts[a + 1])
-        if lo == hi:
-            continue
-        raw = data.decode("utf-8")
-        spans = done.sent_byte[lo:hi].tolist()
-        if raw.isascii():
-            texts = [raw[x:y] for x, y in spans]
-        else:
-            texts = [data[x:y].decode("utf-8") for x, y in spans]
-        for word in _words_of(texts):
-            if word in counts:
-                counts[word] += 1
-    return list(counts.values())
 
 
 def _narrow(values: np.ndarray) -> np.ndarray:

@@ -117,13 +117,20 @@ def update(settings: Settings, loaded: tuple[str, object] | None = None) -> tupl
     `loaded`: (what CURRENT named, the index loaded from it), kept instead of loading it again when
     CURRENT still names it (a running bot's own index)."""
     started = time.perf_counter()
+    check_folder(settings.corpus_dir)
+    done = _update(settings, loaded, started)
+    return _built(settings) if done is None else done
+
+
+def _update(settings: Settings, loaded, started: float) -> tuple[object, UpdateReport] | None:
+    """update's work under the build lock; None when there is no usable index to update (the caller
+    then builds one: `build` takes the lock itself, and an flock is not re-entrant)."""
     corpus_dir, index_dir = settings.corpus_dir, settings.index_dir
-    check_folder(corpus_dir)
     with _locked(index_dir):
         name = index_format.current_name(index_dir)
         current = _current_state(index_dir)
         if current is None:
-            return _built(settings)
+            return None
         segments, old_states, record = current
         fp = fingerprint(corpus_dir)
         states = article_states(corpus_dir)
@@ -133,8 +140,10 @@ def update(settings: Settings, loaded: tuple[str, object] | None = None) -> tupl
         try:
             index = _loaded_or_load(index_dir, name, loaded)
         except IndexUnusable:
-            return _built(settings)
+            return None
         if not taken_out:
+            # (what a writer killed after its switch left: builds and commits nothing names)
+            index_format.remove_old_builds(index_dir, keep={name, *(g["name"] for g in segments)})
             return index, UpdateReport((), (), len(segments), False, time.perf_counter() - started,
                                        current=name, states=old_states, sequence=int(record.get("sequence", 0)))
         similar = dict(index.similar) if isinstance(index, CombinedIndex) else {}
