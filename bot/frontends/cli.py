@@ -233,6 +233,22 @@ def remove(settings: Settings, paths: tuple[Path, ...]) -> None:
 
 
 @cli.command()
+@settings_options
+def merge(settings: Settings) -> None:
+    """Merge the index's segments into one now (the bots and add/remove merge by themselves as needed).
+
+    \b
+    Example:
+        quotebot merge
+    """
+    from bot.index.updates import merge as merge_segments
+
+    _, report = merge_segments(settings)
+    click.echo(f"{report.segments} {'segment' if report.segments == 1 else 'segments'}"
+               f"{', merged' if report.merged else ' (nothing to merge)'} in {report.seconds:.2f} s.")
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the status as one JSON object.")
 @settings_options
 def status(settings: Settings, as_json: bool) -> None:

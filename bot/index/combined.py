@@ -48,13 +48,36 @@ class Part:
     removed: frozenset[int] = frozenset()  # its article numbers deleted or replaced since it was written
 
 
-def live_statistics(sentences: BM25Index, dead_docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per term of a segment: in how many of its dead documents it occurs; and the dead postings' positions."""
-    if not dead_docs.any():
-        return np.zeros(len(sentences.terms), dtype=np.int64), np.zeros(0, dtype=np.int64)
-    at = np.flatnonzero(dead_docs[sentences.doc_ids])
-    term_of = np.searchsorted(sentences.indptr, at, side="right") - 1
-    return np.bincount(term_of, minlength=len(sentences.terms)), at
+# Up to this many dead sentences in a segment, their terms are read again from their text (the same
+# analysis that indexed them) to count what they took from each term; past it, the postings are scanned.
+DEAD_BY_TEXT = 2000
+
+
+def dead_counts(seg: SentenceIndex, dead_docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per term of a segment: in how many of its dead sentences, and in how many of its dead
+    paragraphs, it occurs."""
+    n_terms = len(seg.sentences.terms)
+    dead = np.flatnonzero(dead_docs)
+    if not len(dead):
+        return np.zeros(n_terms, dtype=np.int64), np.zeros(n_terms, dtype=np.int64)
+    if len(dead) <= DEAD_BY_TEXT:
+        vocab, known = seg.sentences.vocab, seg.surface_terms
+        term_of: list[int] = []
+        sentence_of: list[int] = []
+        for s, sentence in zip(dead.tolist(), seg.sentence_texts(dead)):
+            tids = {vocab[t] for t in text.terms_and_surfaces(sentence, known)[0] if t in vocab}
+            term_of += tids
+            sentence_of += [s] * len(tids)
+        terms = np.asarray(term_of, dtype=np.int64)
+        docs = np.asarray(sentence_of, dtype=np.int64)
+    else:
+        at = np.flatnonzero(dead_docs[seg.sentences.doc_ids])
+        terms = np.searchsorted(seg.sentences.indptr, at, side="right") - 1
+        docs = np.asarray(seg.sentences.doc_ids[at], dtype=np.int64)
+    paragraphs = np.asarray(seg.sent_para)[docs].astype(np.int64)
+    pairs = np.unique(terms * (len(seg.para_article) + 1) + paragraphs)
+    return (np.bincount(terms, minlength=n_terms),
+            np.bincount(pairs // (len(seg.para_article) + 1), minlength=n_terms))
 
 
 class CombinedIndex:
@@ -138,66 +161,52 @@ class CombinedIndex:
 
     # -- the live collection's statistics ------------------------------------------------------------
     def _count(self, segs: list[SentenceIndex]) -> None:
-        vocab: dict[str, int] = {}
-        sent_df: list[int] = []
-        para_df: list[int] = []
-        self._term_ids: list[np.ndarray] = []  # per segment: its term number -> the combined one (-1: none live)
+        # One numbering of terms: the biggest segment's own (no dict built term by term), the others'
+        # new terms after it.
+        base = max(range(len(segs)), key=lambda k: len(segs[k].sentences.terms)) if segs else 0
+        numbers: dict[str, int] = dict(zip(segs[base].sentences.terms, range(len(segs[base].sentences.terms)))) if segs else {}
+        ids_of = []
+        for k, seg in enumerate(segs):
+            if k == base:
+                ids_of.append(np.arange(len(seg.sentences.terms), dtype=np.int64))
+            else:
+                ids_of.append(np.fromiter((numbers.setdefault(t, len(numbers)) for t in seg.sentences.terms),
+                                          dtype=np.int64, count=len(seg.sentences.terms)))
+        sent_df = np.zeros(len(numbers), dtype=np.int64)
+        para_df = np.zeros(len(numbers), dtype=np.int64)
+        lengths = para_lengths = 0
         surfaces: dict[str, str] = {}
-        lengths = 0
-        para_lengths = 0
         for k, seg in enumerate(segs):
             dead = self._dead_docs[k]
-            dead_df, dead_at = live_statistics(seg.sentences, dead)
-            df = np.diff(seg.sentences.indptr) - dead_df
-            pdf = np.asarray(seg.paragraphs.df, dtype=np.int64) - self._dead_paragraph_df(seg, dead_at)
-            ids = np.full(len(seg.sentences.terms), -1, dtype=np.int64)
-            for t, (term, n, pn) in enumerate(zip(seg.sentences.terms, df.tolist(), pdf.tolist())):
-                if n <= 0:
-                    continue
-                g = vocab.get(term)
-                if g is None:
-                    g = vocab[term] = len(sent_df)
-                    sent_df.append(0)
-                    para_df.append(0)
-                sent_df[g] += n
-                para_df[g] += pn
-                ids[t] = g
-            self._term_ids.append(ids)
+            dead_df, dead_pdf = dead_counts(seg, dead)
+            sent_df[ids_of[k]] += np.diff(np.asarray(seg.sentences.indptr)) - dead_df  # (a segment's ids are distinct)
+            para_df[ids_of[k]] += np.asarray(seg.paragraphs.df, dtype=np.int64) - dead_pdf
             lengths += int(np.asarray(seg.sentences.doc_len, dtype=np.int64)[~dead].sum())
             live_par = self.live_paragraph[self._para_base[k]:self._para_base[k + 1]]
             para_lengths += int(np.asarray(seg.paragraphs.doc_len, dtype=np.int64)[live_par].sum())
             surfaces.update(seg.surface_terms)
+        live = sent_df > 0  # a term only dead sentences hold is in no fresh build's vocabulary
+        vocab = numbers if live.all() else {t: g for t, g in numbers.items() if live[g]}
+        self._term_ids = [np.where(live[ids], ids, -1) for ids in ids_of]  # per segment: term -> the combined one
         self.terms = list(vocab)
         self.vocab = vocab
         self.sentence_count = int(self.live_sentence.sum())
         self.paragraph_count = int(self.live_paragraph.sum())
-        self.sent_df = np.asarray(sent_df, dtype=np.int64)
-        self.para_df = np.asarray(para_df, dtype=np.int64)
+        self.sent_df, self.para_df = sent_df, para_df
         self.avgdl = lengths / self.sentence_count if self.sentence_count else 0.0
         self.para_avgdl = para_lengths / self.paragraph_count if self.paragraph_count else 0.0
         first = segs[0].sentences if segs else None
         self.k1, self.b, self.epsilon = (first.k1, first.b, first.epsilon) if first else (1.5, 0.75, 0.25)
-        self.idf = BM25Index._okapi_idf(self.sent_df, self.sentence_count, self.epsilon)
-        self.para_idf = BM25Index._okapi_idf(self.para_df, self.paragraph_count, self.epsilon)
-        self.surface_terms = {s: t for s, t in surfaces.items() if t in vocab}
+        # rank_bm25's idf over the live vocabulary only (its epsilon floor is a mean over it)
+        self.idf = np.zeros(len(numbers))
+        self.idf[live] = BM25Index._okapi_idf(sent_df[live], self.sentence_count, self.epsilon)
+        self.para_idf = np.zeros(len(numbers))
+        self.para_idf[live] = BM25Index._okapi_idf(para_df[live], self.paragraph_count, self.epsilon)
+        self.surface_terms = surfaces if live.all() else {s: t for s, t in surfaces.items() if t in vocab}
         # Each segment's search, weighed with these statistics (its own term numbers, its own documents).
-        self._searchers = []
-        for k, seg in enumerate(segs):
-            ids = self._term_ids[k]
-            self._searchers.append(seg.sentences.with_statistics(
-                np.where(ids >= 0, self.idf[np.maximum(ids, 0)] if len(self.idf) else 0.0, 0.0), self.avgdl))
-
-    @staticmethod
-    def _dead_paragraph_df(seg: SentenceIndex, dead_at: np.ndarray) -> np.ndarray:
-        """Per term: in how many dead paragraphs of the segment it occurs (from its dead postings)."""
-        out = np.zeros(len(seg.sentences.terms), dtype=np.int64)
-        if not len(dead_at):
-            return out
-        term_of = np.searchsorted(seg.sentences.indptr, dead_at, side="right") - 1
-        para_of = np.asarray(seg.sent_para)[seg.sentences.doc_ids[dead_at]].astype(np.int64)
-        pairs = np.unique(term_of.astype(np.int64) * (len(seg.para_article) + 1) + para_of)
-        np.add.at(out, pairs // (len(seg.para_article) + 1), 1)
-        return out
+        self._searchers = [seg.sentences.with_statistics(self.idf[np.maximum(self._term_ids[k], 0)] * (self._term_ids[k] >= 0)
+                                                         if len(self.idf) else np.zeros(len(seg.sentences.terms)), self.avgdl)
+                           for k, seg in enumerate(segs)]
 
     def surface_live(self, word: str) -> bool:
         """Whether a live article writes this word (folded) as one of its words.  A segment's word map

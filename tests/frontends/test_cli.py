@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from bot.frontends.cli import cli
 
-COMMANDS = ["build", "add", "remove", "status", "ask", "repl", "eval", "telegram"]
+COMMANDS = ["build", "add", "remove", "status", "merge", "ask", "repl", "eval", "telegram"]
 
 
 def run(args, settings=None, input=None, env=None):

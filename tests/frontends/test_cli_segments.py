@@ -83,6 +83,20 @@ def test_status_lists_what_waits_and_what_a_merge_needs(tiny_corpus):
     assert "A full merge would need about" in result.stdout
 
 
+def test_merge_leaves_one_segment_answering_the_same(tiny_corpus, tmp_path):
+    assert run(["build"], tiny_corpus).exit_code == 0
+    (tiny_corpus.corpus_dir / "d.txt").write_text(VOLCANO, encoding="utf-8")
+    assert run(["add", str(tiny_corpus.corpus_dir / "d.txt")], tiny_corpus).exit_code == 0
+    (tiny_corpus.corpus_dir / "b.txt").unlink()
+    before = run(["ask", "--json"], tiny_corpus, input="When did the volcano erupt?\nsteel cables\nribbon library\n").stdout
+    assert len(_status(tiny_corpus)["segments"]) == 2
+    result = run(["merge"], tiny_corpus)
+    assert result.exit_code == 0 and result.stdout.startswith("1 segment, merged"), result.output
+    status = _status(tiny_corpus)
+    assert len(status["segments"]) == 1 and status["segments"][0]["dead_share"] == 0.0 and status["articles"] == 3
+    assert run(["ask", "--json"], tiny_corpus, input="When did the volcano erupt?\nsteel cables\nribbon library\n").stdout == before
+
+
 def test_status_without_an_index_is_a_clear_error(tiny_corpus):
     result = run(["status"], tiny_corpus)
     assert result.exit_code == 2 and "no usable index" in result.output

@@ -11,6 +11,7 @@ import pytest
 from bot.config import Settings
 from bot.index import build as index_build
 from bot.index import format as index_format
+from bot.index import combined as index_combined
 from bot.index import updates as index_updates
 from bot.index.combined import CombinedIndex
 from tests.support.answers import answers
@@ -51,8 +52,10 @@ def _fresh_answers(folder, tmp_path, name: str) -> list[dict]:
     return answers(index, settings, QUESTIONS)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_after_adds_edits_deletes_and_merges_answers_are_a_fresh_builds(tmp_path, monkeypatch, seed):
+@pytest.mark.parametrize("seed, dead_by_text", [(1, 2000), (2, 2000), (3, 0), (4, 0)])
+def test_after_adds_edits_deletes_and_merges_answers_are_a_fresh_builds(tmp_path, monkeypatch, seed, dead_by_text):
+    # (dead sentences' terms counted from their text, or from the postings: both ways are checked)
+    monkeypatch.setattr(index_combined, "DEAD_BY_TEXT", dead_by_text)
     monkeypatch.setattr(index_updates, "MERGE_FACTOR", 2)  # merges happen within the run
     monkeypatch.setattr(index_updates, "SMALLEST_TIER", 20)
     rng = random.Random(seed)
