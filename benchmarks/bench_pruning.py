@@ -37,7 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot import text  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.index import bm25  # noqa: E402
-from bot.index.build import build, open_index  # noqa: E402
+from bot.index.build import build  # noqa: E402
+from bot.index.updates import open_index  # noqa: E402
 
 WARM_UP = 20
 RARE = 200  # rare-word queries timed, and queries of three rare words

@@ -43,7 +43,7 @@ from bot.answer.live import LiveAnswerer  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.index import format as index_format  # noqa: E402
 from bot.index import updates  # noqa: E402
-from bot.index.build import open_index  # noqa: E402
+from bot.index.updates import open_index  # noqa: E402
 
 MARKER = ("The lighthouse keeper {name} counted {n} ships passing the cape in one year.", "Who is the lighthouse keeper {name}?")
 
@@ -161,7 +161,8 @@ def main() -> None:
     out["bot_add_probe_waits"] = summary(probe.waits(moved, time.perf_counter()))
     out["probe_waits_before"] = summary(probe.waits(0, moved))
 
-    # 3. one article edited, one deleted
+    # 3. one article edited, one deleted (once the folder is quiet: the move's events are all read)
+    time.sleep(3.0)
     victim = sorted(corpus.glob("a0*.txt"))[3]
     text = victim.read_text(encoding="utf-8")
     edited = time.perf_counter()

@@ -31,7 +31,8 @@ from bot.answer.answerer import Answerer  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.eval import plans  # noqa: E402
 from bot.eval.metrics import first_right  # noqa: E402
-from bot.index.build import build, open_index  # noqa: E402
+from bot.index.build import build  # noqa: E402
+from bot.index.updates import open_index  # noqa: E402
 
 
 def main() -> None:

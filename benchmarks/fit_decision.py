@@ -39,7 +39,8 @@ from bot.answer.answerer import Answerer  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.eval import squad  # noqa: E402
 from bot.eval.metrics import Case, expected_calibration_error  # noqa: E402
-from bot.index.build import build, open_index  # noqa: E402
+from bot.index.build import build  # noqa: E402
+from bot.index.updates import open_index  # noqa: E402
 from bot.text import split_sentences  # noqa: E402
 from bot.trees import TreeEnsemble  # noqa: E402
 from fit_ranker import trees_json  # noqa: E402

@@ -40,7 +40,8 @@ from bot.config import Settings  # noqa: E402
 from bot.eval import squad  # noqa: E402
 from bot.eval.metrics import Case  # noqa: E402
 from bot.eval.plans import squad_plan  # noqa: E402
-from bot.index.build import build, open_index  # noqa: E402
+from bot.index.build import build  # noqa: E402
+from bot.index.updates import open_index  # noqa: E402
 
 
 def answerer_for(data: dict, folder: Path, off_corpus: float, seed: int) -> tuple[Answerer, list[Case]]:

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.index.build import open_index  # noqa: E402
+from bot.index.updates import open_index  # noqa: E402
 from bot.answer.answerer import Answerer  # noqa: E402
 from bot.chat import ChatSession  # noqa: E402
 from bot.config import Settings  # noqa: E402

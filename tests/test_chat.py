@@ -103,7 +103,7 @@ def test_more_after_the_articles_changed_says_so_and_asks_again(tiny_corpus):
 
     from bot.answer.answerer import Answerer
     from bot.answer.live import LiveAnswerer
-    from bot.index.build import open_index
+    from bot.index.updates import open_index
 
     settings = replace(tiny_corpus, top_k=1)
     live = LiveAnswerer(Answerer(open_index(settings), settings.answering), settings)
@@ -125,7 +125,7 @@ def test_a_more_button_pressed_after_the_articles_changed_says_so(tiny_corpus):
     from dataclasses import replace
 
     from bot.answer.answerer import Answerer
-    from bot.index.build import open_index
+    from bot.index.updates import open_index
 
     settings = replace(tiny_corpus, top_k=1)
     before = ChatSession(Answerer(open_index(settings), settings.answering))

@@ -118,8 +118,7 @@ class QueryAnalyzer:
         """Index terms that look like derivations of an unknown word's stem (see DERIVED_PREFIX)."""
         if not term.isalpha() or len(term) < DERIVED_PREFIX + 1:
             return []
-        if self._sorted_terms is None:
-            self._sorted_terms = sorted(self.index.sentences.vocab)
+        self.sorted_terms()
         k = max(DERIVED_PREFIX, math.ceil(DERIVED_SHARE * len(term)))
         prefix = term[:k]
         at = bisect.bisect_left(self._sorted_terms, prefix)
@@ -132,6 +131,12 @@ class QueryAnalyzer:
         idf = self.index.sentences.idf
         vocab = self.index.sentences.vocab
         return sorted(found, key=lambda t: (idf[vocab[t]], t))[:DERIVED_TERMS]
+
+    def sorted_terms(self) -> list[str]:
+        """The vocabulary in order, made when first needed (or by Answerer.warm)."""
+        if self._sorted_terms is None:
+            self._sorted_terms = sorted(self.index.sentences.vocab)
+        return self._sorted_terms
 
     def _surface_of(self, term: str) -> str:
         """A word of the articles that has the term (the shortest), for people; the term when none."""

@@ -34,6 +34,15 @@ class Answerer:
         self.analyzer = QueryAnalyzer(index)
         self._examples: dict[int, list[str]] = {}
 
+    def warm(self) -> None:
+        """Make now what the first questions would otherwise make on the way (the kernel's length norms,
+        the sorted vocabulary, one answer's buffers): a bot swapping in a new index calls it first, off
+        the serving thread."""
+        self.index.warm()
+        self.analyzer.sorted_terms()
+        if self.index.sentences.vocab:
+            self.answer(next(iter(self.index.sentences.vocab)))
+
     # -- what front ends may ask about the corpus --------------------------------------------------
     @property
     def article_count(self) -> int:

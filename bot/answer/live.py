@@ -186,12 +186,15 @@ class LiveAnswerer:
     def _swap(self, index, report) -> bool:
         """Answer from this index from now on, unless the one answered from is as new (a merge and an
         update finish in either order)."""
+        if report.current != self._name and report.sequence >= self._sequence:
+            answerer = Answerer(index, self.settings.answering)
+            answerer.warm()  # here, not in the first question after the swap
         with self._swap_lock:
             if report.current == self._name or report.sequence < self._sequence:
                 if report.current == self._name:
                     self._states = report.states
                 return False
-            self.current = Answerer(index, self.settings.answering)
+            self.current = answerer
             self._name, self._sequence, self._states = report.current, report.sequence, report.states
             self.reloads += 1
             return True

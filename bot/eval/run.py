@@ -77,7 +77,8 @@ def evaluate(file: Path, settings: Settings, *, off_corpus: float = 0.0, limit: 
              seed: int = 0, misses_path: Path | None = None, progress: Progress | None = None,
              form: str = "html", distractors: Sequence[Path] = ()) -> Report:
     """Build the index of the file's corpus the normal way, ask every question, score the answers."""
-    from bot.index.build import build, open_index
+    from bot.index.build import build
+    from bot.index.updates import open_index
 
     file = Path(file)
     rng = random.Random(seed)

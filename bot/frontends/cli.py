@@ -59,7 +59,7 @@ def _configure_logging(level: str) -> None:
 
 
 def open_answerer(settings: Settings) -> Answerer:
-    from bot.index.build import open_index
+    from bot.index.updates import open_index
 
     return Answerer(open_index(settings, notify=_say), settings.answering)
 

@@ -340,6 +340,8 @@ class BM25Index:
         other = copy.copy(self)
         other.idf, other.avgdl = np.asarray(idf, dtype=np.float64), float(avgdl)
         other._norm_cache = None
+        other.__dict__.pop("_norm_table", None)  # (made of the norms: this index's, not the other's)
+
         other._local = threading.local()
         return other
 

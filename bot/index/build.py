@@ -3,7 +3,7 @@ loaded when it still matches the corpus.
 
 fingerprint(corpus_dir) -> str          what the saved index must have been built from
 build(settings) -> (index, BuildReport) always builds (waiting for another build to finish first)
-open_index(settings) -> SentenceIndex   loads the current index, building it when missing or stale
+(bot.index.updates.open_index loads the current index, brings it up to the folder, or builds it)
 
 Each file's reading is kept in <index>/extract-cache/ (bot/corpus/cache.py), which outlives builds:
 a rebuild reads only the files added or changed since.
@@ -179,39 +179,3 @@ def _locked(index_dir: Path) -> Iterator[None]:
         yield
     finally:
         lock.__exit__(None, None, None)
-
-
-def open_index(settings: Settings, notify: Notify = lambda message: None):
-    """The current index, brought up to the folder first when articles changed (by segments: only the
-    files added, edited or deleted are read), built when missing, damaged or foreign (and said so)."""
-    if not settings.corpus_dir.is_dir():
-        raise QuotebotError(f"corpus folder not found: {settings.corpus_dir}")
-    fp = fingerprint(settings.corpus_dir)
-    try:
-        index, manifest = index_format.load(settings.index_dir)
-        if manifest.get("fingerprint") == fp:
-            remove_leftovers(settings.index_dir)
-            return index
-        from bot.index.updates import update
-
-        index, update_report = update(settings)
-        changed = len(update_report.added) + len(update_report.removed)
-        notify(f"The articles in {settings.corpus_dir} changed; indexed {changed} changed "
-               f"{'file' if changed == 1 else 'files'} in {update_report.seconds:.1f} s.")
-        return index
-    except IndexUnusable as e:
-        if (settings.index_dir / "CURRENT").exists():
-            logger.info("index unusable, rebuilding: %s", e)
-            notify(f"Warning: the index is unusable ({e}); rebuilding it in {settings.index_dir}...")
-        else:
-            notify(f"Building the index of {settings.corpus_dir} in {settings.index_dir} (first use)...")
-    index, report = build(settings, reuse=True)
-    if report.reused:
-        notify(f"Using the index just built by another process ({report.articles} articles, {report.sentences} sentences).")
-        return index
-    for w in report.warnings:
-        notify(f"Warning: {w}")
-    for skipped in report.skipped:
-        notify(f"Skipped {skipped.path}: {skipped.reason}")
-    notify(f"Indexed {report.articles} articles, {report.sentences} sentences in {report.seconds:.1f} s {report.files_line()}.")
-    return index

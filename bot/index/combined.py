@@ -208,6 +208,12 @@ class CombinedIndex:
                                                          if len(self.idf) else np.zeros(len(seg.sentences.terms)), self.avgdl)
                            for k, seg in enumerate(segs)]
 
+    def warm(self) -> None:
+        """Each segment's search's per-document length norms, made now rather than by the first question."""
+        for searcher in self._searchers:
+            searcher._norms()
+            searcher._norm_by_length()
+
     def surface_live(self, word: str) -> bool:
         """Whether a live article writes this word (folded) as one of its words.  A segment's word map
         holds the words of all its articles: one with no dead article answers at once; in one with

@@ -103,6 +103,11 @@ class SentenceIndex:
         """Every sentence, in order."""
         return np.arange(self.sentence_count)
 
+    def warm(self) -> None:
+        """The search's per-document length norms, made now rather than by the first question."""
+        self.sentences._norms()
+        self.sentences._norm_by_length()
+
     def surface_live(self, word: str) -> bool:
         """Whether an article writes this word (bot.index.combined's can have dead ones that did)."""
         return word in self.surface_terms

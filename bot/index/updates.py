@@ -1,5 +1,6 @@
 """Keeping an index up with its folder by segments, and what the add, remove and status commands do.
 
+open_index(settings) -> index              the current index, brought up to the folder first (or built)
 update(settings) -> (index, UpdateReport)   files added or edited since read into a new segment,
                                             deleted or edited ones removed from theirs, merged when due
 add(settings, paths) / remove(settings, paths)   files copied in or deleted, then an update
@@ -25,7 +26,7 @@ from bot.corpus.folder import article_states, check_folder, display_name
 from bot.corpus.types import Skipped
 from bot.errors import QuotebotError
 from bot.index import format as index_format
-from bot.index.build import EXTRACT_CACHE, _locked, _similar_rows, build, fingerprint
+from bot.index.build import EXTRACT_CACHE, Notify, _locked, _similar_rows, build, fingerprint, remove_leftovers
 from bot.index.combined import CombinedIndex, Part, find_similar
 from bot.index.format import IndexUnusable
 from bot.index.sentences import SentenceIndex
@@ -337,6 +338,44 @@ def merge(settings: Settings) -> tuple[object, UpdateReport]:
     done = merge_due(settings, (report.current, index), everything=True)
     return done if done is not None else (index, report)
 
+
+# -- opening ---------------------------------------------------------------------------------------
+
+def open_index(settings: Settings, notify: Notify = lambda message: None):
+    """The current index, brought up to the folder first when articles changed (by segments: only the
+    files added, edited or deleted are read), built when missing, damaged or foreign (and said so)."""
+    if not settings.corpus_dir.is_dir():
+        raise QuotebotError(f"corpus folder not found: {settings.corpus_dir}")
+    fp = fingerprint(settings.corpus_dir)
+    try:
+        index, manifest = index_format.load(settings.index_dir)
+        if manifest.get("fingerprint") == fp:
+            remove_leftovers(settings.index_dir)
+            return index
+        index, update_report = update(settings)
+        changed = len(update_report.added) + len(update_report.removed)
+        notify(f"The articles in {settings.corpus_dir} changed; indexed {changed} changed "
+               f"{'file' if changed == 1 else 'files'} in {update_report.seconds:.1f} s.")
+        return index
+    except IndexUnusable as e:
+        if (settings.index_dir / "CURRENT").exists():
+            logger.info("index unusable, rebuilding: %s", e)
+            notify(f"Warning: the index is unusable ({e}); rebuilding it in {settings.index_dir}...")
+        else:
+            notify(f"Building the index of {settings.corpus_dir} in {settings.index_dir} (first use)...")
+    index, report = build(settings, reuse=True)
+    if report.reused:
+        notify(f"Using the index just built by another process ({report.articles} articles, {report.sentences} sentences).")
+        return index
+    for w in report.warnings:
+        notify(f"Warning: {w}")
+    for skipped in report.skipped:
+        notify(f"Skipped {skipped.path}: {skipped.reason}")
+    notify(f"Indexed {report.articles} articles, {report.sentences} sentences in {report.seconds:.1f} s {report.files_line()}.")
+    return index
+
+
+# -- add, remove, status ----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class SegmentStatus:

@@ -7,12 +7,11 @@ from dataclasses import replace
 from bot.answer.answerer import Answerer
 from bot.answer.live import LiveAnswerer
 from bot.chat import ChatSession
-from bot.index import build as index_build
 from bot.index import updates as index_updates
 
 
 def _live(settings):
-    index = index_build.open_index(settings)
+    index = index_updates.open_index(settings)
     return LiveAnswerer(Answerer(index, settings.answering), settings)
 
 

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from bot.answer.answerer import Answerer
 from bot.frontends.cli import cli
 from bot.index import build as index_build
+from bot.index import updates as index_updates
 from bot.index import format as index_format
 from tests.support.paths import ROOT
 
@@ -31,18 +32,18 @@ def touch_later(path: Path) -> None:
 
 def test_missing_index_is_built_on_first_use_with_a_message(tiny_corpus):
     said: list[str] = []
-    index = index_build.open_index(tiny_corpus, notify=collect(said))
+    index = index_updates.open_index(tiny_corpus, notify=collect(said))
     assert index.article_count == 3
     assert any("first use" in m for m in said), said
     assert any(m.startswith("Indexed 3 articles") for m in said)
     said.clear()
-    index_build.open_index(tiny_corpus, notify=collect(said))
+    index_updates.open_index(tiny_corpus, notify=collect(said))
     assert said == []  # current index: loaded silently
 
 
 @pytest.mark.parametrize("change", ["add", "edit", "delete", "sidecar"])
 def test_stale_corpus_is_rebuilt_and_said(tiny_corpus, change):
-    index_build.open_index(tiny_corpus)
+    index_updates.open_index(tiny_corpus)
     corpus = tiny_corpus.corpus_dir
     if change == "add":
         (corpus / "sub").mkdir()
@@ -56,7 +57,7 @@ def test_stale_corpus_is_rebuilt_and_said(tiny_corpus, change):
     else:
         (corpus / "a.txt").with_suffix(".json").write_text('{"publisher": "Portville Wire"}')
     said: list[str] = []
-    index = index_build.open_index(tiny_corpus, notify=collect(said))
+    index = index_updates.open_index(tiny_corpus, notify=collect(said))
     assert any("changed; indexed 1 changed file" in m for m in said), said
     a = Answerer(index, tiny_corpus.answering)
     if change == "add":
@@ -68,7 +69,7 @@ def test_stale_corpus_is_rebuilt_and_said(tiny_corpus, change):
     else:
         assert a.answer("steel cables").passages[0].source.publisher == "Portville Wire"
     said.clear()
-    index_build.open_index(tiny_corpus, notify=collect(said))
+    index_updates.open_index(tiny_corpus, notify=collect(said))
     assert said == []
 
 

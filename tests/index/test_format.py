@@ -13,7 +13,8 @@ from bot.config import Settings
 from bot.index import format as index_format
 from bot.index.bm25 import BM25Index
 from bot.index.paragraphs import ParagraphBM25
-from bot.index.build import build, open_index
+from bot.index.build import build
+from bot.index.updates import open_index
 from bot.index.sentences import SentenceIndex
 from bot.index.spelling import Speller
 from tests.support.answers import answers

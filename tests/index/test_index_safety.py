@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from bot.index import build as index_build
+from bot.index import updates as index_updates
 from bot.index import checksums
 from bot.index import format as index_format
 from bot.answer.answerer import Answerer
@@ -149,7 +150,7 @@ def test_tampered_file_is_detected_and_rebuilt(fresh, name, how, tmp_path):
     with pytest.raises(index_format.IndexUnusable):
         index_format.load(settings.index_dir)
     said: list[str] = []
-    index = index_build.open_index(settings, notify=said.append)
+    index = index_updates.open_index(settings, notify=said.append)
     assert any(m.startswith("Warning:") and "rebuilding" in m for m in said), said
     assert answers(index, settings) == expected
     assert not marker.exists()
@@ -174,7 +175,7 @@ def test_consistent_checksums_do_not_let_a_pickle_in(fresh, tmp_path):
         index_format.load(settings.index_dir)
     with pytest.raises(index_format.IndexUnusable):
         index_format.load(settings.index_dir, mmap=False)
-    index = index_build.open_index(settings)
+    index = index_updates.open_index(settings)
     assert answers(index, settings) == expected
     assert not marker.exists()
 
@@ -185,7 +186,7 @@ def test_missing_file_and_extra_symlink(fresh, tmp_path):
     (build / "para.doc_len.npy").unlink()
     with pytest.raises(index_format.IndexUnusable, match="missing"):
         index_format.load(settings.index_dir)
-    index_build.open_index(settings)
+    index_updates.open_index(settings)
     build = index_format.current_build(settings.index_dir)
     outside = tmp_path / "outside.npy"
     shutil.copy(build / "sent.doc_len.npy", outside)
@@ -208,7 +209,7 @@ def test_current_pointing_outside_is_rejected(fresh, tmp_path, pointer):
     with pytest.raises(index_format.IndexUnusable):
         index_format.load(settings.index_dir)
     said: list[str] = []
-    index = index_build.open_index(settings, notify=said.append)
+    index = index_updates.open_index(settings, notify=said.append)
     assert any(m.startswith("Warning:") for m in said)
     assert answers(index, settings) == expected
     assert outside.is_dir() and (outside / "manifest.json").is_file()  # cleanup never follows links out
@@ -223,7 +224,7 @@ def test_leftover_temp_folders_are_never_loaded_and_cleaned_up(fresh):
     half = settings.index_dir / "build-20000101000000-2-2.tmp"
     half.mkdir()
     (half / "sent.tf.npy").write_bytes(b"\x93NUMPY")
-    index = index_build.open_index(settings)  # current index: loaded, and the idle lock lets it tidy up
+    index = index_updates.open_index(settings)  # current index: loaded, and the idle lock lets it tidy up
     assert answers(index, settings) == expected
     assert not leftover.exists() and not half.exists()
     # while a build holds the lock, leftovers (which may be that build's own folder) are left alone
@@ -273,7 +274,7 @@ def test_two_open_index_at_once_build_once(tiny_corpus, monkeypatch):
     results = [None, None]
 
     def run(i):
-        results[i] = index_build.open_index(tiny_corpus, notify=said[i].append)
+        results[i] = index_updates.open_index(tiny_corpus, notify=said[i].append)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
     for t in threads:
@@ -367,7 +368,7 @@ def test_sigkill_during_build_keeps_the_old_index(tmp_path):
     assert manifest["fingerprint"] == new_fp and index.article_count == 190
     assert not any(p.name.endswith(".tmp") for p in settings.index_dir.iterdir())
     said: list[str] = []
-    index_build.open_index(settings, notify=said.append)
+    index_updates.open_index(settings, notify=said.append)
     assert said == []
     print(f"build takes {total:.2f} s; kills (delay, while writing the new folder):", phases)
 
@@ -410,7 +411,7 @@ def test_abrupt_death_at_each_step_of_save(tiny_corpus, point):
     if not switched:
         assert answers(index, tiny_corpus) == expected_old
     said: list[str] = []
-    index = index_build.open_index(tiny_corpus, notify=said.append)
+    index = index_updates.open_index(tiny_corpus, notify=said.append)
     assert "55 centimetres" in Answerer(index, tiny_corpus.answering).answer("How much snow is expected?").passages[0].quote
     index_build.build(tiny_corpus)
     leftovers = [p.name for p in tiny_corpus.index_dir.iterdir() if p.name.startswith("build-")]

@@ -206,3 +206,31 @@ def test_the_kernel_refuses_blocks_outside_the_per_block_arrays():
         call(len(ratio))
     with pytest.raises(ValueError):
         call(-1)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_other_statistics_weigh_the_same_postings_exactly(seed, search_path):
+    """`with_statistics` (a segment searched with its whole index's statistics) after the index itself
+    has been searched: the copy's search equals its own exhaustive sum and rank_bm25's arithmetic with
+    those statistics, nothing made for the first statistics carried over."""
+    rng = random.Random(100 + seed)
+    docs = _corpus(rng, 3000, 400, 12, 1.0)
+    idx = _pruning(BM25Index.build(docs))
+    for _ in range(5):  # caches made with the index's own statistics first
+        weighted = _query(rng, idx)
+        idx.search_weighted(weighted, 60)
+    other = idx.with_statistics(idx.idf * 1.7 + 0.3, idx.avgdl * 1.4)
+    assert other.idf is not idx.idf and other.avgdl != idx.avgdl
+    for _ in range(30):
+        weighted = _query(rng, idx)
+        k = rng.choice([1, 10, 60])
+        assert other.search_weighted(weighted, k) == other.search_exhaustive(weighted, k), weighted
+        scores = np.zeros(len(docs))
+        for term, w in weighted:
+            tid = idx.vocab.get(term)
+            if w and tid is not None:
+                ids, tf = idx.postings(term)
+                norm = other.k1 * (1 - other.b + other.b * idx.doc_len[ids] / other.avgdl)
+                scores[ids] += other.idf[tid] * (tf * (other.k1 + 1)) / (tf + norm) * w
+        best = other.search_weighted(weighted, k)
+        assert np.allclose([h.score for h in best], sorted(scores, reverse=True)[:len(best)], rtol=1e-12)

@@ -112,13 +112,13 @@ def test_copies_across_segments_are_folded_as_a_fresh_build_folds_them(tmp_path)
     index_build.build(settings)
     original = sorted((corpus / "seeds").iterdir())[0]
     (corpus / "a-copy.txt").write_bytes(original.read_bytes())  # sorts first: it is kept, the seed folded
-    index = index_build.open_index(settings)
+    index = index_updates.open_index(settings)
     assert isinstance(index, CombinedIndex) and len(index.parts) == 2
     kept = index.article_number("a-copy.txt")
     assert kept is not None and index.article_number(original.relative_to(corpus).as_posix()) is None
     assert [s.path for s in index.also(kept)] == [original.relative_to(corpus).as_posix()]
     (corpus / "a-copy.txt").unlink()
-    index = index_build.open_index(settings)
+    index = index_updates.open_index(settings)
     assert index.article_number(original.relative_to(corpus).as_posix()) is not None and not index.also(
         index.article_number(original.relative_to(corpus).as_posix()))
 

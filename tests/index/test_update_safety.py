@@ -140,7 +140,7 @@ def test_sudden_death_at_each_step_of_an_update_or_a_merge(tmp_path, step, work)
 
 
 def test_a_full_disk_keeps_the_old_index_serving_and_is_said_once(tiny_corpus, monkeypatch, caplog):
-    live = LiveAnswerer(Answerer(index_build.open_index(tiny_corpus), tiny_corpus.answering), tiny_corpus)
+    live = LiveAnswerer(Answerer(index_updates.open_index(tiny_corpus), tiny_corpus.answering), tiny_corpus)
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -162,7 +162,7 @@ def test_a_full_disk_keeps_the_old_index_serving_and_is_said_once(tiny_corpus, m
 def test_two_processes_on_one_index_see_each_others_commits(tiny_corpus):
     """Two bots (webhook replicas) on one index folder: one indexes a new file, the other loads the
     commit at its next look, without writing anything itself."""
-    first = LiveAnswerer(Answerer(index_build.open_index(tiny_corpus), tiny_corpus.answering), tiny_corpus)
+    first = LiveAnswerer(Answerer(index_updates.open_index(tiny_corpus), tiny_corpus.answering), tiny_corpus)
     second = LiveAnswerer(Answerer(index_format.load(tiny_corpus.index_dir)[0], tiny_corpus.answering), tiny_corpus)
     (tiny_corpus.corpus_dir / "d.txt").write_text("Volcano erupts\n\nThe volcano erupted at dawn.\n")
     done = subprocess.run([sys.executable, "-m", "bot", "add", str(tiny_corpus.corpus_dir / "d.txt"), "--corpus",

@@ -7,7 +7,8 @@ from pathlib import Path
 from bot.answer.answerer import Answerer
 from bot.config import Settings
 from bot.frontends.json_shapes import answer_json
-from bot.index.build import build, open_index
+from bot.index.build import build
+from bot.index.updates import open_index
 from bot.index.sentences import SentenceIndex
 from tests.support.corpora import write
 

@@ -14,7 +14,7 @@ from telegram import Update
 from bot.answer.answerer import Answerer
 from bot.answer.service import AnswerService
 from bot.config import Settings
-from bot.index.build import open_index
+from bot.index.updates import open_index
 from bot.frontends.telegram.app import build_application
 
 from tests.support.botapi import BotAPI
