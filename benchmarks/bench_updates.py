@@ -166,12 +166,14 @@ def main() -> None:
     victim = sorted(corpus.glob("a0*.txt"))[3]
     text = victim.read_text(encoding="utf-8")
     edited = time.perf_counter()
-    victim.write_text(text + "\nThe harbour of Vendrask froze solid in March.\n", encoding="utf-8")
-    out["bot_edit_seconds"] = wait_until(lambda: any("Vendrask" in p.quote for p in live.answer("Vendrask harbour froze").passages))
+    marker = "The harbour of Vendrask froze solid in March."
+    victim.write_text(text + "\n" + marker + "\n", encoding="utf-8")
+    quoted = lambda: any(marker in p.quote for p in live.answer("Vendrask harbour froze solid").passages)  # noqa: E731
+    out["bot_edit_seconds"] = wait_until(quoted)
     out["bot_edit_probe_waits"] = summary(probe.waits(edited, time.perf_counter()))
     deleted = time.perf_counter()
     victim.unlink()
-    out["bot_delete_seconds"] = wait_until(lambda: not any("Vendrask" in p.quote for p in live.answer("Vendrask harbour froze").passages))
+    out["bot_delete_seconds"] = wait_until(lambda: not quoted())
     out["bot_delete_probe_waits"] = summary(probe.waits(deleted, time.perf_counter()))
     probe.stop.set()
     live.stop()

@@ -496,16 +496,6 @@ class CombinedSpeller:
         return Speller.correction(typed, best)
 
 
-def _sorted_prefixes(index: SentenceIndex) -> tuple[np.ndarray, np.ndarray]:
-    """The segment's copy-finding prefix hashes sorted, and the article each belongs to."""
-    found = getattr(index, "_sorted_prefixes", None)
-    if found is None:
-        owner = np.repeat(np.arange(len(index.articles), dtype=np.int64), np.diff(np.asarray(index.dup_first)))
-        order = np.argsort(index.dup_prefix, kind="stable")
-        found = index._sorted_prefixes = (np.asarray(index.dup_prefix)[order], owner[order])
-    return found
-
-
 def find_similar(parts: Sequence[Part], new: Part) -> dict[tuple[str, int], list[tuple[str, int]]]:
     """The pairs of the same story between the new segment's articles and every article not removed
     (the new segment's own included): candidates share a prefix hash and have shingle counts close
@@ -523,12 +513,11 @@ def find_similar(parts: Sequence[Part], new: Part) -> dict[tuple[str, int], list
             found = sketches[(k, a)] = _sketch(index.article(a))
         return found
 
-    mine = np.asarray(seg.dup_prefix)
-    mine_owner = np.repeat(np.arange(len(seg.articles), dtype=np.int64), np.diff(np.asarray(seg.dup_first)))
+    mine, mine_owner = np.asarray(seg.dup_prefix), np.asarray(seg.dup_owner, dtype=np.int64)
     keep = ~np.isin(mine_owner, np.fromiter(new.removed, dtype=np.int64, count=len(new.removed)))
     mine, mine_owner = mine[keep], mine_owner[keep]
     for k, other in enumerate([*parts, new]):
-        tokens, owners = _sorted_prefixes(other.index)
+        tokens, owners = np.asarray(other.index.dup_prefix), np.asarray(other.index.dup_owner, dtype=np.int64)
         if not len(tokens) or not len(mine):
             continue
         lo, hi = np.searchsorted(tokens, mine, side="left"), np.searchsorted(tokens, mine, side="right")

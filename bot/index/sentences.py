@@ -40,14 +40,14 @@ class SentenceIndex:
     # Its own arrays (the BM25 indexes and the speller have theirs), saved one file each.
     ARRAYS = ("sent_para", "sent_start", "sent_end", "sent_byte", "para_article", "para_first", "para_kind",
               "article_byte", "article_para_first", "article_para_span", "article_para_kind",
-              "dup_digest", "dup_size", "dup_first", "dup_prefix")
+              "dup_digest", "dup_size", "dup_prefix", "dup_owner")
 
     def __init__(self, *, sentences: BM25Index, paragraphs: ParagraphBM25, speller: Speller,
                  sent_para: np.ndarray, sent_start: np.ndarray, sent_end: np.ndarray,
                  sent_byte: np.ndarray, para_article: np.ndarray, para_first: np.ndarray,
                  para_kind: np.ndarray, article_byte: np.ndarray, article_para_first: np.ndarray,
                  article_para_span: np.ndarray, article_para_kind: np.ndarray, dup_digest: np.ndarray, dup_size: np.ndarray,
-                 dup_first: np.ndarray, dup_prefix: np.ndarray,
+                 dup_prefix: np.ndarray, dup_owner: np.ndarray,
                  blob: bytes | np.ndarray | memoryview, articles: list[dict], surface_terms: dict[str, str]):
         self.sentences = sentences
         self.paragraphs = paragraphs
@@ -67,9 +67,10 @@ class SentenceIndex:
         self.article_para_span, self.article_para_kind = as_ndarray(article_para_span), as_ndarray(article_para_kind)
         # What finds copies of a story across segments (bot.corpus.duplicates.sketch_key): per article
         # its digest (16 bytes), its number of shingle hashes, its prefix of them,
-        # dup_prefix[dup_first[a]:dup_first[a+1]].
+        # every article's prefix hashes in one sorted array, dup_owner saying whose each is (sorted once,
+        # here: a later segment looks its own up in them).
         self.dup_digest, self.dup_size = as_ndarray(dup_digest), as_ndarray(dup_size)
-        self.dup_first, self.dup_prefix = as_ndarray(dup_first), as_ndarray(dup_prefix)
+        self.dup_prefix, self.dup_owner = as_ndarray(dup_prefix), as_ndarray(dup_owner)
         self.blob = as_ndarray(blob) if isinstance(blob, np.ndarray) else blob
         # Text is read through a plain view: slicing a memory-mapped array makes a numpy object per slice
         # (~3 us), and the answerer reads some sixty sentences a question.
@@ -182,11 +183,6 @@ class SentenceIndex:
                            in zip(self.article_para_span[lo:hi].tolist(), self.article_para_kind[lo:hi].tolist()))
         return Article(self.article_text(article), paragraphs, self.source(article))
 
-    def article_key(self, article: int) -> tuple[bytes, np.ndarray]:
-        """The article's bot.corpus.duplicates.sketch_key, as stored."""
-        return (bytes(self.dup_digest[article]),
-                self.dup_prefix[int(self.dup_first[article]):int(self.dup_first[article + 1])])
-
     def arrays(self) -> dict[str, np.ndarray]:
         return {name: getattr(self, name) for name in self.ARRAYS}
 
@@ -231,12 +227,19 @@ class SentenceIndex:
                                   else PARAGRAPH_KINDS.index("body") for p in spans], dtype=np.uint8),
             dup_digest=np.frombuffer(b"".join(d for d, _, _ in keys), dtype=np.uint8).reshape(-1, 16).copy(),
             dup_size=np.asarray([n for _, _, n in keys], dtype=np.int64),
-            dup_first=np.concatenate(([0], np.cumsum([len(p) for _, p, _ in keys]))).astype(np.int64),
-            dup_prefix=np.concatenate([p for _, p, _ in keys]) if keys else np.zeros(0, dtype=np.uint64),
+            **_sorted_prefixes(keys),
             blob=b"".join(encoded),
             articles=[_article_record(article) for article in corpus.articles],
             surface_terms=surface_terms,
         )
+
+
+def _sorted_prefixes(keys: list) -> dict[str, np.ndarray]:
+    """dup_prefix and dup_owner (see SentenceIndex) of the articles' sketch keys."""
+    prefixes = np.concatenate([p for _, p, _ in keys]) if keys else np.zeros(0, dtype=np.uint64)
+    owner = np.repeat(np.arange(len(keys), dtype=np.int32), [len(p) for _, p, _ in keys])
+    order = np.argsort(prefixes, kind="stable")
+    return {"dup_prefix": prefixes[order], "dup_owner": owner[order]}
 
 
 def _narrow(values: np.ndarray) -> np.ndarray:

@@ -109,7 +109,7 @@ FILES = ["CURRENT", "manifest.json", "articles.json", "terms.json", "states.json
          "spell.del_word.npy", "spell.freq.npy", "sent_para.npy", "sent_start.npy", "sent_end.npy",
          "sent_byte.npy", "para_article.npy", "para_first.npy", "para_kind.npy", "article_byte.npy",
          "article_para_first.npy", "article_para_span.npy", "article_para_kind.npy",
-         "dup_digest.npy", "dup_size.npy", "dup_first.npy", "dup_prefix.npy"]
+         "dup_digest.npy", "dup_size.npy", "dup_prefix.npy", "dup_owner.npy"]
 
 
 def test_every_index_file_is_covered(built):
