@@ -167,7 +167,9 @@ def main() -> None:
     text = victim.read_text(encoding="utf-8")
     edited = time.perf_counter()
     marker = "The harbour of Vendrask froze solid in March."
-    victim.write_text(text + "\n" + marker + "\n", encoding="utf-8")
+    edited_copy = victim.with_name(victim.name + ".new")  # written aside and renamed over: the copy's files
+    edited_copy.write_text(text + "\n" + marker + "\n", encoding="utf-8")  # are hard links to the corpus's
+    edited_copy.rename(victim)
     quoted = lambda: any(marker in p.quote for p in live.answer("Vendrask harbour froze solid").passages)  # noqa: E731
     out["bot_edit_seconds"] = wait_until(quoted)
     out["bot_edit_probe_waits"] = summary(probe.waits(edited, time.perf_counter()))

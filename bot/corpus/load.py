@@ -91,10 +91,12 @@ def load_corpus(folder: Path, cache_dir: Path | None = None, *, paths: Sequence[
     skipped: list[Skipped] = []
     counts = {READ: 0, CACHED: 0, UNWRITTEN: 0}
     used: set[str] = set()
+    keys: dict[str, str] = {}
     for result, file_warnings, how, key in _read_all(folder, corpus_files(folder) if paths is None else paths, cache):
         counts[how] += 1
         if key is not None:
             used.add(key)
+            keys[result.path if isinstance(result, Skipped) else result.source.path] = key
         for message in file_warnings:
             log.warning("%s", message)
         warnings += file_warnings
@@ -116,4 +118,4 @@ def load_corpus(folder: Path, cache_dir: Path | None = None, *, paths: Sequence[
         parallel = _worth_a_pool(sum(len(a.text) for a in articles), len(articles))
         articles = merge_duplicates(articles, parallel=parallel)
     return Corpus(tuple(articles), tuple(skipped), tuple(warnings),
-                  files_read=counts[READ] + counts[UNWRITTEN], files_cached=counts[CACHED])
+                  files_read=counts[READ] + counts[UNWRITTEN], files_cached=counts[CACHED], keys=keys)

@@ -57,3 +57,7 @@ class Corpus:
     warnings: tuple[str, ...] = field(default=())  # e.g. "seeds/x.txt: not valid UTF-8, decoded as cp1252"
     files_read: int = 0  # files read in this load
     files_cached: int = 0  # files whose result came from the extraction cache instead
+    # Source.path -> the file's content key (bot.corpus.cache.ExtractCache.key: its bytes, its sidecar's,
+    # its path, the reading's version), where one was made: an index keeps it to tell a file whose
+    # state changed (copied, touched, linked) from one whose text did.
+    keys: dict = field(default_factory=dict, compare=False)

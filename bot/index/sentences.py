@@ -229,7 +229,7 @@ class SentenceIndex:
             dup_size=np.asarray([n for _, _, n in keys], dtype=np.int64),
             **_sorted_prefixes(keys),
             blob=b"".join(encoded),
-            articles=[_article_record(article) for article in corpus.articles],
+            articles=[_article_record(article, corpus.keys.get(article.source.path)) for article in corpus.articles],
             surface_terms=surface_terms,
         )
 
@@ -249,8 +249,11 @@ def _narrow(values: np.ndarray) -> np.ndarray:
     return values
 
 
-def _article_record(article: Article) -> dict:
-    return {"source": vars(article.source).copy(), "also": [vars(s).copy() for s in article.also]}
+def _article_record(article: Article, key: str | None = None) -> dict:
+    record = {"source": vars(article.source).copy(), "also": [vars(s).copy() for s in article.also]}
+    if key is not None:
+        record["key"] = key  # its file's content key (Corpus.keys)
+    return record
 
 
 def _surface_counts(surfaces: dict[str, str], sentences: BM25Index) -> dict[str, int]:

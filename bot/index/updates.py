@@ -137,12 +137,13 @@ def _update(settings: Settings, loaded, started: float) -> tuple[object, UpdateR
         states = article_states(corpus_dir)
         changed = sorted(rel for rel, st in states.items() if old_states.get(rel) != st)
         gone = sorted(rel for rel in old_states if rel not in states)
-        taken_out = {display_name(rel) for rel in [*changed, *gone]}
         try:
             index = _loaded_or_load(index_dir, name, loaded)
         except IndexUnusable:
             return None
-        if not taken_out:
+        changed = _text_changed(index, segments, corpus_dir, changed)
+        taken_out = {display_name(rel) for rel in [*changed, *gone]}
+        if not taken_out and states == old_states:
             # (what a writer killed after its switch left: builds and commits nothing names)
             index_format.remove_old_builds(index_dir, keep={name, *(g["name"] for g in segments)})
             return index, UpdateReport((), (), len(segments), False, time.perf_counter() - started,
@@ -181,6 +182,23 @@ def _update(settings: Settings, loaded, started: float) -> tuple[object, UpdateR
     return index, UpdateReport(tuple(display_name(r) for r in changed), tuple(display_name(r) for r in gone),
                                len(parts), False, time.perf_counter() - started,
                                tuple(Skipped(p, r) for p, r in skipped), tuple(warnings), commit, states, sequence)
+
+
+def _text_changed(index, segments: list[dict], corpus_dir: Path, changed: list[str]) -> list[str]:
+    """Of the files whose state changed, those whose bytes (or sidecar's) did too: a copied, touched or
+    hard-linked file has a new ctime and the same text, and is not read or indexed again."""
+    from bot.corpus.cache import ExtractCache
+
+    stored: dict[str, str] = {}
+    for part in _parts_of(index, segments):
+        for a, record in enumerate(part.index.articles):
+            if a not in part.removed and record.get("key"):
+                stored[record["source"]["path"]] = record["key"]
+    if not stored:
+        return changed
+    hasher = ExtractCache(corpus_dir)  # (only its key: nothing is read from or written to a cache folder)
+    return [rel for rel in changed if stored.get(display_name(rel)) is None
+            or hasher.key(corpus_dir / rel, display_name(rel)) != stored[display_name(rel)]]
 
 
 def _built(settings: Settings) -> tuple[object, UpdateReport]:
@@ -250,7 +268,9 @@ def merge_due(settings: Settings, loaded: tuple[str, object] | None = None,
                        for a in range(p.index.article_count) if a not in p.removed))
         from bot.corpus.types import Corpus
 
-        segment = SentenceIndex.build(Corpus(tuple(merging[k].index.article(a) for _, k, a in kept)))
+        segment = SentenceIndex.build(Corpus(tuple(merging[k].index.article(a) for _, k, a in kept),
+                                             keys={path: merging[k].index.articles[a].get("key") for path, k, a in kept
+                                                   if merging[k].index.articles[a].get("key")}))
         others = [p for k, p in enumerate(parts) if k not in chosen]
         found = find_similar(others, Part("", segment))
         try:

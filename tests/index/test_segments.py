@@ -156,3 +156,28 @@ def test_files_changed_while_a_merge_runs_are_not_lost(tmp_path, monkeypatch):
     assert answers(index, settings, QUESTIONS) == _fresh_answers(corpus, tmp_path, "merge")
     again, _ = index_format.load(settings.index_dir)
     assert answers(again, settings, QUESTIONS) == answers(index, settings, QUESTIONS)
+
+
+def test_files_touched_or_copied_with_the_same_text_are_not_read_again(tmp_path):
+    """A copy of the folder, `touch`, a hard link: each file's state changes, its bytes do not: nothing
+    is read or indexed again, and the next look finds nothing to do."""
+    import os
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    index_build.build(settings)
+    before = answers(index_format.load(settings.index_dir)[0], settings, QUESTIONS)
+    for path in sorted(corpus.iterdir()):
+        st = path.stat()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    os.link(sorted(corpus.iterdir())[0], tmp_path / "a-link.txt")
+    index, report = index_updates.update(settings)
+    assert report.added == () and report.removed == () and report.segments == 1
+    assert answers(index, settings, QUESTIONS) == before
+    again, report = index_updates.update(settings)
+    assert report.current == index_format.current_name(settings.index_dir) and report.added == ()
+    path = sorted(corpus.iterdir())[1]
+    path.write_text(path.read_text(encoding="utf-8") + "\nThe council met again on Friday.\n", encoding="utf-8")
+    _, report = index_updates.update(settings)
+    assert report.added == (path.name,)
