@@ -51,7 +51,10 @@ def confidence(terms: list[QueryTerm], question: str, c: Candidates, order: np.n
     """The model's probability that the best candidate answers the question: its raw score is a
     log-odds (a binary LightGBM model), mapped by the calibration; 0 when a fixed rule rules it out.
     `quotebot eval` reports how well it is calibrated on the data it is run on."""
-    signals = answer_signals(terms, question, c, order, scores)
+    # (a question whose words all have idf 0, rank_bm25's for a word in half the sentences of a tiny
+    # corpus, makes its shares 0/0: NaN, which the trees take as missing, as when they were fitted)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        signals = answer_signals(terms, question, c, order, scores)
     if signals is None:
         return 0.0
     ensemble = model()
