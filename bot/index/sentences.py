@@ -240,7 +240,9 @@ def _sorted_prefixes(keys: list) -> dict[str, np.ndarray]:
     # meet by chance are checked like the others (half the bytes of the whole hashes).
     prefixes = (np.concatenate([p for _, p, _ in keys]) >> np.uint64(32)).astype(np.uint32) if keys \
         else np.zeros(0, dtype=np.uint32)
-    owner = np.repeat(np.arange(len(keys), dtype=np.int32), [len(p) for _, p, _ in keys])
+    # (article numbers in 16 bits where they fit: 4 MB less at a million sentences)
+    owner = np.repeat(np.arange(len(keys), dtype=np.uint16 if len(keys) < 2**16 else np.int32),
+                      [len(p) for _, p, _ in keys])
     order = np.argsort(prefixes, kind="stable")
     return {"dup_prefix": prefixes[order], "dup_owner": owner[order]}
 
