@@ -29,10 +29,9 @@ import numpy as np
 from bot import text
 from bot.corpus.duplicates import fold_targets
 from bot.corpus.types import Article, Source
-from bot.index.analysis import PARAGRAPH_KINDS
-from bot.index.bm25 import BM25Index, find, length_norm, ranges, term_scores
-from bot.index.paragraphs import run_sums
-from bot.index.sentences import SentenceIndex, SentenceSpan
+from bot.index.bm25 import BM25Index, find, ranges
+from bot.index.paragraphs import ParagraphBM25, run_sums
+from bot.index.sentences import ArrayLookups, SentenceIndex
 from bot.index.spelling import Speller
 
 # A segment's search asks for this many more than k at first, for the dead documents among its best.
@@ -80,7 +79,7 @@ def dead_counts(seg: SentenceIndex, dead_docs: np.ndarray) -> tuple[np.ndarray, 
             np.bincount(pairs // (len(seg.para_article) + 1), minlength=n_terms))
 
 
-class CombinedIndex:
+class CombinedIndex(ArrayLookups):
     """The live articles of several segments, answered from as one index (see the module's text)."""
 
     def __init__(self, parts: Sequence[Part], similar: dict[tuple[str, int], Iterable[tuple[str, int]]]):
@@ -274,16 +273,6 @@ class CombinedIndex:
         return ranges(np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64))
 
     # -- look-ups (SentenceIndex's) ------------------------------------------------------------------
-    def span(self, sentence: int) -> SentenceSpan:
-        p = int(self.sent_para[sentence])
-        return SentenceSpan(sentence, int(self.para_article[p]), p, int(self.sent_start[sentence]), int(self.sent_end[sentence]))
-
-    def paragraph_sentences(self, paragraph: int) -> range:
-        return range(int(self.para_first[paragraph]), int(self.para_first[paragraph + 1]))
-
-    def kind(self, paragraph: int) -> str:
-        return PARAGRAPH_KINDS[int(self.para_kind[paragraph])]
-
     def source(self, article: int) -> Source:
         k, a = self._part_of_article(article)
         return self.parts[k].index.source(a)
@@ -310,27 +299,10 @@ class CombinedIndex:
     def text_between(self, first_sentence: int, last_sentence: int) -> str:
         return self.texts_between(np.asarray([first_sentence]), np.asarray([last_sentence]))[0]
 
-    def sentence_text(self, sentence: int) -> str:
-        return self.text_between(sentence, sentence)
-
-    def sentence_texts(self, sentences: np.ndarray) -> list[str]:
-        return self.texts_between(sentences, sentences)
-
     def article_number(self, path: str) -> int | None:
         if self._article_numbers is None:
             self._article_numbers = {self.source(a).path: a for a in self._order}
         return self._article_numbers.get(path)
-
-    def article_sentences(self, article: int) -> range:
-        paragraphs = np.flatnonzero(self.para_article == article)
-        if not len(paragraphs):
-            return range(0)
-        return range(int(self.para_first[paragraphs[0]]), int(self.para_first[paragraphs[-1] + 1]))
-
-    def sentences_covering(self, article: int, offsets: Iterable[int]) -> list[int]:
-        offsets = list(offsets)
-        return [s for s in self.article_sentences(article)
-                if any(int(self.sent_start[s]) <= off < int(self.sent_end[s]) for off in offsets)]
 
     def article_text(self, article: int) -> str:
         k, a = self._part_of_article(article)
@@ -434,13 +406,15 @@ class CombinedBM25:
         return self.search_weighted([(t, 1.0) for t in query], k)
 
 
-class CombinedParagraphs:
-    """The paragraph BM25 of a CombinedIndex (live paragraphs' statistics)."""
+class CombinedParagraphs(ParagraphBM25):
+    """The paragraph BM25 of a CombinedIndex: ParagraphBM25's scoring, with the live paragraphs'
+    statistics, over every segment's sentence postings."""
 
-    def __init__(self, owner: CombinedIndex):
+    def __init__(self, owner: CombinedIndex):  # (not ParagraphBM25's: its statistics would count dead ones)
         self.owner = owner
+        self.sentences = owner.sentences
         self.k1, self.b, self.epsilon = owner.k1, owner.b, owner.epsilon
-        self.avgdl, self.idf = owner.para_avgdl, owner.para_idf
+        self.avgdl, self.idf, self.df = owner.para_avgdl, owner.para_idf, owner.para_df
         self.doc_len = np.concatenate([np.asarray(p.index.paragraphs.doc_len, dtype=np.int64) for p in owner.parts])
         self.para_first = owner.para_first
 
@@ -448,27 +422,12 @@ class CombinedParagraphs:
     def doc_count(self) -> int:
         return self.owner.paragraph_count
 
-    def add_term_scores(self, out: np.ndarray, tid: int, weight: float, paragraphs: np.ndarray,
-                        tf: np.ndarray) -> None:
-        hit = tf > 0
-        norm = length_norm(self.doc_len[paragraphs[hit]], self.k1, self.b, self.avgdl)
-        out[hit] += term_scores(float(self.idf[tid]), tf[hit], norm, self.k1) * weight
-
     def term_frequencies(self, term: str, paragraphs: np.ndarray) -> np.ndarray:
         paragraphs = np.asarray(paragraphs, dtype=np.int64)
         at, _, tf = self.owner.sentences.locate(term, np.concatenate([self.para_first[paragraphs],
                                                                        self.para_first[paragraphs + 1]]))
         lo, hi = np.split(at, 2)
         return run_sums(tf, lo, hi) if len(tf) else np.zeros(len(paragraphs))
-
-    def doc_scores(self, weighted: Sequence[tuple[str, float]], paragraphs: np.ndarray) -> np.ndarray:
-        paragraphs = np.asarray(paragraphs, dtype=np.int64)
-        out = np.zeros(len(paragraphs))
-        for term, w in weighted:
-            tid = self.owner.vocab.get(term)
-            if w and tid is not None:
-                self.add_term_scores(out, tid, w, paragraphs, self.term_frequencies(term, paragraphs))
-        return out
 
 
 class CombinedSpeller:

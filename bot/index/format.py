@@ -291,13 +291,18 @@ def read_manifest(build: Path) -> dict:
         manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
         raise IndexUnusable(f"unreadable manifest in {build}: {e}") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise IndexUnusable(f"{build} is not a quotebot index")
-    if manifest.get("version") != FORMAT_VERSION or manifest.get("analyzer") != ANALYZER_VERSION:
-        raise IndexUnusable(f"{build} was written by another version of quotebot")
-    if manifest.get("manifest_checksum") != manifest_digest(manifest):
-        raise IndexUnusable(f"the manifest of {build} is damaged (checksum mismatch)")
-    return manifest
+    return _checked(manifest, f"{build} is not a quotebot index", str(build), f"the manifest of {build}")
+
+
+def _checked(record, foreign: str, named: str, damaged: str) -> dict:
+    """A manifest or a commit, checked: ours, of this version, its checksum right (messages: whose)."""
+    if not isinstance(record, dict) or record.get("format") != FORMAT:
+        raise IndexUnusable(foreign)
+    if record.get("version") != FORMAT_VERSION or record.get("analyzer") != ANALYZER_VERSION:
+        raise IndexUnusable(f"{named} was written by another version of quotebot")
+    if record.get("manifest_checksum") != manifest_digest(record):
+        raise IndexUnusable(f"{damaged} is damaged (checksum mismatch)")
+    return record
 
 
 def _verify(build: Path, manifest: dict) -> None:
@@ -351,12 +356,7 @@ def read_commit(index_dir: Path, name: str) -> dict:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
         raise IndexUnusable(f"unreadable commit {name}: {e}") from None
-    if not isinstance(record, dict) or record.get("format") != FORMAT:
-        raise IndexUnusable(f"{name} is not a quotebot commit")
-    if record.get("version") != FORMAT_VERSION or record.get("analyzer") != ANALYZER_VERSION:
-        raise IndexUnusable(f"{name} was written by another version of quotebot")
-    if record.get("manifest_checksum") != manifest_digest(record):
-        raise IndexUnusable(f"the commit {name} is damaged (checksum mismatch)")
+    _checked(record, f"{name} is not a quotebot commit", name, f"the commit {name}")
     segments = record.get("segments")
     if not isinstance(segments, list) or not segments or not all(
             isinstance(g, dict) and isinstance(g.get("name"), str) and _BUILD_NAME.fullmatch(g["name"])

@@ -34,7 +34,45 @@ class SentenceSpan:
     end: int
 
 
-class SentenceIndex:
+class ArrayLookups:
+    """Look-ups read from the per-sentence and per-paragraph arrays alone (sent_para, sent_start,
+    sent_end, para_article, para_first, para_kind) and `texts_between`: one segment's index and
+    several segments seen as one (bot.index.combined) lay them out the same way."""
+
+    def span(self, sentence: int) -> SentenceSpan:
+        p = int(self.sent_para[sentence])
+        return SentenceSpan(sentence, int(self.para_article[p]), p,
+                            int(self.sent_start[sentence]), int(self.sent_end[sentence]))
+
+    def paragraph_sentences(self, paragraph: int) -> range:
+        return range(int(self.para_first[paragraph]), int(self.para_first[paragraph + 1]))
+
+    def kind(self, paragraph: int) -> str:
+        return PARAGRAPH_KINDS[int(self.para_kind[paragraph])]
+
+    def sentence_text(self, sentence: int) -> str:
+        return self.text_between(sentence, sentence)
+
+    def sentence_texts(self, sentences: np.ndarray) -> list[str]:
+        """Many sentences' texts at once (one look-up of their offsets)."""
+        return self.texts_between(sentences, sentences)
+
+    def article_sentences(self, article: int) -> range:
+        """The article's sentences (they are numbered consecutively, article by article)."""
+        paragraphs = np.flatnonzero(self.para_article == article)
+        if not len(paragraphs):
+            return range(0)
+        return range(int(self.para_first[paragraphs[0]]), int(self.para_first[paragraphs[-1] + 1]))
+
+    def sentences_covering(self, article: int, offsets: Iterable[int]) -> list[int]:
+        """The article's sentences that hold one of these character offsets of its text."""
+        offsets = list(offsets)
+        return [s for s in self.article_sentences(article)
+                if any(int(self.sent_start[s]) <= off < int(self.sent_end[s]) for off in offsets)]
+
+
+
+class SentenceIndex(ArrayLookups):
     """Everything the answerer needs, as arrays: one row per sentence, per paragraph, per article."""
 
     # Its own arrays (the BM25 indexes and the speller have theirs), saved one file each.
@@ -114,17 +152,6 @@ class SentenceIndex:
         return word in self.surface_terms
 
     # -- lookups used by the answerer --------------------------------------------------------------
-    def span(self, sentence: int) -> SentenceSpan:
-        p = int(self.sent_para[sentence])
-        return SentenceSpan(sentence, int(self.para_article[p]), p,
-                            int(self.sent_start[sentence]), int(self.sent_end[sentence]))
-
-    def paragraph_sentences(self, paragraph: int) -> range:
-        return range(int(self.para_first[paragraph]), int(self.para_first[paragraph + 1]))
-
-    def kind(self, paragraph: int) -> str:
-        return PARAGRAPH_KINDS[int(self.para_kind[paragraph])]
-
     def source(self, article: int) -> Source:
         return self._sources[article]
 
@@ -140,13 +167,6 @@ class SentenceIndex:
         hi = int(self.sent_byte[last_sentence, 1])
         return str(self._text[lo:hi], "utf-8")
 
-    def sentence_text(self, sentence: int) -> str:
-        return self.text_between(sentence, sentence)
-
-    def sentence_texts(self, sentences: np.ndarray) -> list[str]:
-        """Many sentences' texts at once (one look-up of their offsets)."""
-        return self.texts_between(sentences, sentences)
-
     def texts_between(self, first_sentences: np.ndarray, last_sentences: np.ndarray) -> list[str]:
         """text_between for many pairs at once."""
         view = self._text
@@ -158,19 +178,6 @@ class SentenceIndex:
         if self._article_numbers is None:
             self._article_numbers = {source.path: a for a, source in enumerate(self._sources)}
         return self._article_numbers.get(path)
-
-    def article_sentences(self, article: int) -> range:
-        """The article's sentences (they are numbered consecutively, article by article)."""
-        paragraphs = np.flatnonzero(self.para_article == article)
-        if not len(paragraphs):
-            return range(0)
-        return range(int(self.para_first[paragraphs[0]]), int(self.para_first[paragraphs[-1] + 1]))
-
-    def sentences_covering(self, article: int, offsets: Iterable[int]) -> list[int]:
-        """The article's sentences that hold one of these character offsets of its text."""
-        offsets = list(offsets)
-        return [s for s in self.article_sentences(article)
-                if any(int(self.sent_start[s]) <= off < int(self.sent_end[s]) for off in offsets)]
 
     def article_text(self, article: int) -> str:
         lo, hi = (int(x) for x in self.article_byte[article])

@@ -293,7 +293,7 @@ def _commit_merge(settings: Settings, loaded, name: str | None, merging: list[Pa
         return None
     segments, states, record = current
     try:
-        index = loaded[1] if now == name and loaded is not None and loaded[0] == name else index_format.load(index_dir)[0]
+        index = _loaded_or_load(index_dir, now, loaded if now == name else None)
     except IndexUnusable:
         return None
     parts = _parts_of(index, segments)
