@@ -112,10 +112,15 @@ def load_corpus(folder: Path, cache_dir: Path | None = None, *, paths: Sequence[
     if cache is not None and paths is None:
         cache.prune(used)
     if not articles and require:
-        detail = f"; skipped: {', '.join(f'{s.path} ({s.reason})' for s in skipped)}" if skipped else ""
-        raise QuotebotError(f"Corpus folder {folder} holds no usable article (.txt, .md, .html){detail}")
+        raise no_article(folder, skipped)
     if merge:
         parallel = _worth_a_pool(sum(len(a.text) for a in articles), len(articles))
         articles = merge_duplicates(articles, parallel=parallel)
     return Corpus(tuple(articles), tuple(skipped), tuple(warnings),
                   files_read=counts[READ] + counts[UNWRITTEN], files_cached=counts[CACHED], keys=keys)
+
+
+def no_article(folder: Path, skipped: Sequence[Skipped]) -> QuotebotError:
+    """The error of a folder that holds no usable article (which files were skipped, and why)."""
+    detail = f"; skipped: {', '.join(f'{s.path} ({s.reason})' for s in skipped)}" if skipped else ""
+    return QuotebotError(f"Corpus folder {folder} holds no usable article (.txt, .md, .html){detail}")

@@ -14,9 +14,10 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import logging
+import shutil
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -24,7 +25,7 @@ from typing import Callable, Iterator
 from bot.config import Settings
 from bot.corpus import EXTRACTION_VERSION
 from bot.corpus.folder import article_states, check_folder, file_states
-from bot.corpus.types import Skipped
+from bot.corpus.types import Corpus, Skipped
 from bot.errors import QuotebotError
 from bot.index import bm25
 from bot.index import format as index_format
@@ -37,6 +38,11 @@ logger = logging.getLogger(__name__)
 Notify = Callable[[str], None]
 # The index folder's sub-folder where each file's reading is kept between builds.
 EXTRACT_CACHE = "extract-cache"
+# A build reads and indexes a folder of more than this many bytes of article files a batch of about
+# this many at a time (in path order), writes each batch as a segment and merges those into one
+# (bot.index.merging), so its memory is a batch's whatever the size of the folder (about 1M sentences
+# of plain text a batch; fewer of HTML).
+BATCH_BYTES = 100_000_000
 
 
 @dataclass(frozen=True)
@@ -141,30 +147,94 @@ def build(settings: Settings, progress: Callable[[int, int], None] | None = None
                                      tuple(Skipped(p, r) for p, r in manifest.get("skipped", [])),
                                      tuple(manifest.get("warnings", [])), reused=True)
                 return index, report
-        from bot.corpus.load import load_corpus  # (the reading's modules: only a build needs them)
-
         states = article_states(corpus_dir)
-        corpus = load_corpus(corpus_dir, cache_dir=index_dir / EXTRACT_CACHE, merge=False)
-        loaded = time.perf_counter()
-        logger.info("read and cleaned %d articles in %.1f s", len(corpus.articles), loaded - started)
-        total = len(corpus.articles)
-        segment = SentenceIndex.build(corpus, progress=(lambda n: progress(n, total)) if progress else None)
-        indexed = time.perf_counter()
-        logger.info("indexed %d sentences in %.1f s", segment.sentence_count, indexed - loaded)
-        if segment.sentence_count == 0:
-            raise QuotebotError(f"no sentences to index in {corpus_dir}")
-        similar = find_similar([], Part("", segment))
         try:
-            saved = index_format.save(segment, index_dir, fp, corpus.skipped, corpus.warnings,
-                                      _similar_rows(similar, ""), states, index_format.current_sequence(index_dir) + 1)
+            segment, read, folder = _read_and_index(corpus_dir, index_dir, states, progress)
+            if segment.sentence_count == 0:
+                raise QuotebotError(f"no sentences to index in {corpus_dir}")
+            similar = find_similar([], Part("", segment))
+            saved = index_format.save(segment, index_dir, fp, read.skipped, read.warnings,
+                                      _similar_rows(similar, ""), states, index_format.current_sequence(index_dir) + 1,
+                                      folder=folder)
         except OSError as e:
             raise QuotebotError(f"cannot write the index to {index_dir}: {e.strerror or e}") from None
         index = CombinedIndex([Part(saved.name, segment)], {(saved.name, a): [(saved.name, b) for _, b in others]
                                                              for (_, a), others in similar.items()}) if similar else segment
     report = BuildReport(index.article_count, index.sentence_count, len(index.sentences.terms),
-                         time.perf_counter() - started, corpus.skipped, corpus.warnings,
-                         files_read=corpus.files_read, files_cached=corpus.files_cached)
+                         time.perf_counter() - started, read.skipped, read.warnings,
+                         files_read=read.files_read, files_cached=read.files_cached)
     return index, report
+
+
+def _batches(states: dict[str, list[int]]) -> list[list[str]]:
+    """The article files (relative names, in path order) cut into runs of about BATCH_BYTES."""
+    batches: list[list[str]] = [[]]
+    size = 0
+    for rel, state in states.items():
+        if batches[-1] and size + state[0] > BATCH_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(rel)
+        size += state[0]
+    return batches
+
+
+def _read_and_index(corpus_dir: Path, index_dir: Path, states: dict[str, list[int]],
+                    progress: Callable[[int, int], None] | None):
+    """Every article file read and indexed: (the segment, what the reading gave without the articles,
+    the temporary folder holding part of the segment's files, or None).  A folder past BATCH_BYTES is
+    read a batch at a time, each batch indexed and written as a segment, and the segments merged
+    (bot.index.merging): only one batch's articles are ever in memory."""
+    from bot.corpus.cache import ExtractCache
+    from bot.corpus.load import load_corpus, no_article  # (the reading's modules: only a build needs them)
+    from bot.index.merging import concatenate
+
+    started = time.perf_counter()
+    cache_dir = index_dir / EXTRACT_CACHE
+    batches = _batches(states)
+    total = len(states)
+    if len(batches) == 1:
+        corpus = load_corpus(corpus_dir, cache_dir=cache_dir, merge=False)
+        logger.info("read and cleaned %d articles in %.1f s", len(corpus.articles), time.perf_counter() - started)
+        count = len(corpus.articles)
+        segment = SentenceIndex.build(corpus, progress=(lambda n: progress(n, count)) if progress else None)
+        return segment, replace(corpus, articles=()), None
+    scratch = index_format.new_segment_folder(index_dir)  # (build-*.tmp: all of it goes if the build dies)
+    try:
+        parts: list[Part] = []
+        skipped: list[Skipped] = []
+        warnings: list[str] = []
+        read = cached = done = 0
+        keys: dict[str, str] = {}
+        for batch in batches:
+            corpus = load_corpus(corpus_dir, cache_dir=cache_dir, merge=False, require=False,
+                                 paths=[corpus_dir / rel for rel in batch])
+            skipped += corpus.skipped
+            warnings += corpus.warnings
+            read, cached = read + corpus.files_read, cached + corpus.files_cached
+            keys.update(corpus.keys)
+            segment = SentenceIndex.build(corpus, progress=(lambda n, base=done: progress(base + n, total))
+                                          if progress else None, spelling=False) if corpus.articles else None
+            del corpus
+            if segment is not None and segment.sentence_count:
+                written = index_format.write_segment(segment, scratch, "")
+                parts.append(Part(written.name, index_format.load_build(written, mmap=True, verify=False)[0]))
+            del segment
+            done += len(batch)
+            logger.info("indexed %d of %d files in %.1f s", done, total, time.perf_counter() - started)
+        if not parts:
+            raise no_article(corpus_dir, skipped)
+        ExtractCache(cache_dir).prune(set(keys.values()))
+        folder = index_format.new_segment_folder(index_dir)
+        try:
+            segment = concatenate(parts, folder)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        logger.info("merged %d segments in %.1f s", len(parts), time.perf_counter() - started)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return segment, Corpus((), tuple(skipped), tuple(warnings), files_read=read, files_cached=cached, keys=keys), folder
 
 
 @contextmanager

@@ -79,6 +79,22 @@ def dead_counts(seg: SentenceIndex, dead_docs: np.ndarray) -> tuple[np.ndarray, 
             np.bincount(pairs // (len(seg.para_article) + 1), minlength=n_terms))
 
 
+def writes_word(seg: SentenceIndex, dead_docs: np.ndarray | None, word: str, term: str) -> bool:
+    """Whether a live sentence of the segment writes this word (folded) as one of its words (the
+    sentences holding its term are read until one does; `dead_docs` None: none is dead)."""
+    if word not in seg.surface_terms:
+        return False
+    if dead_docs is None:
+        return True
+    docs, _ = seg.sentences.postings(term)
+    docs = docs[~dead_docs[docs]]
+    for start in range(0, len(docs), 64):
+        texts = seg.sentence_texts(docs[start:start + 64])
+        if any(word in text.terms_and_surfaces(t, seg.surface_terms)[1] for t in texts):
+            return True
+    return False
+
+
 class CombinedIndex(ArrayLookups):
     """The live articles of several segments, answered from as one index (see the module's text)."""
 
@@ -221,24 +237,8 @@ class CombinedIndex(ArrayLookups):
         if found is not None:
             return found
         term = self.surface_terms.get(word)
-        live = False
-        if term is not None:
-            for k, part in enumerate(self.parts):
-                seg = part.index
-                if word not in seg.surface_terms:
-                    continue
-                if not self._dead_count[k]:
-                    live = True
-                    break
-                docs, _ = seg.sentences.postings(term)
-                docs = docs[~self._dead_docs[k][docs]]
-                for start in range(0, len(docs), 64):
-                    texts = seg.sentence_texts(docs[start:start + 64])
-                    if any(word in text.terms_and_surfaces(t, seg.surface_terms)[1] for t in texts):
-                        live = True
-                        break
-                if live:
-                    break
+        live = term is not None and any(writes_word(part.index, self._dead_docs[k] if self._dead_count[k] else None,
+                                                    word, term) for k, part in enumerate(self.parts))
         self._surface_live[word] = live
         return live
 

@@ -74,13 +74,14 @@ def array_files(index: SentenceIndex) -> dict[str, np.ndarray]:
 
 def save(index: SentenceIndex, index_dir: Path, fp: str, skipped: tuple[Skipped, ...] = (),
          warnings: tuple[str, ...] = (), similar: list | None = None, states: dict | None = None,
-         sequence: int = 0) -> Path:
+         sequence: int = 0, folder: Path | None = None) -> Path:
     """Write a complete build folder (a segment holding every article), then point CURRENT at it;
-    returns the build folder.
+    returns the build folder (`folder`: as write_segment's).
 
     Call with the build lock held (`bot.index.build.build` does): old builds and temporary folders
     are removed."""
-    build = write_segment(index, index_dir, fp, skipped, warnings, similar or [], states or {}, sequence=sequence)
+    build = write_segment(index, index_dir, fp, skipped, warnings, similar or [], states or {}, sequence=sequence,
+                          folder=folder)
     point_current(index_dir, build.name)
     remove_old_builds(index_dir, keep={build.name})
     return build
@@ -88,25 +89,29 @@ def save(index: SentenceIndex, index_dir: Path, fp: str, skipped: tuple[Skipped,
 
 def write_segment(index: SentenceIndex, index_dir: Path, fp: str, skipped: tuple[Skipped, ...] = (),
                   warnings: tuple[str, ...] = (), similar: list | None = None, states: dict | None = None,
-                  aside: bool = False, sequence: int = 0) -> Path:
+                  aside: bool = False, sequence: int = 0, folder: Path | None = None) -> Path:
     """Write one build folder (fsynced, renamed into place) without naming it in CURRENT.  `aside`: as
     merge-*, which no clean-up removes while a merge holds the merge lock (a merge writes its segment
     without the build lock; `adopt_segment` renames it to build-* once it holds that lock).
 
     `similar`: [article, segment, other article] for each pair of the same story between this
     segment's articles and another's ("" for this one's own); `states`: the article files' states
-    this segment's articles were read from (bot.corpus.folder.article_states), kept in states.json."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    build = index_dir / f"build-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**9}"
-    tmp = build.with_name(build.name + _TMP_SUFFIX)
-    tmp.mkdir()
+    this segment's articles were read from (bot.corpus.folder.article_states), kept in states.json.
+    `folder`: the segment's temporary folder (`new_segment_folder`) where some of its files were
+    written already (bot.index.merging streams the largest there); they are not written again."""
+    tmp = folder if folder is not None else new_segment_folder(index_dir, aside)
+    build = tmp.with_name(tmp.name.removesuffix(_TMP_SUFFIX))  # (merge-* when aside)
     try:
         for name, array in array_files(index).items():
+            if (tmp / f"{name}.npy").exists():
+                continue
             array = np.ascontiguousarray(array)
             if array.dtype.hasobject:
                 raise ValueError(f"refusing to save object array {name}")
             np.save(tmp / f"{name}.npy", array, allow_pickle=False)
-        (tmp / "blob.bin").write_bytes(bytes(index.blob))
+        if not (tmp / "blob.bin").exists():
+            with open(tmp / "blob.bin", "wb") as f:
+                f.write(memoryview(index.blob).cast("B") if len(index.blob) else b"")
         write_json(tmp / "articles.json", index.articles)
         write_json(tmp / "terms.json", {"sent": index.sentences.terms, "spell": index.speller.words,
                                           "surface": index.surface_terms})
@@ -132,14 +137,22 @@ def write_segment(index: SentenceIndex, index_dir: Path, fp: str, skipped: tuple
         manifest["manifest_checksum"] = manifest_digest(manifest)
         write_json(tmp / "manifest.json", manifest)
         fsync_dir(tmp)
-        if aside:
-            build = index_dir / ("merge-" + build.name.removeprefix("build-"))
         tmp.rename(build)
         fsync(index_dir)  # the rename is on disk before CURRENT may name the build
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return build
+
+
+def new_segment_folder(index_dir: Path, aside: bool = False) -> Path:
+    """A fresh temporary folder for a segment: build-*.tmp, removed if its writer dies, or for a
+    segment written aside merge-*.tmp (removed by the next merge, never by a build's clean-up)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    prefix = "merge" if aside else "build"
+    tmp = index_dir / f"{prefix}-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**9}{_TMP_SUFFIX}"
+    tmp.mkdir()
+    return tmp
 
 
 def adopt_segment(index_dir: Path, aside: Path) -> Path:

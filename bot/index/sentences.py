@@ -195,8 +195,10 @@ class SentenceIndex(ArrayLookups):
 
     # -- building ----------------------------------------------------------------------------------
     @classmethod
-    def build(cls, corpus: Corpus, progress: Callable[[int], None] | None = None) -> "SentenceIndex":
-        """Split, analyze and index every kept paragraph of every article."""
+    def build(cls, corpus: Corpus, progress: Callable[[int], None] | None = None,
+              spelling: bool = True) -> "SentenceIndex":
+        """Split, analyze and index every kept paragraph of every article.  `spelling=False`: an empty
+        typo corrector (a build's batch: the merged segment makes the corrector of all of them)."""
         started = time.perf_counter()
         done = analyze_corpus(corpus.articles, progress)
         logger.info("split and analysed %d sentences in %.1f s", len(done.sent_start), time.perf_counter() - started)
@@ -212,7 +214,7 @@ class SentenceIndex(ArrayLookups):
         paragraphs = ParagraphBM25.from_counts(sentences, para_first, post_terms, sent_para[post_docs], para_len)
         del post_terms, post_docs, post_tf
         surface_terms = done.surfaces
-        surface_counts = _surface_counts(surface_terms, sentences)
+        surface_counts = _surface_counts(surface_terms, sentences) if spelling else {}
         spans = [p for article in corpus.articles for p in article.paragraphs]
         span_counts = [len(article.paragraphs) for article in corpus.articles]
         keys = sketch_keys(corpus.articles, parallel=len(corpus.articles) > 200)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -29,6 +30,7 @@ from bot.index import format as index_format
 from bot.index.build import EXTRACT_CACHE, Notify, _locked, _similar_rows, build, fingerprint, remove_leftovers
 from bot.index.combined import CombinedIndex, Part, find_similar
 from bot.index.format import IndexUnusable
+from bot.index.merging import concatenate, kept_articles
 from bot.index.sentences import SentenceIndex
 
 logger = logging.getLogger(__name__)
@@ -36,7 +38,7 @@ logger = logging.getLogger(__name__)
 # The merge policy, size-tiered as Lucene's: segments are put in tiers by size (a tier is MERGE_FACTOR
 # times the one below); when a tier holds MERGE_FACTOR segments they are merged into one, which goes up
 # a tier.  So an index of n sentences keeps about MERGE_FACTOR * log(n) segments, and each sentence is
-# rewritten about log(n) times over its life.  A merge reads the articles back from the segments: no file
+# rewritten about log(n) times over its life.  A merge copies the segments' arrays (bot.index.merging): no file
 # is read again.
 MERGE_FACTOR = 4
 SMALLEST_TIER = 10_000  # sentences: segments below it are all in the first tier
@@ -264,18 +266,18 @@ def merge_due(settings: Settings, loaded: tuple[str, object] | None = None,
         if not chosen:
             return None
         merging = [parts[k] for k in chosen]
-        kept = sorted(((p.index.articles[a]["source"]["path"], k, a) for k, p in enumerate(merging)
-                       for a in range(p.index.article_count) if a not in p.removed))
-        from bot.corpus.types import Corpus
-
-        segment = SentenceIndex.build(Corpus(tuple(merging[k].index.article(a) for _, k, a in kept),
-                                             keys={path: merging[k].index.articles[a].get("key") for path, k, a in kept
-                                                   if merging[k].index.articles[a].get("key")}))
+        kept = kept_articles(merging)  # (the merged segment's article order)
         others = [p for k, p in enumerate(parts) if k not in chosen]
-        found = find_similar(others, Part("", segment))
         try:
+            folder = index_format.new_segment_folder(index_dir, aside=True)
+            try:
+                segment = concatenate(merging, folder)
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
+            found = find_similar(others, Part("", segment))
             aside = index_format.write_segment(segment, index_dir, record.get("fingerprint", ""), (), (),
-                                               _similar_rows(found, ""), {}, aside=True)
+                                               _similar_rows(found, ""), {}, aside=True, folder=folder)
         except OSError as e:
             raise QuotebotError(f"cannot write the index to {index_dir}: {e.strerror or e}") from None
         with _locked(index_dir):
