@@ -36,6 +36,8 @@ from bot.index.spelling import Speller
 
 # A segment's search asks for this many more than k at first, for the dead documents among its best.
 DEAD_SLACK = 32
+# Copy-finding looks up this many of a segment's prefix hashes at a time.
+SIMILAR_CHUNK = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -479,16 +481,23 @@ def find_similar(parts: Sequence[Part], new: Part) -> dict[tuple[str, int], list
         tokens, owners = np.asarray(other.index.dup_prefix), np.asarray(other.index.dup_owner, dtype=np.int64)
         if not len(tokens) or not len(mine):
             continue
-        lo, hi = np.searchsorted(tokens, mine, side="left"), np.searchsorted(tokens, mine, side="right")
-        a_of = np.repeat(mine_owner, hi - lo)
-        b_of = owners[ranges(lo, hi)] if (hi > lo).any() else np.zeros(0, dtype=np.int64)
-        ok = ~np.isin(b_of, np.fromiter(other.removed, dtype=np.int64, count=len(other.removed)))
-        if other is new:
-            ok &= b_of > a_of
-        sizes_a = np.asarray(seg.dup_size, dtype=np.float64)[a_of]
-        sizes_b = np.asarray(other.index.dup_size, dtype=np.float64)[b_of]
-        ok &= np.minimum(sizes_a, sizes_b) >= (DUPLICATE_JACCARD - 0.01) * np.maximum(sizes_a, sizes_b)
-        key = np.unique(a_of[ok] * (len(other.index.articles) + 1) + b_of[ok])
+        removed = np.fromiter(other.removed, dtype=np.int64, count=len(other.removed))
+        keys = []
+        # (a chunk of prefixes at a time: the candidate pairs of a big segment's would not fit in memory)
+        for start in range(0, len(mine), SIMILAR_CHUNK):
+            part, part_owner = mine[start:start + SIMILAR_CHUNK], mine_owner[start:start + SIMILAR_CHUNK]
+            lo, hi = np.searchsorted(tokens, part, side="left"), np.searchsorted(tokens, part, side="right")
+            a_of = np.repeat(part_owner, hi - lo)
+            b_of = owners[ranges(lo, hi)] if (hi > lo).any() else np.zeros(0, dtype=np.int64)
+            ok = ~np.isin(b_of, removed)
+            if other is new:
+                ok &= b_of > a_of
+            sizes_a = np.asarray(seg.dup_size, dtype=np.float64)[a_of]
+            sizes_b = np.asarray(other.index.dup_size, dtype=np.float64)[b_of]
+            ok &= np.minimum(sizes_a, sizes_b) >= (DUPLICATE_JACCARD - 0.01) * np.maximum(sizes_a, sizes_b)
+            keys.append(np.unique(a_of[ok] * (len(other.index.articles) + 1) + b_of[ok]))
+            del a_of, b_of, ok, sizes_a, sizes_b
+        key = np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
         pairs = list(zip((key // (len(other.index.articles) + 1)).tolist(), (key % (len(other.index.articles) + 1)).tolist()))
         for a, b in pairs:
             x, y = sketch(len(parts), seg, a), sketch(k, other.index, b)
