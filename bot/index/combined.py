@@ -38,8 +38,6 @@ from bot.index.spelling import Speller
 DEAD_SLACK = 32
 # Copy-finding looks up this many of a segment's prefix hashes at a time.
 SIMILAR_CHUNK = 1 << 18
-# and keeps at most this many articles' shingle sketches while it checks candidate pairs.
-SKETCHES_KEPT = 20_000
 
 
 @dataclass(frozen=True)
@@ -473,8 +471,6 @@ def find_similar(parts: Sequence[Part], new: Part) -> dict[tuple[str, int], list
     def sketch(k: int, index: SentenceIndex, a: int) -> np.ndarray:
         found = sketches.get((k, a))
         if found is None:
-            if len(sketches) >= SKETCHES_KEPT:
-                sketches.clear()  # (every sketch of a big segment's candidates would take gigabytes)
             found = sketches[(k, a)] = _sketch(index.article(a))
         return found
 
