@@ -245,10 +245,16 @@ def merge_duplicates(articles: Sequence[Article], *, parallel: bool = False) -> 
 # article, in path order, is folded into the first earlier kept article it is similar to.  For that
 # it keeps per article the digest of its shingle hashes, their number, and a prefix of them: two
 # articles whose hashes reach DUPLICATE_JACCARD share a hash among each one's first
-# |s| - floor(t*|s|) + 1 (prefix filtering), whatever the one global order of hashes.  merge_duplicates
+# |s| - floor(t*|s|) + 1 (prefix filtering), whatever the one global order of hashes, and one more
+# for each hash kept beyond those (PREFIX_SPARE).  merge_duplicates
 # orders by corpus-wide counts; here the order must hold as articles come and go, so it is fixed: by
 # how many stopwords the shingle has (fewest first: "the minister said" is in every other story,
 # "Kim Yong Chol" in few), then by hash.  Only pairs sharing a prefix hash are checked, exactly.
+
+# Prefix hashes kept beyond what prefix filtering needs: two articles that can be the same story then
+# share at least this many more of them (bot/index/combined.py), where unrelated stories sharing a
+# stock phrase meet once or twice, so only real candidates are checked.
+PREFIX_SPARE = 8
 
 _STOP_HASHES: np.ndarray | None = None
 
@@ -278,7 +284,7 @@ def sketch_key(article: Article) -> tuple[bytes, np.ndarray, int]:
     stops = stop[:-2] + stop[1:-1] + stop[2:]
     sk = np.unique(h)  # what _sketch gives
     n = len(sk)
-    p = n - int(DUPLICATE_JACCARD * n * (1 - 1e-9)) + 1
+    p = n - int(DUPLICATE_JACCARD * n * (1 - 1e-9)) + 1 + PREFIX_SPARE
     prefix, have = [], 0
     for count in range(_SHINGLE + 1):  # (a shingle's stopword count is a function of its hash)
         if have >= p:

@@ -459,9 +459,9 @@ class CombinedSpeller:
 
 def find_similar(parts: Sequence[Part], new: Part) -> dict[tuple[str, int], list[tuple[str, int]]]:
     """The pairs of the same story between the new segment's articles and every article not removed
-    (the new segment's own included): candidates share a prefix hash and have shingle counts close
-    enough; their shingle hashes are compared, then their shingles themselves (as merge_duplicates
-    checks a pair)."""
+    (the new segment's own included): candidates share enough prefix hashes (below) and have shingle
+    counts close enough; their shingle hashes are compared, then their shingles themselves (as
+    merge_duplicates checks a pair)."""
     from bot.corpus.duplicates import DUPLICATE_JACCARD, _sketch, same_story
 
     out: dict[tuple[str, int], list[tuple[str, int]]] = {}
@@ -477,28 +477,41 @@ def find_similar(parts: Sequence[Part], new: Part) -> dict[tuple[str, int], list
     mine, mine_owner = np.asarray(seg.dup_prefix), np.asarray(seg.dup_owner, dtype=np.int64)
     keep = ~np.isin(mine_owner, np.fromiter(new.removed, dtype=np.int64, count=len(new.removed)))
     mine, mine_owner = mine[keep], mine_owner[keep]
+    # Ordered by article, so that a chunk holds all of its articles' prefixes and counts whole.
+    by_article = np.argsort(mine_owner, kind="stable")
+    mine, mine_owner = mine[by_article], mine_owner[by_article]
+    chunks = _article_chunks(mine_owner)
+    mine_sizes = np.asarray(seg.dup_size, dtype=np.int64)
+    mine_lengths = np.bincount(np.asarray(seg.dup_owner, dtype=np.int64), minlength=len(seg.articles))
     for k, other in enumerate([*parts, new]):
         tokens, owners = np.asarray(other.index.dup_prefix), np.asarray(other.index.dup_owner, dtype=np.int64)
         if not len(tokens) or not len(mine):
             continue
         removed = np.fromiter(other.removed, dtype=np.int64, count=len(other.removed))
+        other_sizes = np.asarray(other.index.dup_size, dtype=np.int64)
+        other_lengths = np.bincount(owners, minlength=len(other.index.articles))
+        slots = len(other.index.articles) + 1
         keys = []
         # (a chunk of prefixes at a time: the candidate pairs of a big segment's would not fit in memory)
-        for start in range(0, len(mine), SIMILAR_CHUNK):
-            part, part_owner = mine[start:start + SIMILAR_CHUNK], mine_owner[start:start + SIMILAR_CHUNK]
+        for start, end in chunks:
+            part, part_owner = mine[start:end], mine_owner[start:end]
+            by_hash = np.argsort(part, kind="stable")  # (looked up in order: many times faster)
+            part, part_owner = part[by_hash], part_owner[by_hash]
             lo, hi = np.searchsorted(tokens, part, side="left"), np.searchsorted(tokens, part, side="right")
             a_of = np.repeat(part_owner, hi - lo)
             b_of = owners[ranges(lo, hi)] if (hi > lo).any() else np.zeros(0, dtype=np.int64)
             ok = ~np.isin(b_of, removed)
             if other is new:
                 ok &= b_of > a_of
-            sizes_a = np.asarray(seg.dup_size, dtype=np.float64)[a_of]
-            sizes_b = np.asarray(other.index.dup_size, dtype=np.float64)[b_of]
-            ok &= np.minimum(sizes_a, sizes_b) >= (DUPLICATE_JACCARD - 0.01) * np.maximum(sizes_a, sizes_b)
-            keys.append(np.unique(a_of[ok] * (len(other.index.articles) + 1) + b_of[ok]))
-            del a_of, b_of, ok, sizes_a, sizes_b
-        key = np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
-        pairs = list(zip((key // (len(other.index.articles) + 1)).tolist(), (key % (len(other.index.articles) + 1)).tolist()))
+            pair, shared = np.unique(a_of[ok] * slots + b_of[ok], return_counts=True)
+            del a_of, b_of, ok
+            a, b = pair // slots, pair % slots
+            size_a, size_b = mine_sizes[a], other_sizes[b]
+            close = np.minimum(size_a, size_b) >= (DUPLICATE_JACCARD - 0.01) * np.maximum(size_a, size_b)
+            need = _shared_prefix_need(size_a, mine_lengths[a], size_b, other_lengths[b], DUPLICATE_JACCARD)
+            keys.append(pair[close & (shared >= need)])
+        key = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
+        pairs = list(zip((key // slots).tolist(), (key % slots).tolist()))
         for a, b in pairs:
             x, y = sketch(len(parts), seg, a), sketch(k, other.index, b)
             inter = len(np.intersect1d(x, y, assume_unique=True))
@@ -507,3 +520,32 @@ def find_similar(parts: Sequence[Part], new: Part) -> dict[tuple[str, int], list
                     same_story(seg.article(a), other.index.article(b)):
                 out.setdefault((new.name, a), []).append((other.name, b))
     return out
+
+
+def _article_chunks(owner: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) runs of about SIMILAR_CHUNK of an owner-sorted array, never splitting an owner's run."""
+    chunks, start = [], 0
+    while start < len(owner):
+        end = min(start + SIMILAR_CHUNK, len(owner))
+        end = int(np.searchsorted(owner, owner[end - 1], side="right"))
+        chunks.append((start, end))
+        start = end
+    return chunks
+
+
+def _shared_prefix_need(size_a: np.ndarray, prefix_a: np.ndarray, size_b: np.ndarray, prefix_b: np.ndarray,
+                        jaccard: float) -> np.ndarray:
+    """How many prefix hashes two articles must share to reach `jaccard` (per pair: shingle-hash set
+    sizes, prefix lengths).
+
+    Prefix filtering, counted: two sets reaching `jaccard` share at least
+    alpha = ceil(jaccard / (1 + jaccard) * (|x| + |y|)) hashes.  In the one global order the i-th of
+    those shared hashes stands at most at place |x| - alpha + i in x (only the |x| - alpha hashes of x
+    that y lacks can come before it besides the i - 1 shared ones), so the first
+    min(prefix_x - |x|, prefix_y - |y|) + alpha of them lie in both prefixes: PREFIX_SPARE + 1 at
+    least, ~30 for two articles of ~500 shingles and the same size, where unrelated stories sharing a
+    stock phrase or two meet once or twice.  Two fewer are asked for, in case hashes collided
+    (negligible for 64-bit hashes, and the shingles decide anyway); never fewer than one, the bare
+    prefix filter (segments written before PREFIX_SPARE keep shorter prefixes, which it covers)."""
+    alpha = np.ceil(jaccard / (1 + jaccard) * (size_a + size_b) - 1e-9).astype(np.int64)
+    return np.maximum(np.minimum(prefix_a - size_a, prefix_b - size_b) + alpha - 2, 1)

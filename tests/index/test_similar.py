@@ -1,0 +1,53 @@
+"""Copy-finding across an index's articles (bot.index.combined.find_similar) finds exactly the pairs
+comparing every pair finds, at the edge of the threshold too: its candidate filter (how many prefix
+hashes a pair must share) may only leave out pairs that cannot be the same story."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from bot.corpus import duplicates
+from bot.corpus.duplicates import same_story
+from bot.corpus.load import load_corpus
+from bot.index.combined import Part, find_similar
+from bot.index.sentences import SentenceIndex
+from tests.support.corpora import write
+
+
+def _near_copies(root, rng: random.Random) -> None:
+    """Stories of 20-400 words and copies of them with a few to a fifth of their words changed, cut or
+    added: shingle Jaccard spread from far below to above the threshold."""
+    words = [f"w{n}" for n in range(60)] + "the river council said water of a".split()
+    for k in range(12):
+        base = [rng.choice(words) for _ in range(rng.randrange(20, 400))]
+        for c in range(8):
+            body = list(base)
+            for _ in range(int(len(body) * rng.choice((0, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.2)))):
+                at = rng.randrange(len(body))
+                change = rng.random()
+                if change < 0.4:
+                    body[at] = rng.choice(words)
+                elif change < 0.7 and len(body) > 5:
+                    del body[at]
+                else:
+                    body.insert(at, rng.choice(words))
+            sentences = [" ".join(body[i:i + 10]).capitalize() + "." for i in range(0, len(body), 10)]
+            write(root, f"s{k:02d}c{c}.txt", f"Story {k} copy {c}\n\n" + "\n\n".join(sentences) + "\n")
+
+
+@pytest.mark.parametrize("spare", [duplicates.PREFIX_SPARE, 0])  # 0: segments written before the spare hashes
+def test_copies_found_exactly_as_all_pairs(tmp_path, monkeypatch, spare):
+    monkeypatch.setattr(duplicates, "PREFIX_SPARE", spare)
+    _near_copies(tmp_path, random.Random(3))
+    corpus = load_corpus(tmp_path, merge=False)
+    segment = SentenceIndex.build(corpus, spelling=False)
+    found = find_similar([], Part("", segment))
+    got = {(a, b) for (_, a), others in found.items() for _, b in others}
+    articles = [segment.article(a) for a in range(segment.article_count)]
+    want = {(a, b) for a in range(len(articles)) for b in range(a + 1, len(articles))
+            if same_story(articles[a], articles[b])}
+    assert got == want
+    # the corpus reaches both sides of the threshold, near it too
+    assert len(want) > 50 and len(want) < len(articles) * 7 / 2
