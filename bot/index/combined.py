@@ -121,9 +121,9 @@ class CombinedIndex(ArrayLookups):
     def _fold(self, similar: dict[tuple[str, int], Iterable[tuple[str, int]]]) -> None:
         slots: list[tuple[str, int, int]] = []  # (path, part, article) of every article not removed
         for k, part in enumerate(self.parts):
-            for a, record in enumerate(part.index.articles):
+            for a, path in enumerate(part.index.articles.paths):
                 if a not in part.removed:
-                    slots.append((record["source"]["path"], k, a))
+                    slots.append((path, k, a))
         slots.sort()
         rank = {(self.parts[k].name, a): r for r, (_, k, a) in enumerate(slots)}
         earlier: dict[int, list[int]] = {}

@@ -37,6 +37,7 @@ import numpy as np
 from bot.corpus.types import Skipped
 from bot.index.bm25 import BM25Index
 from bot.index.paragraphs import ParagraphBM25
+from bot.index.records import ArticleRecords
 from bot.index.checksums import CHECKSUM, CHECKSUMS, file_digests, manifest_digest
 from bot.index.sentences import SentenceIndex
 from bot.index.spelling import Speller
@@ -112,7 +113,7 @@ def write_segment(index: SentenceIndex, index_dir: Path, fp: str, skipped: tuple
         if not (tmp / "blob.bin").exists():
             with open(tmp / "blob.bin", "wb") as f:
                 f.write(memoryview(index.blob).cast("B") if len(index.blob) else b"")
-        write_json(tmp / "articles.json", index.articles)
+        write_json(tmp / "articles.json", index.articles.to_json())
         write_json(tmp / "terms.json", {"sent": index.sentences.terms, "spell": index.speller.words,
                                           "surface": index.surface_terms})
         # (file names that are not UTF-8 keep their lone surrogates as \udcXX escapes: ASCII JSON)
@@ -458,7 +459,7 @@ def _load_verified(build: Path, manifest: dict, mmap: bool) -> SentenceIndex:
         speller=Speller(terms["spell"], *(arr(f"spell.{k}") for k in Speller.ARRAYS)),
         **{name: arr(name) for name in SentenceIndex.ARRAYS},
         blob=blob,
-        articles=json_file("articles.json"),
+        articles=ArticleRecords.from_json(json_file("articles.json")),
         surface_terms=terms["surface"],
     )
     _check_shapes(index, manifest)

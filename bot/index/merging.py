@@ -29,6 +29,7 @@ from bot import text
 from bot.index.bm25 import BLOCK, BM25Index, narrow_uint, ranges
 from bot.index.combined import Part, writes_word
 from bot.index.paragraphs import ParagraphBM25
+from bot.index.records import ArticleRecords
 from bot.index.sentences import SentenceIndex, _narrow, _surface_counts
 from bot.index.spelling import Speller
 
@@ -38,8 +39,8 @@ CHUNK_POSTINGS = 1 << 23
 
 def kept_articles(parts: Sequence[Part]) -> list[tuple[str, int, int]]:
     """(path, part, article) of every article not removed, in path order: the merged segment's order."""
-    return sorted((record["source"]["path"], k, a) for k, p in enumerate(parts)
-                  for a, record in enumerate(p.index.articles) if a not in p.removed)
+    return sorted((path, k, a) for k, p in enumerate(parts)
+                  for a, path in enumerate(p.index.articles.paths) if a not in p.removed)
 
 
 class _NpyWriter:
@@ -151,7 +152,7 @@ def concatenate(parts: Sequence[Part], folder: Path) -> SentenceIndex:
     para_first = np.concatenate((layout.gather("para_first", "para",
                                                lambda k, v: v.astype(np.int64) + layout.shifts(k, "sent", "para")),
                                  [int(layout.starts["sent"][-1])]))
-    articles = [segs[k].articles[a] for _, k, a in kept]
+    articles = ArticleRecords.gather([(segs[k].articles, a) for _, k, a in kept])
     byte_start = layout.starts["byte"]
     # copy-finding keys: each article's prefix hashes, renumbered, sorted as a build sorts them
     prefixes, owners = [], []

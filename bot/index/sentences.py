@@ -18,6 +18,7 @@ from bot.corpus.types import Article, Corpus, Paragraph, Source
 from bot.index.analysis import PARAGRAPH_KINDS, analyze_corpus
 from bot.index.bm25 import BM25Index, as_ndarray, count_pairs
 from bot.index.paragraphs import ParagraphBM25
+from bot.index.records import ArticleRecords
 from bot.index.spelling import Speller
 
 logger = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ class SentenceIndex(ArrayLookups):
                  para_kind: np.ndarray, article_byte: np.ndarray, article_para_first: np.ndarray,
                  article_para_span: np.ndarray, article_para_kind: np.ndarray, dup_digest: np.ndarray, dup_size: np.ndarray,
                  dup_prefix: np.ndarray, dup_owner: np.ndarray,
-                 blob: bytes | np.ndarray | memoryview, articles: list[dict], surface_terms: dict[str, str]):
+                 blob: bytes | np.ndarray | memoryview, articles: "list[dict] | ArticleRecords", surface_terms: dict[str, str]):
         self.sentences = sentences
         self.paragraphs = paragraphs
         self.speller = speller
@@ -113,11 +114,11 @@ class SentenceIndex(ArrayLookups):
         # Text is read through a plain view: slicing a memory-mapped array makes a numpy object per slice
         # (~3 us), and the answerer reads some sixty sentences a question.
         self._text = memoryview(self.blob).cast("B") if len(self.blob) else memoryview(b"")
-        self.articles = articles  # [{"source": {...}, "also": [{...}, ...]}]
+        self.articles = ArticleRecords.of(articles)  # each article's source, its copies' and its file's key
         self.surface_terms = surface_terms  # folded word as written -> its index term
         text.learn_stems(surface_terms)  # the words it has seen are not stemmed again (nor nltk imported)
-        self._sources = [Source(**a["source"]) for a in articles]
-        self._also = [tuple(Source(**s) for s in a.get("also", ())) for a in articles]
+        # Sources are made when first asked for: at 400,000 articles making them all took ~3.5 s of a load.
+        self._sources: list[Source | None] = [None] * len(self.articles)
         self._article_numbers: dict[str, int] | None = None  # file path -> article, made when first asked
 
     # -- sizes -------------------------------------------------------------------------------------
@@ -153,13 +154,16 @@ class SentenceIndex(ArrayLookups):
 
     # -- lookups used by the answerer --------------------------------------------------------------
     def source(self, article: int) -> Source:
-        return self._sources[article]
+        found = self._sources[article]
+        if found is None:
+            found = self._sources[article] = self.articles.source(article)
+        return found
 
     def also(self, article: int) -> tuple[Source, ...]:
-        return self._also[article]
+        return self.articles.also_sources(article)
 
     def sources(self) -> list[Source]:
-        return list(self._sources)
+        return [self.source(a) for a in range(len(self.articles))]
 
     def text_between(self, first_sentence: int, last_sentence: int) -> str:
         """The article text from one sentence's start to another's end, exactly as written."""
@@ -176,7 +180,7 @@ class SentenceIndex(ArrayLookups):
     def article_number(self, path: str) -> int | None:
         """The article stored from this file (a path relative to the corpus folder), or None."""
         if self._article_numbers is None:
-            self._article_numbers = {source.path: a for a, source in enumerate(self._sources)}
+            self._article_numbers = {path: a for a, path in enumerate(self.articles.paths)}
         return self._article_numbers.get(path)
 
     def article_text(self, article: int) -> str:

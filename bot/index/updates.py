@@ -151,8 +151,8 @@ def _update(settings: Settings, loaded, started: float) -> tuple[object, UpdateR
             return index, UpdateReport((), (), len(segments), False, time.perf_counter() - started,
                                        current=name, states=old_states, sequence=int(record.get("sequence", 0)))
         similar = dict(index.similar) if isinstance(index, CombinedIndex) else {}
-        parts = [Part(p.name, p.index, p.removed | {a for a, r in enumerate(p.index.articles)
-                                                     if r["source"]["path"] in taken_out})
+        parts = [Part(p.name, p.index, p.removed | {a for a, path in enumerate(p.index.articles.paths)
+                                                     if path in taken_out})
                  for p in _parts_of(index, segments)]
         skipped = [s for s in record.get("skipped", []) if s[0] not in taken_out]
         warnings = [w for w in record.get("warnings", []) if w.split(":", 1)[0] not in taken_out]
@@ -193,9 +193,10 @@ def _text_changed(index, segments: list[dict], corpus_dir: Path, changed: list[s
 
     stored: dict[str, str] = {}
     for part in _parts_of(index, segments):
-        for a, record in enumerate(part.index.articles):
-            if a not in part.removed and record.get("key"):
-                stored[record["source"]["path"]] = record["key"]
+        records = part.index.articles
+        for a, (path, key) in enumerate(zip(records.paths, records.keys)):
+            if a not in part.removed and key:
+                stored[path] = key
     if not stored:
         return changed
     hasher = ExtractCache(corpus_dir)  # (only its key: nothing is read from or written to a cache folder)
@@ -303,7 +304,7 @@ def _commit_merge(settings: Settings, loaded, name: str | None, merging: list[Pa
     # An article removed since the merge started is removed from the merged segment too (by path: the
     # merged segment holds the chosen ones' live articles, one a path); a chosen segment gone since had
     # all its articles removed (only the holder of the merge lock merges).
-    removed_since = {merging[k].index.articles[a]["source"]["path"] for _, k, a in kept
+    removed_since = {merging[k].index.articles.paths[a] for _, k, a in kept
                      if merging[k].name not in by_name or a in by_name[merging[k].name].removed}
     try:
         built = index_format.adopt_segment(index_dir, aside)

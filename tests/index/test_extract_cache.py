@@ -35,7 +35,7 @@ def entries(settings) -> list[Path]:
 
 def arrays(settings) -> dict:
     index, manifest = index_format.load(settings.index_dir, mmap=False)
-    return {**index_format.array_files(index), "articles": json.dumps(index.articles), "blob": index.blob}
+    return {**index_format.array_files(index), "articles": json.dumps(index.articles.to_json()), "blob": index.blob}
 
 
 def assert_same_index(a: dict, b: dict) -> None:

@@ -1,0 +1,45 @@
+"""A segment's article records kept by column: the same records in, the same records out, the older
+list-of-dicts form still read, a damaged one refused."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.index.records import ArticleRecords
+
+RECORDS = [
+    {"source": {"title": "A", "publisher": None, "byline": "By Ann Lee", "date": "2019-02-21", "url": None,
+                "path": "a.txt", "place": "SEOUL"}, "also": [], "key": "k1"},
+    {"source": {"title": None, "publisher": "Wire", "byline": None, "date": None, "url": "https://x.test/b",
+                "path": "d/b.html", "place": None},
+     "also": [{"title": "B copy", "publisher": None, "byline": None, "date": None, "url": None, "path": "d/c.txt",
+               "place": None}]},
+]
+
+
+def test_records_by_column_give_back_each_record():
+    records = ArticleRecords.of(RECORDS)
+    assert list(records) == RECORDS and len(records) == 2
+    assert records.paths == ["a.txt", "d/b.html"] and records.keys == ["k1", None]
+    assert records.source(1).url == "https://x.test/b" and records.also_sources(1)[0].path == "d/c.txt"
+    assert records.also_sources(0) == ()
+    saved = json.loads(json.dumps(records.to_json()))
+    assert ArticleRecords.from_json(saved) == records
+    assert ArticleRecords.from_json(RECORDS) == records  # the form segments of format 5 kept
+    gathered = ArticleRecords.gather([(records, 1), (records, 0)])
+    assert list(gathered) == [RECORDS[1], RECORDS[0]]
+
+
+@pytest.mark.parametrize("damage", ["short column", "copies of nothing", "missing field"])
+def test_damaged_records_are_refused(damage):
+    saved = json.loads(json.dumps(ArticleRecords.of(RECORDS).to_json()))
+    if damage == "short column":
+        saved["columns"]["title"].pop()
+    elif damage == "copies of nothing":
+        saved["also"]["7"] = []
+    else:
+        del saved["columns"]["place"]
+    with pytest.raises(ValueError):
+        ArticleRecords.from_json(saved)
