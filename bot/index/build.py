@@ -187,7 +187,7 @@ def _read_and_index(corpus_dir: Path, index_dir: Path, states: dict[str, list[in
     (bot.index.merging): only one batch's articles are ever in memory."""
     from bot.corpus.cache import ExtractCache
     from bot.corpus.load import load_corpus, no_article  # (the reading's modules: only a build needs them)
-    from bot.index.merging import concatenate
+    from bot.index.merging import concatenate_into
 
     started = time.perf_counter()
     cache_dir = index_dir / EXTRACT_CACHE
@@ -225,12 +225,7 @@ def _read_and_index(corpus_dir: Path, index_dir: Path, states: dict[str, list[in
         if not parts:
             raise no_article(corpus_dir, skipped)
         ExtractCache(cache_dir).prune(set(keys.values()))
-        folder = index_format.new_segment_folder(index_dir)
-        try:
-            segment = concatenate(parts, folder)
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
+        segment, folder = concatenate_into(parts, index_dir)
         logger.info("merged %d segments in %.1f s", len(parts), time.perf_counter() - started)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -2,6 +2,7 @@
 segment, nothing read or analysed again.
 
 concatenate(parts, folder) -> SentenceIndex
+concatenate_into(parts, index_dir, aside=False) -> (SentenceIndex, its temporary folder)
 
 A fresh build of the same articles would hold the same sentences, terms and counts: a sentence's
 terms do not depend on the other articles (the analyser is per sentence), so the merged segment is
@@ -20,12 +21,14 @@ that cost most of a build.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from bot import text
+from bot.index import format as index_format
 from bot.index.bm25 import BLOCK, BM25Index, narrow_uint, ranges
 from bot.index.combined import Part, writes_word
 from bot.index.paragraphs import ParagraphBM25
@@ -73,9 +76,10 @@ class _Layout:
         self.local = np.fromiter((a for _, _, a in kept), dtype=np.int64, count=n)
         # Per part, each local article's ranges of sentences, paragraphs, spans and bytes.
         self.ranges = [self._local_ranges(p.index) for p in parts]
+        # Per part, the merged numbers of its kept articles (ascending: a part is in path order).
+        self.mines = [np.flatnonzero(self.part_of == k) for k in range(len(parts))]
         sizes = {name: np.zeros(n, dtype=np.int64) for name in ("sent", "para", "span", "byte")}
-        for k in range(len(parts)):
-            mine = self.part_of == k
+        for k, mine in enumerate(self.mines):
             for name, (lo, hi) in self.ranges[k].items():
                 sizes[name][mine] = (hi - lo)[self.local[mine]]
         self.sizes = sizes
@@ -98,13 +102,17 @@ class _Layout:
         return {"sent": (para_first[p_lo], para_first[p_hi]), "para": (p_lo, p_hi),
                 "span": (spans[:-1], spans[1:]), "byte": (byte[:, 0], byte[:, 1])}
 
-    def mine(self, k: int) -> np.ndarray:
-        """The merged numbers of part k's kept articles (ascending: a part is in path order)."""
-        return np.flatnonzero(self.part_of == k)
+    def article_map(self, k: int) -> np.ndarray:
+        """Part k's local article -> merged article (-1: not kept)."""
+        out = np.full(self.parts[k].index.article_count, -1, dtype=np.int64)
+        out[self.local[self.mines[k]]] = self.mines[k]
+        return out
 
     def positions(self, k: int, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Part k's kept articles' local positions of one kind, and where each goes in the merged segment."""
-        js = self.mine(k)
+        js = self.mines[k]
+        if name == "article":
+            return self.local[js], js
         lo, hi = self.ranges[k][name]
         local_lo, local_hi = lo[self.local[js]], hi[self.local[js]]
         new_lo = self.starts[name][js]
@@ -117,12 +125,13 @@ class _Layout:
         return out
 
     def gather(self, name: str, kind: str, transform=None) -> np.ndarray:
-        """A per-sentence (kind "sent"), per-paragraph or per-span array of the merged segment
+        """A per-sentence (kind "sent"), per-paragraph, per-span or per-article array of the merged segment
         (`transform(k, values)` turns part k's values into the merged ones: then int64)."""
         sources = [np.asarray(getattr(p.index, name) if "." not in name else
                               getattr(getattr(p.index, name.split(".")[0]), name.split(".")[1])) for p in self.parts]
         dtype = np.result_type(*sources) if transform is None else np.dtype(np.int64)
-        out = np.zeros((int(self.starts[kind][-1]),) + sources[0].shape[1:], dtype=dtype)
+        count = len(self.part_of) if kind == "article" else int(self.starts[kind][-1])
+        out = np.zeros((count,) + sources[0].shape[1:], dtype=dtype)
         for k, source in enumerate(sources):
             local, new = self.positions(k, kind)
             out[new] = source[local] if transform is None else transform(k, source[local])
@@ -131,16 +140,29 @@ class _Layout:
     def shifts(self, k: int, name: str, per: str) -> np.ndarray:
         """For each of part k's kept articles' items of kind `per` (sentences, paragraphs), how far
         the article's `name` positions (bytes, sentences) move in the merged segment."""
-        js = self.mine(k)
+        js = self.mines[k]
         shift = self.starts[name][js] - self.ranges[k][name][0][self.local[js]]
         return np.repeat(shift, self.sizes[per][js])
 
 
-def concatenate(parts: Sequence[Part], folder: Path) -> SentenceIndex:
+def concatenate_into(parts: Sequence[Part], index_dir: Path, aside: bool = False,
+                     kept: list[tuple[str, int, int]] | None = None) -> tuple[SentenceIndex, Path]:
+    """concatenate into a new temporary segment folder of `index_dir` (bot.index.format's
+    new_segment_folder), removed again if the merge fails: (the segment, its folder)."""
+    folder = index_format.new_segment_folder(index_dir, aside=aside)
+    try:
+        return concatenate(parts, folder, kept), folder
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def concatenate(parts: Sequence[Part], folder: Path, kept: list[tuple[str, int, int]] | None = None) -> SentenceIndex:
     """The parts' live articles (not removed; copies of a story kept, as a build keeps them) as one
     segment in path order, its text and postings written into `folder` (blob.bin, sent.doc_ids.npy,
-    sent.tf.npy: a segment being written, which bot.index.format.write_segment completes)."""
-    kept = kept_articles(parts)
+    sent.tf.npy: a segment being written, which bot.index.format.write_segment completes).  `kept`:
+    kept_articles(parts), when the caller has it already."""
+    kept = kept_articles(parts) if kept is None else kept
     layout = _Layout(parts, kept)
     segs = [p.index for p in parts]
     # -- per sentence, per paragraph, per article ------------------------------------------------
@@ -156,25 +178,12 @@ def concatenate(parts: Sequence[Part], folder: Path) -> SentenceIndex:
     byte_start = layout.starts["byte"]
     # copy-finding keys: each article's prefix hashes, renumbered, sorted as a build sorts them
     prefixes, owners = [], []
-    article_map = []
     for k, seg in enumerate(segs):
-        to_new = np.full(seg.article_count, -1, dtype=np.int64)
-        to_new[layout.local[layout.mine(k)]] = layout.mine(k)
-        article_map.append(to_new)
-        owner = to_new[np.asarray(seg.dup_owner, dtype=np.int64)]
+        owner = layout.article_map(k)[np.asarray(seg.dup_owner, dtype=np.int64)]
         prefixes.append(np.asarray(seg.dup_prefix)[owner >= 0])
         owners.append(owner[owner >= 0])
     prefix, owner = (np.concatenate(prefixes), np.concatenate(owners)) if segs else (np.zeros(0, np.uint32), np.zeros(0, np.int64))
     order = np.lexsort((owner, prefix))
-
-    def per_article(name: str) -> np.ndarray:
-        out = None
-        for k, seg in enumerate(segs):
-            values = np.asarray(getattr(seg, name))[layout.local[layout.mine(k)]]
-            if out is None:
-                out = np.zeros((len(kept),) + values.shape[1:], dtype=values.dtype)
-            out[layout.mine(k)] = values
-        return out
 
     _write_text(layout, folder / "blob.bin")
     # -- the vocabulary and the postings ----------------------------------------------------------
@@ -194,7 +203,7 @@ def concatenate(parts: Sequence[Part], folder: Path) -> SentenceIndex:
         article_para_first=layout.starts["span"].astype(np.int64),
         article_para_span=_narrow(layout.gather("article_para_span", "span").astype(np.int64)),
         article_para_kind=layout.gather("article_para_kind", "span"),
-        dup_digest=per_article("dup_digest"), dup_size=per_article("dup_size"),
+        dup_digest=layout.gather("dup_digest", "article"), dup_size=layout.gather("dup_size", "article"),
         dup_prefix=prefix[order].astype(np.uint32),
         dup_owner=owner[order].astype(np.uint16 if len(kept) < 2**16 else np.int32),
         blob=np.memmap(folder / "blob.bin", dtype=np.uint8, mode="r") if byte_start[-1] else b"",
@@ -215,7 +224,7 @@ def _write_text(layout: _Layout, path: Path) -> None:
             seg = layout.parts[k].index
             start = int(layout.ranges[k]["byte"][0][layout.local[lo]])
             end = int(layout.ranges[k]["byte"][1][layout.local[hi - 1]])
-            view = memoryview(seg.blob).cast("B") if not isinstance(seg.blob, bytes) else memoryview(seg.blob)
+            view = memoryview(seg.blob).cast("B")
             for at in range(start, end, 1 << 26):
                 out.write(view[at:min(end, at + (1 << 26))])
 

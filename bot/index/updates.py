@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,7 +29,7 @@ from bot.index import format as index_format
 from bot.index.build import EXTRACT_CACHE, Notify, _locked, _similar_rows, build, fingerprint, remove_leftovers
 from bot.index.combined import CombinedIndex, Part, find_similar
 from bot.index.format import IndexUnusable
-from bot.index.merging import concatenate, kept_articles
+from bot.index.merging import concatenate_into, kept_articles
 from bot.index.sentences import SentenceIndex
 
 logger = logging.getLogger(__name__)
@@ -270,12 +269,7 @@ def merge_due(settings: Settings, loaded: tuple[str, object] | None = None,
         kept = kept_articles(merging)  # (the merged segment's article order)
         others = [p for k, p in enumerate(parts) if k not in chosen]
         try:
-            folder = index_format.new_segment_folder(index_dir, aside=True)
-            try:
-                segment = concatenate(merging, folder)
-            except BaseException:
-                shutil.rmtree(folder, ignore_errors=True)
-                raise
+            segment, folder = concatenate_into(merging, index_dir, aside=True, kept=kept)
             found = find_similar(others, Part("", segment))
             aside = index_format.write_segment(segment, index_dir, record.get("fingerprint", ""), (), (),
                                                _similar_rows(found, ""), {}, aside=True, folder=folder)
