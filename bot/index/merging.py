@@ -21,6 +21,8 @@ that cost most of a build.
 
 from __future__ import annotations
 
+import errno
+import os
 import shutil
 from pathlib import Path
 from typing import Sequence
@@ -224,9 +226,35 @@ def _write_text(layout: _Layout, path: Path) -> None:
             seg = layout.parts[k].index
             start = int(layout.ranges[k]["byte"][0][layout.local[lo]])
             end = int(layout.ranges[k]["byte"][1][layout.local[hi - 1]])
-            view = memoryview(seg.blob).cast("B")
-            for at in range(start, end, 1 << 26):
-                out.write(view[at:min(end, at + (1 << 26))])
+            _copy_bytes(seg.blob, start, end, out)
+
+
+def _copy_bytes(blob, start: int, end: int, out) -> None:
+    """blob[start:end] appended to the open file `out`.  A blob memory-mapped from its file is copied
+    file to file by the kernel: read through the map, the whole text of every part would count in
+    this process's resident memory (1.1 GB at 10M sentences)."""
+    filename = getattr(blob, "filename", None)
+    if filename is not None and hasattr(os, "copy_file_range"):
+        out.flush()
+        with open(filename, "rb") as source:
+            at, offset = start + int(getattr(blob, "offset", 0)), out.tell()
+            left = end - start
+            try:
+                while left > 0:
+                    done = os.copy_file_range(source.fileno(), out.fileno(), min(left, 1 << 30), at, offset)
+                    if done <= 0:
+                        break
+                    at, offset, left = at + done, offset + done, left - done
+            except OSError as e:
+                if e.errno not in (errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL):
+                    raise
+            out.seek(offset)
+            if left <= 0:
+                return
+            start = end - left  # (what the kernel would not copy: read below)
+    view = memoryview(blob).cast("B")
+    for at in range(start, end, 1 << 26):
+        out.write(view[at:min(end, at + (1 << 26))])
 
 
 def _vocabulary(parts: Sequence[Part], layout: _Layout) -> tuple[list[str], list[np.ndarray], np.ndarray]:
