@@ -72,7 +72,7 @@ def _listing(folder: Path) -> list[tuple[str, str, bool]]:
         # (string work only: at 400,000 files a folder, joins and splits per name took seconds a listing)
         sidecars = {name for name in files if name.endswith(SIDECAR_SUFFIX)}
         for name in files:
-            if name.startswith(".") or not name.lower().endswith(ARTICLE_SUFFIXES):
+            if _hidden(name) or not name.lower().endswith(ARTICLE_SUFFIXES):
                 continue
             side_path = None
             if sidecars:
@@ -80,7 +80,7 @@ def _listing(folder: Path) -> list[tuple[str, str, bool]]:
                 if side in sidecars and os.path.isfile(here + side):  # (a folder or dangling link is no sidecar)
                     side_path = here + side
             rel = prefix + name
-            found.append((rel if rel.isascii() else display_name(rel), rel, here + name, side_path))
+            found.append((display_name(rel), rel, here + name, side_path))
     found.sort(key=lambda f: f[0])
     out: list[tuple[str, str, bool]] = []
     for _, rel, path, side_path in found:

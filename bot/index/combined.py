@@ -488,8 +488,8 @@ def find_similar(parts: Sequence[Part], new: Part) -> dict[tuple[str, int], list
         if not len(tokens) or not len(mine):
             continue
         removed = np.fromiter(other.removed, dtype=np.int64, count=len(other.removed))
-        other_sizes = np.asarray(other.index.dup_size, dtype=np.int64)
-        other_lengths = np.bincount(owners, minlength=len(other.index.articles))
+        other_sizes, other_lengths = (mine_sizes, mine_lengths) if other is new else \
+            (np.asarray(other.index.dup_size, dtype=np.int64), np.bincount(owners, minlength=len(other.index.articles)))
         slots = len(other.index.articles) + 1
         keys = []
         # (a chunk of prefixes at a time: the candidate pairs of a big segment's would not fit in memory)

@@ -16,7 +16,7 @@ from bot.index import merging
 from bot.index import updates as index_updates
 from bot.index.combined import CombinedIndex
 from bot.index.sentences import SentenceIndex
-from tests.index.test_segments import QUESTIONS, _article, _paragraphs
+from tests.index.test_segments import QUESTIONS, _article, _built_folder, _paragraphs
 from tests.support.answers import answers
 
 
@@ -53,12 +53,8 @@ def _assert_same_segment(got: SentenceIndex, want: SentenceIndex) -> None:
 def test_merged_segments_hold_what_a_fresh_build_of_their_live_articles_holds(tmp_path, seed):
     rng = random.Random(seed)
     pool = _paragraphs()
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for k in range(5):
-        (corpus / f"a{k:02d}.txt").write_text(_article(rng, pool, k), encoding="utf-8")
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
-    index_build.build(settings)
+    settings = _built_folder(tmp_path, rng, pool, 5)
+    corpus = settings.corpus_dir
     for _ in range(6):  # segments with articles added, edited and deleted (removed from their segments)
         names = sorted(p.name for p in corpus.iterdir())
         op = rng.choice(["add", "edit", "delete"])

@@ -46,6 +46,17 @@ def _article(rng: random.Random, pool: list[str], k: int) -> str:
     return f"Story number {k}\n\n" + "\n\n".join(body) + "\n"
 
 
+def _built_folder(tmp_path, rng: random.Random, pool: list[str], count: int, name: str = "a{:02d}.txt") -> Settings:
+    """A corpus folder of `count` articles drawn from `pool` (file names from `name`), its index built."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for k in range(count):
+        (corpus / name.format(k)).write_text(_article(rng, pool, k), encoding="utf-8")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    index_build.build(settings)
+    return settings
+
+
 def _fresh_answers(folder, tmp_path, name: str) -> list[dict]:
     settings = Settings(corpus_dir=folder, index_dir=tmp_path / f"fresh-{name}")
     index, _ = index_build.build(settings)
@@ -130,12 +141,8 @@ def test_files_changed_while_a_merge_runs_are_not_lost(tmp_path, monkeypatch):
     monkeypatch.setattr(index_updates, "SMALLEST_TIER", 10_000)
     rng = random.Random(9)
     pool = _paragraphs()
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for k in range(4):
-        (corpus / f"a{k}.txt").write_text(_article(rng, pool, k), encoding="utf-8")
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
-    index_build.build(settings)
+    settings = _built_folder(tmp_path, rng, pool, 4, name="a{}.txt")
+    corpus = settings.corpus_dir
     (corpus / "b0.txt").write_text(_article(rng, pool, 10), encoding="utf-8")
     index, report = index_updates.update(settings)
     assert report.segments == 2 and index_updates.to_merge(index.parts) == [0, 1]
