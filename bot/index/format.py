@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import mmap
 import os
 import re
 import shutil
@@ -71,6 +72,25 @@ def array_files(index: SentenceIndex) -> dict[str, np.ndarray]:
     arrays.update({f"spell.{k}": v for k, v in index.speller.arrays().items()})
     arrays.update(index.arrays())
     return arrays
+
+
+def release_pages(*arrays) -> None:
+    """Drop the pages of memory-mapped arrays from this process's resident memory (they stay in the
+    page cache, and come back on the next read).  A merge reads every part's postings once, a chunk at
+    a time: without this, all that was read counts in the merging process's RSS until it ends."""
+    for a in arrays:
+        while a is not None and not isinstance(a, mmap.mmap):
+            a = getattr(a, "_mmap", None) or getattr(a, "base", None)
+        if a is not None and not a.closed and hasattr(a, "madvise"):
+            try:
+                a.madvise(mmap.MADV_DONTNEED)
+            except (OSError, ValueError):
+                pass  # (an advice only: where it cannot be taken the pages just stay)
+
+
+def release_index_pages(index: SentenceIndex) -> None:
+    """release_pages for every memory-mapped array of a loaded segment and its text."""
+    release_pages(index.blob, *array_files(index).values())
 
 
 def save(index: SentenceIndex, index_dir: Path, fp: str, skipped: tuple[Skipped, ...] = (),

@@ -38,8 +38,9 @@ from bot.index.records import ArticleRecords
 from bot.index.sentences import SentenceIndex, _narrow, _surface_counts
 from bot.index.spelling import Speller
 
-# Postings gathered, ordered and written at a time.
-CHUNK_POSTINGS = 1 << 23
+# Postings gathered, ordered and written at a time (each costs some 60 bytes while its chunk is
+# ordered: 2M postings ~120 MB, whatever the corpus's size).
+CHUNK_POSTINGS = 1 << 21
 
 
 def kept_articles(parts: Sequence[Part]) -> list[tuple[str, int, int]]:
@@ -178,26 +179,22 @@ def concatenate(parts: Sequence[Part], folder: Path, kept: list[tuple[str, int, 
                                  [int(layout.starts["sent"][-1])]))
     articles = ArticleRecords.gather([(segs[k].articles, a) for _, k, a in kept])
     byte_start = layout.starts["byte"]
-    # copy-finding keys: each article's prefix hashes, renumbered, sorted as a build sorts them
-    prefixes, owners = [], []
-    for k, seg in enumerate(segs):
-        owner = layout.article_map(k)[np.asarray(seg.dup_owner, dtype=np.int64)]
-        prefixes.append(np.asarray(seg.dup_prefix)[owner >= 0])
-        owners.append(owner[owner >= 0])
-    prefix, owner = (np.concatenate(prefixes), np.concatenate(owners)) if segs else (np.zeros(0, np.uint32), np.zeros(0, np.int64))
-    order = np.lexsort((owner, prefix))
+    sent_para = sent_para.astype(np.int32)
+    for seg in segs:  # (what was read of the parts' per-sentence maps is not needed again)
+        index_format.release_index_pages(seg)
 
     _write_text(layout, folder / "blob.bin")
     # -- the vocabulary and the postings ----------------------------------------------------------
     terms, term_maps, df = _vocabulary(parts, layout)
     sentences, para_df = _write_postings(parts, layout, terms, term_maps, df, doc_len, sent_para, folder)
+    prefix, owner = _copy_keys(segs, layout)
     paragraphs = ParagraphBM25(sentences, para_first, para_df.astype(narrow_uint(para_df)),
                                layout.gather("paragraphs.doc_len", "para"), sentences.k1, sentences.b, sentences.epsilon)
     surface_terms = _surfaces(parts, layout, sentences.vocab)
     return SentenceIndex(
         sentences=sentences, paragraphs=paragraphs,
         speller=Speller.build(_surface_counts(surface_terms, sentences)),
-        sent_para=sent_para.astype(np.int32), sent_start=layout.gather("sent_start", "sent"),
+        sent_para=sent_para, sent_start=layout.gather("sent_start", "sent"),
         sent_end=layout.gather("sent_end", "sent"), sent_byte=_narrow(sent_byte),
         para_article=_narrow(np.repeat(np.arange(len(kept), dtype=np.int64), layout.sizes["para"])),
         para_first=_narrow(para_first), para_kind=layout.gather("para_kind", "para"),
@@ -206,10 +203,31 @@ def concatenate(parts: Sequence[Part], folder: Path, kept: list[tuple[str, int, 
         article_para_span=_narrow(layout.gather("article_para_span", "span").astype(np.int64)),
         article_para_kind=layout.gather("article_para_kind", "span"),
         dup_digest=layout.gather("dup_digest", "article"), dup_size=layout.gather("dup_size", "article"),
-        dup_prefix=prefix[order].astype(np.uint32),
-        dup_owner=owner[order].astype(np.uint16 if len(kept) < 2**16 else np.int32),
+        dup_prefix=prefix, dup_owner=owner,
         blob=np.memmap(folder / "blob.bin", dtype=np.uint8, mode="r") if byte_start[-1] else b"",
         articles=articles, surface_terms=surface_terms)
+
+
+def _copy_keys(segs: Sequence[SentenceIndex], layout: _Layout) -> tuple[np.ndarray, np.ndarray]:
+    """The copy-finding keys of the kept articles: each one's prefix hashes with its merged number,
+    sorted by (hash, article) as a build sorts them.  Both go in one 64-bit key sorted in place (a
+    part's keys are sorted runs already, which the stable sort merges): some 20 bytes a key at the
+    peak, where an argsort of the two columns took twice that."""
+    keys = []
+    for k, seg in enumerate(segs):
+        owner = layout.article_map(k)[np.asarray(seg.dup_owner, dtype=np.int64)]
+        keep = owner >= 0
+        key = np.asarray(seg.dup_prefix, dtype=np.uint64)[keep] << np.uint64(32)
+        key |= owner[keep].astype(np.uint64)
+        keys.append(key)
+        del owner, keep
+    key = np.concatenate(keys) if keys else np.zeros(0, np.uint64)
+    del keys
+    key.sort(kind="stable")
+    count = len(layout.part_of)
+    owner = (key & np.uint64(0xFFFFFFFF)).astype(np.uint16 if count < 2**16 else np.int32)
+    key >>= np.uint64(32)
+    return key.astype(np.uint32), owner
 
 
 def _write_text(layout: _Layout, path: Path) -> None:
@@ -233,11 +251,12 @@ def _copy_bytes(blob, start: int, end: int, out) -> None:
     """blob[start:end] appended to the open file `out`.  A blob memory-mapped from its file is copied
     file to file by the kernel: read through the map, the whole text of every part would count in
     this process's resident memory (1.1 GB at 10M sentences)."""
-    filename = getattr(blob, "filename", None)
-    if filename is not None and hasattr(os, "copy_file_range"):
+    mapped = _mapped_file(blob)
+    if mapped is not None and hasattr(os, "copy_file_range"):
+        filename, base = mapped
         out.flush()
         with open(filename, "rb") as source:
-            at, offset = start + int(getattr(blob, "offset", 0)), out.tell()
+            at, offset = start + base, out.tell()
             left = end - start
             try:
                 while left > 0:
@@ -255,6 +274,18 @@ def _copy_bytes(blob, start: int, end: int, out) -> None:
     view = memoryview(blob).cast("B")
     for at in range(start, end, 1 << 26):
         out.write(view[at:min(end, at + (1 << 26))])
+
+
+def _mapped_file(blob) -> tuple[str, int] | None:
+    """(file name, offset of blob[0] in it) of an array memory-mapped from a file, also of a plain
+    ndarray view of one (as a loaded segment holds its text: bot.index.bm25.as_ndarray); else None."""
+    base = blob
+    while base is not None and not (isinstance(base, np.memmap) and getattr(base, "filename", None)):
+        base = getattr(base, "base", None)
+    if base is None:
+        return None
+    delta = blob.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    return base.filename, int(base.offset) + int(delta)
 
 
 def _vocabulary(parts: Sequence[Part], layout: _Layout) -> tuple[list[str], list[np.ndarray], np.ndarray]:
@@ -325,6 +356,7 @@ def _write_postings(parts: Sequence[Part], layout: _Layout, terms: list[str], te
                 docs_parts.append(docs[live])
                 tf_parts.append(np.asarray(bm.tf)[at][live])
                 term_parts.append(np.repeat(merged_of[k][lo:hi], lp[local + 1] - lp[local])[live])
+                index_format.release_pages(bm.doc_ids, bm.tf)  # (read once: see release_pages)
             docs = np.concatenate(docs_parts)
             tf = np.concatenate(tf_parts)
             term = np.concatenate(term_parts)
