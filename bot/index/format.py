@@ -74,16 +74,24 @@ def array_files(index: SentenceIndex) -> dict[str, np.ndarray]:
     return arrays
 
 
+def memmap_of(array) -> np.memmap | None:
+    """The np.memmap an array was read through (itself, or the one under a view or slice of it such
+    as bot.index.bm25.as_ndarray makes), or None for an array in ordinary memory.  It is the one that
+    holds the mmap itself: a slice of a memmap is a memmap too, but keeps its parent's file offset."""
+    while array is not None and not (isinstance(array, np.memmap) and isinstance(array.base, mmap.mmap)):
+        array = getattr(array, "base", None)
+    return array
+
+
 def release_pages(*arrays) -> None:
     """Drop the pages of memory-mapped arrays from this process's resident memory (they stay in the
     page cache, and come back on the next read).  A merge reads every part's postings once, a chunk at
     a time: without this, all that was read counts in the merging process's RSS until it ends."""
     for a in arrays:
-        while a is not None and not isinstance(a, mmap.mmap):
-            a = getattr(a, "_mmap", None) or getattr(a, "base", None)
-        if a is not None and not a.closed and hasattr(a, "madvise"):
+        mapping = getattr(memmap_of(a), "_mmap", None)
+        if mapping is not None and not mapping.closed and hasattr(mapping, "madvise"):
             try:
-                a.madvise(mmap.MADV_DONTNEED)
+                mapping.madvise(mmap.MADV_DONTNEED)
             except (OSError, ValueError):
                 pass  # (an advice only: where it cannot be taken the pages just stay)
 

@@ -278,10 +278,8 @@ def _copy_bytes(blob, start: int, end: int, out) -> None:
 
 def _mapped_file(blob) -> tuple[str, int] | None:
     """(file name, offset of blob[0] in it) of an array memory-mapped from a file, also of a plain
-    ndarray view of one (as a loaded segment holds its text: bot.index.bm25.as_ndarray); else None."""
-    base = blob
-    while base is not None and not (isinstance(base, np.memmap) and getattr(base, "filename", None)):
-        base = getattr(base, "base", None)
+    ndarray view of one (as a loaded segment holds its text); else None."""
+    base = index_format.memmap_of(blob)
     if base is None:
         return None
     delta = blob.__array_interface__["data"][0] - base.__array_interface__["data"][0]

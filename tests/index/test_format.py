@@ -89,3 +89,21 @@ def test_load_time_of_verification_is_reported(tiny_corpus, capsys):
     index_format.load(tiny_corpus.index_dir, verify=False)
     without = time.perf_counter() - t
     assert with_check < 1.0 and without < 1.0
+
+
+def test_a_loaded_index_knows_the_file_behind_each_mapped_array(tiny_corpus):
+    """What the merge relies on to copy the parts' text file to file and to release postings pages:
+    each memory-mapped array (and any view or slice of one) leads back to its file and offset."""
+    from bot.index.merging import _mapped_file
+    build(tiny_corpus)
+    loaded, _ = index_format.load(tiny_corpus.index_dir, mmap=True)
+    in_memory, _ = index_format.load(tiny_corpus.index_dir, mmap=False)
+    for whole in (loaded.blob, loaded.sentences.doc_ids):
+        for view in (whole, whole[3:], whole[3:][2:]):
+            filename, offset = _mapped_file(view)
+            with open(filename, "rb") as f:
+                f.seek(offset)
+                assert f.read(view.nbytes) == view.tobytes()
+    assert index_format.memmap_of(in_memory.blob) is None and _mapped_file(in_memory.sentences.doc_ids) is None
+    index_format.release_index_pages(loaded)  # the pages come back on the next read
+    assert bytes(loaded.blob) == bytes(in_memory.blob)
