@@ -107,3 +107,16 @@ def test_a_loaded_index_knows_the_file_behind_each_mapped_array(tiny_corpus):
     assert index_format.memmap_of(in_memory.blob) is None and _mapped_file(in_memory.sentences.doc_ids) is None
     index_format.release_index_pages(loaded)  # the pages come back on the next read
     assert bytes(loaded.blob) == bytes(in_memory.blob)
+
+
+@pytest.mark.parametrize("value", [
+    {"columns": {"title": ["Kim’s \"visit\"", None, "été"], "count": [1, 2.5, -3]}, "also": {}, "keys": ["a", "b"]},
+    {"sent": ["a", "b"], "spell": [], "surface": {"Kim's": "kim", "x": {"nested": [1, {"deep": True}]}}},
+    {1: "a number key", "b": None},  # (json.dumps turns it into "1": left to json.dumps whole)
+    {"outer": {2: "inner number key"}, "text": "\u2028 line separator"},
+    [], {}, "plain", 3, None,
+])
+def test_json_is_written_a_piece_at_a_time_with_the_bytes_of_one_dump(tmp_path, value):
+    path = tmp_path / "x.json"
+    index_format.write_json(path, value)
+    assert path.read_bytes() == json.dumps(value, ensure_ascii=False).encode("utf-8")
