@@ -3,6 +3,7 @@ SIGKILL and each other."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pickle
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -416,3 +418,15 @@ def test_abrupt_death_at_each_step_of_save(tiny_corpus, point):
     index_build.build(tiny_corpus)
     leftovers = [p.name for p in tiny_corpus.index_dir.iterdir() if p.name.startswith("build-")]
     assert leftovers == [index_format.current_build(tiny_corpus.index_dir).name]
+
+
+@pytest.mark.parametrize("size", [0, 1, 4095, 4096, 3 * 4096, 3 * 4096 + 17])
+def test_a_file_is_hashed_piece_by_piece_as_if_whole(tmp_path, monkeypatch, size):
+    monkeypatch.setattr(checksums, "_PIECE", 4096)  # (pages let go after each piece: several pieces here)
+    data = np.random.default_rng(size).integers(0, 256, size, dtype=np.uint8).tobytes()
+    path = tmp_path / "f.bin"
+    path.write_bytes(data)
+    assert checksums.file_digest(path, "crc32") == f"{zlib.crc32(data):08x}"
+    assert checksums.file_digest(path, "sha256") == hashlib.sha256(data).hexdigest()
+    with pytest.raises(ValueError):
+        checksums.file_digest(path, "md5")
