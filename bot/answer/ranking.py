@@ -138,7 +138,7 @@ class Ranker:
         found = self._title_terms.get(article)
         if found is None:
             # (its words were indexed with the article, so the index's surface map spares stemming them)
-            title = self.index.source(article).title or ""
+            title = self.index.title(article) or ""
             found = self._title_terms[article] = frozenset(text.terms_and_surfaces(title, self.index.surface_terms)[0])
         return found
 
@@ -187,7 +187,7 @@ class Ranker:
         """Whether the sentence only repeats its article's title."""
         title = self._titles.get(article)
         if title is None:
-            title = self._titles[article] = text.normalized(self.index.source(article).title or "").rstrip(".")
+            title = self._titles[article] = text.normalized(self.index.title(article) or "").rstrip(".")
         if not title or self.index.sent_end[sentence] - self.index.sent_start[sentence] > 2 * len(title) + 8:
             return False  # far longer than the title (most sentences): no need to compare
         return text.normalized(self.index.sentence_text(sentence)).rstrip(".") == title

@@ -204,7 +204,7 @@ class BM25Index:
     def __init__(self, terms: Sequence[str], indptr: np.ndarray, doc_ids: np.ndarray, tf: np.ndarray,
                  doc_len: np.ndarray, block_ptr: np.ndarray, block_max_tf: np.ndarray, block_min_len: np.ndarray,
                  block_min_ratio: np.ndarray, k1: float = K1, b: float = B, epsilon: float = EPSILON):
-        self.terms = list(terms)
+        self.terms = tuple(terms)  # (a tuple: see ArticleRecords, the collector's walks)
         self.vocab = {t: i for i, t in enumerate(self.terms)}
         self.indptr, self.doc_ids, self.tf = as_ndarray(indptr), as_ndarray(doc_ids), as_ndarray(tf)
         self.doc_len = as_ndarray(doc_len)

@@ -279,6 +279,10 @@ class CombinedIndex(ArrayLookups):
         k, a = self._part_of_article(article)
         return self.parts[k].index.source(a)
 
+    def title(self, article: int) -> str | None:
+        k, a = self._part_of_article(article)
+        return self.parts[k].index.title(a)
+
     def also(self, article: int) -> tuple[Source, ...]:
         return self._also.get(article, ())
 

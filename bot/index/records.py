@@ -21,11 +21,14 @@ SOURCE_FIELDS = tuple(Source.__dataclass_fields__)
 
 
 class ArticleRecords(Sequence[dict]):
-    def __init__(self, columns: dict[str, list], also: dict[int, list[dict]], keys: list[str | None]):
-        self.columns = columns  # source field -> its value per article
-        self.paths: list[str] = columns["path"]
+    def __init__(self, columns: dict[str, Sequence], also: dict[int, list[dict]], keys: Sequence[str | None]):
+        # Tuples, not lists: a tuple of strings is one object the garbage collector stops looking into
+        # after its first pass, where it walks a list's every item at each full collection (at 400,000
+        # articles the eight columns made each one of a server's collections ~50 ms longer).
+        self.columns = {name: tuple(column) for name, column in columns.items()}  # source field -> its value per article
+        self.paths: tuple[str, ...] = self.columns["path"]
         self.also = also  # article -> its copies' sources, only for articles that have copies
-        self.keys = keys  # article -> its file's content key (Corpus.keys), None when unknown
+        self.keys = tuple(keys)  # article -> its file's content key (Corpus.keys), None when unknown
 
     @classmethod
     def of(cls, records: "Sequence[dict] | ArticleRecords") -> "ArticleRecords":

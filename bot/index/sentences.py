@@ -118,7 +118,8 @@ class SentenceIndex(ArrayLookups):
         self.surface_terms = surface_terms  # folded word as written -> its index term
         text.learn_stems(surface_terms)  # the words it has seen are not stemmed again (nor nltk imported)
         # Sources are made when first asked for: at 400,000 articles making them all took ~3.5 s of a load.
-        self._sources: list[Source | None] = [None] * len(self.articles)
+        # (A dict of those made, not a list with a slot per article: the collector walks a list whole.)
+        self._sources: dict[int, Source] = {}
         self._article_numbers: dict[str, int] | None = None  # file path -> article, made when first asked
 
     # -- sizes -------------------------------------------------------------------------------------
@@ -154,10 +155,19 @@ class SentenceIndex(ArrayLookups):
 
     # -- lookups used by the answerer --------------------------------------------------------------
     def source(self, article: int) -> Source:
-        found = self._sources[article]
+        found = self._sources.get(article)
         if found is None:
+            if not 0 <= article < len(self.articles):
+                raise IndexError(f"no article {article}")
             found = self._sources[article] = self.articles.source(article)
         return found
+
+    def title(self, article: int) -> str | None:
+        """source(article).title without making the Source: the ranker reads the title of each of its
+        candidates' articles, and at 400,000 articles most of them are never quoted."""
+        if not 0 <= article < len(self.articles):
+            raise IndexError(f"no article {article}")
+        return self.articles.columns["title"][article]
 
     def also(self, article: int) -> tuple[Source, ...]:
         return self.articles.also_sources(article)

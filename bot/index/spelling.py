@@ -64,7 +64,7 @@ class Speller:
     ARRAYS = ("freq", "del_hash", "del_word")
 
     def __init__(self, words: Sequence[str], freq: np.ndarray, del_hash: np.ndarray, del_word: np.ndarray):
-        self.words = list(words)
+        self.words = tuple(words)  # (a tuple: see ArticleRecords, the collector's walks)
         self.freq = freq
         self.del_hash = del_hash
         self.del_word = del_word

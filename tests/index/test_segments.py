@@ -110,6 +110,8 @@ def test_after_adds_edits_deletes_and_merges_answers_are_a_fresh_builds(tmp_path
                 index, loaded, merges = merged[0], (merged[1].current, merged[0]), merges + 1
         combined_seen |= isinstance(index, CombinedIndex) and len(index.parts) > 1
         assert answers(index, settings, QUESTIONS) == _fresh_answers(corpus, tmp_path, f"{seed}-{step}"), (step, op)
+        assert [index.title(a) for a in range(index.article_slots)] == \
+            [index.source(a).title for a in range(index.article_slots)]
         again, _ = index_format.load(settings.index_dir)  # what a restarted bot loads
         assert answers(again, settings, QUESTIONS) == answers(index, settings, QUESTIONS)
     assert combined_seen and merges
