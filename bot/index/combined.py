@@ -22,7 +22,7 @@ Removed and folded articles are dead: they are in no result and in no statistic.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -36,8 +36,10 @@ from bot.index.spelling import Speller
 
 # A segment's search asks for this many more than k at first, for the dead documents among its best.
 DEAD_SLACK = 32
-# Copy-finding looks up this many of a segment's prefix hashes at a time.
+# Copy-finding looks up this many of a segment's prefix hashes at a time, out of runs of articles
+# holding about SIMILAR_RUN of them.
 SIMILAR_CHUNK = 1 << 18
+SIMILAR_RUN = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -478,18 +480,38 @@ def find_similar(parts: Sequence[Part], new: Part) -> dict[tuple[str, int], list
             found = sketches[(k, a)] = _sketch(index.article(a))
         return found
 
-    mine, mine_owner = np.asarray(seg.dup_prefix), np.asarray(seg.dup_owner, dtype=np.int64)
-    keep = ~np.isin(mine_owner, np.fromiter(new.removed, dtype=np.int64, count=len(new.removed)))
-    mine, mine_owner = mine[keep], mine_owner[keep]
-    # Ordered by article, so that a chunk holds all of its articles' prefixes and counts whole.
-    by_article = np.argsort(mine_owner, kind="stable")
-    mine, mine_owner = mine[by_article], mine_owner[by_article]
-    chunks = _article_chunks(mine_owner)
+    mine, mine_owner = np.asarray(seg.dup_prefix), np.asarray(seg.dup_owner)  # (by hash, then article)
     mine_sizes = np.asarray(seg.dup_size, dtype=np.int64)
-    mine_lengths = np.bincount(np.asarray(seg.dup_owner, dtype=np.int64), minlength=len(seg.articles))
+    mine_lengths = np.bincount(mine_owner, minlength=len(seg.articles))
+    live_lengths = mine_lengths.copy()
+    live_lengths[np.fromiter(new.removed, dtype=np.int64, count=len(new.removed))] = 0
+    # The new segment's live articles in runs holding about SIMILAR_RUN prefix hashes each, every run
+    # taken out of the hash-ordered keys with a mask: sorting all of a 10M segment's 24M keys by
+    # article took ~0.8 GB.
+    ends = np.searchsorted(np.cumsum(live_lengths), np.arange(SIMILAR_RUN, int(live_lengths.sum()), SIMILAR_RUN),
+                           side="left") + 1
+    runs = list(zip([0, *ends.tolist()], [*ends.tolist(), len(seg.articles)]))
+    alive = (live_lengths > 0) if new.removed else None
+
+    def chunks_of_run(first: int, end: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The live prefix hashes of articles [first, end) and their articles, SIMILAR_CHUNK or so at a
+        time, each chunk all of its articles' hashes, by hash (ties by article)."""
+        picked = (mine_owner >= first) & (mine_owner < end)
+        if alive is not None:
+            picked &= alive[mine_owner]
+        run, run_owner = mine[picked], mine_owner[picked].astype(np.int64)
+        del picked
+        by_article = np.argsort(run_owner, kind="stable")  # so that a chunk counts its articles whole
+        run, run_owner = run[by_article], run_owner[by_article]
+        del by_article
+        for start, end in _article_chunks(run_owner):
+            part, part_owner = run[start:end], run_owner[start:end]
+            by_hash = np.argsort(part, kind="stable")  # (looked up in order: many times faster)
+            yield part[by_hash], part_owner[by_hash]
+
     for k, other in enumerate([*parts, new]):
-        tokens, owners = np.asarray(other.index.dup_prefix), np.asarray(other.index.dup_owner, dtype=np.int64)
-        if not len(tokens) or not len(mine):
+        tokens, owners = np.asarray(other.index.dup_prefix), np.asarray(other.index.dup_owner)
+        if not len(tokens) or not live_lengths.any():
             continue
         removed = np.fromiter(other.removed, dtype=np.int64, count=len(other.removed))
         other_sizes, other_lengths = (mine_sizes, mine_lengths) if other is new else \
@@ -497,13 +519,10 @@ def find_similar(parts: Sequence[Part], new: Part) -> dict[tuple[str, int], list
         slots = len(other.index.articles) + 1
         keys = []
         # (a chunk of prefixes at a time: the candidate pairs of a big segment's would not fit in memory)
-        for start, end in chunks:
-            part, part_owner = mine[start:end], mine_owner[start:end]
-            by_hash = np.argsort(part, kind="stable")  # (looked up in order: many times faster)
-            part, part_owner = part[by_hash], part_owner[by_hash]
+        for part, part_owner in (chunk for first, end in runs for chunk in chunks_of_run(first, end)):
             lo, hi = np.searchsorted(tokens, part, side="left"), np.searchsorted(tokens, part, side="right")
             a_of = np.repeat(part_owner, hi - lo)
-            b_of = owners[ranges(lo, hi)] if (hi > lo).any() else np.zeros(0, dtype=np.int64)
+            b_of = owners[ranges(lo, hi)].astype(np.int64) if (hi > lo).any() else np.zeros(0, dtype=np.int64)
             ok = ~np.isin(b_of, removed)
             if other is new:
                 ok &= b_of > a_of

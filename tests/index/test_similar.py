@@ -11,6 +11,7 @@ import pytest
 from bot.corpus import duplicates
 from bot.corpus.duplicates import same_story
 from bot.corpus.load import load_corpus
+from bot.index import combined
 from bot.index.combined import Part, find_similar
 from bot.index.sentences import SentenceIndex
 from tests.support.corpora import write
@@ -37,9 +38,15 @@ def _near_copies(root, rng: random.Random) -> None:
             write(root, f"s{k:02d}c{c}.txt", f"Story {k} copy {c}\n\n" + "\n\n".join(sentences) + "\n")
 
 
-@pytest.mark.parametrize("spare", [duplicates.PREFIX_SPARE, 0])  # 0: segments written before the spare hashes
-def test_copies_found_exactly_as_all_pairs(tmp_path, monkeypatch, spare):
+@pytest.mark.parametrize("spare, run, chunk", [
+    (duplicates.PREFIX_SPARE, None, None), (0, None, None),  # 0: segments written before the spare hashes
+    (duplicates.PREFIX_SPARE, 700, 90),  # many runs of articles, each looked up in many chunks
+])
+def test_copies_found_exactly_as_all_pairs(tmp_path, monkeypatch, spare, run, chunk):
     monkeypatch.setattr(duplicates, "PREFIX_SPARE", spare)
+    if run is not None:
+        monkeypatch.setattr(combined, "SIMILAR_RUN", run)
+        monkeypatch.setattr(combined, "SIMILAR_CHUNK", chunk)
     _near_copies(tmp_path, random.Random(3))
     corpus = load_corpus(tmp_path, merge=False)
     segment = SentenceIndex.build(corpus, spelling=False)
@@ -51,3 +58,14 @@ def test_copies_found_exactly_as_all_pairs(tmp_path, monkeypatch, spare):
     assert got == want
     # the corpus reaches both sides of the threshold, near it too
     assert len(want) > 50 and len(want) < len(articles) * 7 / 2
+
+
+def test_many_runs_and_chunks_find_what_one_finds_with_removed_articles(tmp_path, monkeypatch):
+    _near_copies(tmp_path, random.Random(5))
+    segment = SentenceIndex.build(load_corpus(tmp_path, merge=False), spelling=False)
+    removed = frozenset(range(0, segment.article_count, 3))
+    whole = find_similar([], Part("", segment, removed))
+    monkeypatch.setattr(combined, "SIMILAR_RUN", 500)
+    monkeypatch.setattr(combined, "SIMILAR_CHUNK", 60)
+    assert list(find_similar([], Part("", segment, removed)).items()) == list(whole.items())
+    assert whole and not any(a in removed or b in removed for (_, a), others in whole.items() for _, b in others)
