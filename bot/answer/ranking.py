@@ -98,6 +98,10 @@ _REFERS_BACK = re.compile(r"\W*(?:this|these|that|those|it|its|he|she|they|his|h
 
 # Sentences whose words the ranker keeps at hand (~2 kB each).
 RECENT_SENTENCES = 20_000
+# Articles whose titles (and their terms) it keeps, cleared when full: in a folder of 400,000 articles
+# a long-running server would otherwise come to hold all of them, and each full garbage collection
+# walks these caches whole.
+RECENT_ARTICLES = 20_000
 
 # Paragraph kinds that name a story more than they answer about it (bot.index.analysis.PARAGRAPH_KINDS).
 _NAMING_KINDS = np.array([PARAGRAPH_KINDS.index(k) for k in ("title", "heading", "caption")])
@@ -119,27 +123,31 @@ class Ranker:
         self.unknown_idf = math.log((n + 0.5) / 1.5) if n > 1 else 1.0
         # Each article's paragraphs are consecutive: article a holds paragraphs [first[a], first[a+1]).
         self.article_first_para = np.searchsorted(index.para_article, np.arange(index.article_slots + 1))
-        self._title_terms: dict[int, frozenset[str]] = {}  # filled lazily: one article per question
+        # (tuples, not sets: the garbage collector stops looking into a tuple of strings, where it walks
+        # every set at each full collection; some 40,000 of them made one take 40-90 ms at 10M)
+        self._title_terms: dict[int, tuple[str, ...]] = {}  # filled lazily: one article per question
         self._titles: dict[int, str] = {}
         # The words of recently re-scored sentences: the same sentences come back for related questions
         # (a conversation, "more", many people asking about the same story).
-        self._words: OrderedDict[int, tuple[tuple[str, ...], frozenset[str]]] = OrderedDict()
+        self._words: OrderedDict[int, tuple[tuple[str, ...], tuple[str, ...]]] = OrderedDict()
 
-    def _sentence_words(self, sentence_text: str) -> tuple[tuple[str, ...], frozenset[str]]:
-        """The sentence's terms in order, and its words as written with hyphens left out."""
+    def _sentence_words(self, sentence_text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The sentence's terms in order, and its distinct words as written with hyphens left out."""
         terms, surfaces = text.terms_and_surfaces(sentence_text, self.index.surface_terms)
         # (a token never holds a space, and most sentences no hyphen, which folding may make of a dash)
         plain = sentence_text.isascii() and "-" not in sentence_text
-        seen = frozenset(surfaces) if plain else frozenset(map(_joined, surfaces))
+        seen = tuple(dict.fromkeys(surfaces if plain else map(_joined, surfaces)))  # (distinct, in order)
         return tuple(terms), seen
 
-    def title_terms(self, article: int) -> frozenset[str]:
+    def title_terms(self, article: int) -> tuple[str, ...]:
         """Index terms of an article's title (empty when it has none)."""
         found = self._title_terms.get(article)
         if found is None:
             # (its words were indexed with the article, so the index's surface map spares stemming them)
             title = self.index.title(article) or ""
-            found = self._title_terms[article] = frozenset(text.terms_and_surfaces(title, self.index.surface_terms)[0])
+            if len(self._title_terms) >= RECENT_ARTICLES:
+                self._title_terms.clear()
+            found = self._title_terms[article] = tuple(dict.fromkeys(text.terms_and_surfaces(title, self.index.surface_terms)[0]))
         return found
 
     def idf(self, term: str) -> float:
@@ -187,6 +195,8 @@ class Ranker:
         """Whether the sentence only repeats its article's title."""
         title = self._titles.get(article)
         if title is None:
+            if len(self._titles) >= RECENT_ARTICLES:
+                self._titles.clear()
             title = self._titles[article] = text.normalized(self.index.title(article) or "").rstrip(".")
         if not title or self.index.sent_end[sentence] - self.index.sent_start[sentence] > 2 * len(title) + 8:
             return False  # far longer than the title (most sentences): no need to compare

@@ -23,6 +23,9 @@ from bot.index.spelling import Speller
 
 logger = logging.getLogger(__name__)
 
+# Sources kept once made (SentenceIndex.source): some thirty are quoted a question.
+SOURCES_KEPT = 4096
+
 
 @dataclass(frozen=True)
 class SentenceSpan:
@@ -118,7 +121,8 @@ class SentenceIndex(ArrayLookups):
         self.surface_terms = surface_terms  # folded word as written -> its index term
         text.learn_stems(surface_terms)  # the words it has seen are not stemmed again (nor nltk imported)
         # Sources are made when first asked for: at 400,000 articles making them all took ~3.5 s of a load.
-        # (A dict of those made, not a list with a slot per article: the collector walks a list whole.)
+        # Up to SOURCES_KEPT are kept: each full garbage collection walks every one (~2 us each), and a
+        # long-running server quoting a big folder would come to hold all of them.
         self._sources: dict[int, Source] = {}
         self._article_numbers: dict[str, int] | None = None  # file path -> article, made when first asked
 
@@ -159,6 +163,8 @@ class SentenceIndex(ArrayLookups):
         if found is None:
             if not 0 <= article < len(self.articles):
                 raise IndexError(f"no article {article}")
+            if len(self._sources) >= SOURCES_KEPT:
+                self._sources.clear()
             found = self._sources[article] = self.articles.source(article)
         return found
 

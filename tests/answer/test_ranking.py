@@ -185,7 +185,7 @@ def test_an_unknown_word_weighs_like_a_word_of_one_sentence(ranker):
 
 
 def test_title_membership_per_term_and_candidate(ranker):
-    assert ranker.title_terms(0) == {"harbour", "bridg", "reopen"}
+    assert ranker.title_terms(0) == ("harbour", "bridg", "reopen")  # distinct, in the title's order
     terms = [term("harbour", "harbour"), term("wing", "wing")]
     c = ranker.candidates(terms, "harbour wing")
     # terms x candidates: "harbour" is in article 0's title, "wing" in article 1's

@@ -57,3 +57,15 @@ def test_damaged_records_are_refused(damage):
         del saved["columns"]["place"]
     with pytest.raises(ValueError):
         ArticleRecords.from_json(saved)
+
+
+def test_sources_kept_are_bounded_and_always_right(tiny_corpus, monkeypatch):
+    # (a long-running server quoting a big folder would otherwise come to keep every article's Source,
+    # and each full garbage collection walks them all)
+    from bot.index import sentences
+    monkeypatch.setattr(sentences, "SOURCES_KEPT", 2)
+    index, _ = build(tiny_corpus)
+    for _ in range(2):
+        for a in range(index.article_count):
+            assert index.source(a) == index.articles.source(a)
+            assert len(index._sources) <= 2
