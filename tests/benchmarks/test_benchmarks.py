@@ -7,7 +7,9 @@ import json
 import subprocess
 import sys
 
+from bot.config import Settings
 from bot.index import bm25
+from bot.index.build import build
 from tests.support.paths import ROOT
 
 
@@ -60,3 +62,15 @@ def test_bench_pruning_compares_the_searches_on_a_small_corpus(tmp_path):
     for label in ("common-word:", "rare-word:", "three rare words:", "numpy: median", "exhaustive: median"):
         assert label in done.stdout
     assert ("compiled: median" in done.stdout) == (bm25.KERNEL is not None)
+
+
+def test_gc_pauses_reports_the_collections_of_a_server(tmp_path):
+    corpus = tmp_path / "corpus"
+    subprocess.run([sys.executable, "benchmarks/make_corpus.py", "--sentences", "3000", "--out", str(corpus),
+                    "--queries", "40"], cwd=ROOT, check=True, capture_output=True, timeout=300)
+    build(Settings(corpus_dir=corpus, index_dir=tmp_path / "index"))
+    done = subprocess.run([sys.executable, "benchmarks/gc_pauses.py", "--corpus", str(corpus), "--index",
+                           str(tmp_path / "index"), "--questions", "60"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "60 questions: answer median" in done.stdout and "one full collection after them:" in done.stdout
