@@ -487,27 +487,22 @@ def find_similar(parts: Sequence[Part], new: Part) -> dict[tuple[str, int], list
     live_lengths[np.fromiter(new.removed, dtype=np.int64, count=len(new.removed))] = 0
     # The new segment's live articles in runs holding about SIMILAR_RUN prefix hashes each, every run
     # taken out of the hash-ordered keys with a mask: sorting all of a 10M segment's 24M keys by
-    # article took ~0.8 GB.
-    ends = np.searchsorted(np.cumsum(live_lengths), np.arange(SIMILAR_RUN, int(live_lengths.sum()), SIMILAR_RUN),
-                           side="left") + 1
-    runs = list(zip([0, *ends.tolist()], [*ends.tolist(), len(seg.articles)]))
+    # article took ~0.8 GB, and the keys stay in the order they are looked up in.
+    runs = _article_runs(live_lengths, 0, len(seg.articles), SIMILAR_RUN)
     alive = (live_lengths > 0) if new.removed else None
 
-    def chunks_of_run(first: int, end: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """The live prefix hashes of articles [first, end) and their articles, SIMILAR_CHUNK or so at a
-        time, each chunk all of its articles' hashes, by hash (ties by article)."""
+    def chunks_of_run(first: int, end: int) -> Iterator[np.ndarray]:
+        """Where the live prefix hashes of articles [first, end) stand in the new segment's keys, in
+        the keys' order (by hash, ties by article), in chunks of about SIMILAR_CHUNK that each hold all
+        of their articles' hashes: runs of articles picked with a mask, then runs within them."""
         picked = (mine_owner >= first) & (mine_owner < end)
         if alive is not None:
             picked &= alive[mine_owner]
-        run, run_owner = mine[picked], mine_owner[picked].astype(np.int64)
+        at = np.flatnonzero(picked)
         del picked
-        by_article = np.argsort(run_owner, kind="stable")  # so that a chunk counts its articles whole
-        run, run_owner = run[by_article], run_owner[by_article]
-        del by_article
-        for start, end in _article_chunks(run_owner):
-            part, part_owner = run[start:end], run_owner[start:end]
-            by_hash = np.argsort(part, kind="stable")  # (looked up in order: many times faster)
-            yield part[by_hash], part_owner[by_hash]
+        owner_at = mine_owner[at]
+        for lo, hi in _article_runs(live_lengths, first, end, SIMILAR_CHUNK):
+            yield at[(owner_at >= lo) & (owner_at < hi)]
 
     for k, other in enumerate([*parts, new]):
         tokens, owners = np.asarray(other.index.dup_prefix), np.asarray(other.index.dup_owner)
@@ -519,8 +514,10 @@ def find_similar(parts: Sequence[Part], new: Part) -> dict[tuple[str, int], list
         slots = len(other.index.articles) + 1
         keys = []
         # (a chunk of prefixes at a time: the candidate pairs of a big segment's would not fit in memory)
-        for part, part_owner in (chunk for first, end in runs for chunk in chunks_of_run(first, end)):
-            lo, hi = np.searchsorted(tokens, part, side="left"), np.searchsorted(tokens, part, side="right")
+        for at in (chunk for first, end in runs for chunk in chunks_of_run(first, end)):
+            part, part_owner = mine[at], mine_owner[at].astype(np.int64)
+            lo, hi = _equal_run(mine, at) if other is new else \
+                (np.searchsorted(tokens, part, side="left"), np.searchsorted(tokens, part, side="right"))
             a_of = np.repeat(part_owner, hi - lo)
             b_of = owners[ranges(lo, hi)].astype(np.int64) if (hi > lo).any() else np.zeros(0, dtype=np.int64)
             ok = ~np.isin(b_of, removed)
@@ -545,15 +542,35 @@ def find_similar(parts: Sequence[Part], new: Part) -> dict[tuple[str, int], list
     return out
 
 
-def _article_chunks(owner: np.ndarray) -> list[tuple[int, int]]:
-    """(start, end) runs of about SIMILAR_CHUNK of an owner-sorted array, never splitting an owner's run."""
-    chunks, start = [], 0
-    while start < len(owner):
-        end = min(start + SIMILAR_CHUNK, len(owner))
-        end = int(np.searchsorted(owner, owner[end - 1], side="right"))
-        chunks.append((start, end))
-        start = end
-    return chunks
+def _article_runs(lengths: np.ndarray, first: int, end: int, size: int) -> list[tuple[int, int]]:
+    """Articles [first, end) in consecutive runs whose `lengths` add up to about `size` each (an
+    article longer than that alone in its run)."""
+    total = np.cumsum(lengths[first:end])
+    if not len(total):
+        return []
+    cuts = (np.searchsorted(total, np.arange(size, int(total[-1]), size), side="left") + 1 + first).tolist()
+    cuts = sorted(set(cuts) - {first, end})
+    return list(zip([first, *cuts], [*cuts, end]))
+
+
+def _equal_run(keys: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For keys[at] (keys sorted), where the run of keys equal to each begins and ends:
+    searchsorted(keys, keys[at], "left" / "right"), looked up only for the few whose neighbour is
+    equal (most prefix hashes are one article's alone; the binary searches over a 10M segment's 24M
+    keys were half of copy-finding's time)."""
+    value = keys[at]
+    before = np.zeros(len(at), dtype=bool)
+    after = np.zeros(len(at), dtype=bool)
+    inner = at > 0
+    before[inner] = keys[at[inner] - 1] == value[inner]
+    inner = at < len(keys) - 1
+    after[inner] = keys[at[inner] + 1] == value[inner]
+    lo, hi = at.astype(np.int64), at.astype(np.int64) + 1
+    shared = before | after
+    if shared.any():
+        lo[shared] = np.searchsorted(keys, value[shared], side="left")
+        hi[shared] = np.searchsorted(keys, value[shared], side="right")
+    return lo, hi
 
 
 def _shared_prefix_need(size_a: np.ndarray, prefix_a: np.ndarray, size_b: np.ndarray, prefix_b: np.ndarray,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
 from bot.corpus import duplicates
@@ -69,3 +70,28 @@ def test_many_runs_and_chunks_find_what_one_finds_with_removed_articles(tmp_path
     monkeypatch.setattr(combined, "SIMILAR_CHUNK", 60)
     assert list(find_similar([], Part("", segment, removed)).items()) == list(whole.items())
     assert whole and not any(a in removed or b in removed for (_, a), others in whole.items() for _, b in others)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_equal_runs_are_where_searchsorted_puts_them(seed):
+    rng = np.random.default_rng(seed)
+    keys = np.sort(rng.integers(0, [5, 50, 10**6, 2**32 - 1, 3][seed], rng.integers(1, 400), dtype=np.uint32))
+    at = np.sort(rng.choice(len(keys), rng.integers(1, len(keys) + 1), replace=False))
+    lo, hi = combined._equal_run(keys, at)
+    assert lo.tolist() == np.searchsorted(keys, keys[at], side="left").tolist()
+    assert hi.tolist() == np.searchsorted(keys, keys[at], side="right").tolist()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_article_runs_cover_the_articles_in_order_about_a_size_each(seed):
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(0, 30, rng.integers(1, 200)) * (rng.random(1)[0] < 0.8)
+    first = int(rng.integers(0, len(lengths)))
+    end = int(rng.integers(first, len(lengths) + 1))
+    runs = combined._article_runs(lengths, first, end, 40)
+    covered = [a for lo, hi in runs for a in range(lo, hi)]
+    assert covered == list(range(first, end)) and all(lo < hi for lo, hi in runs)
+    # no run passes the size by more than its last article, and there are no more runs than the size asks
+    sums = [int(lengths[lo:hi].sum()) for lo, hi in runs]
+    assert all(s - int(lengths[hi - 1]) < 40 for s, (lo, hi) in zip(sums, runs))
+    assert len(runs) <= int(lengths[first:end].sum()) // 40 + 1
