@@ -73,8 +73,11 @@ class ExtractCache:
         text = json.dumps({"key": key, "result": _plain(result), "warnings": warnings}, ensure_ascii=False)
         tmp = None
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.folder)
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.folder)
+            except FileNotFoundError:  # (made when first needed, or again if removed meanwhile: not a stat a file)
+                self.folder.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.folder)
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(text)
             os.replace(tmp, self._entry(key))

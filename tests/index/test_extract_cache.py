@@ -137,3 +137,13 @@ def test_a_cache_that_cannot_be_written_does_not_stop_the_build(corpus, caplog):
     assert index.article_count == 4 and (report.files_read, report.files_cached) == (4, 0)
     said = [r.getMessage() for r in caplog.records if "extraction cache" in r.getMessage()]
     assert len(said) == 1 and "could not write" in said[0], said  # once, not once per file
+
+
+def test_a_cache_folder_removed_between_builds_is_made_again(corpus):
+    build(corpus)
+    shutil.rmtree(corpus.index_dir / EXTRACT_CACHE)
+    (corpus.corpus_dir / "b.txt").write_text("Headline\n\nA new sentence about the harbour.\n", encoding="utf-8")
+    _, report = build(corpus)
+    assert report.files_read >= 1 and entries(corpus)
+    _, report = build(corpus)
+    assert report.files_read == 0
