@@ -15,7 +15,7 @@ PACKAGE = ROOT / "bot"
 # Stage of each top-level part of `bot`: a module may import its own stage's and lower stages'.
 # chat and eval both stand on the answerer and neither needs the other.
 STAGES = {
-    "errors": 0, "config": 0, "text": 0, "parallel": 0, "trees": 0,
+    "errors": 0, "config": 0, "text": 0, "parallel": 0, "trees": 0, "caches": 0,
     "corpus": 1,
     "index": 2,
     "answer": 3,
@@ -129,6 +129,7 @@ LEAVES = {
     "bot.answer.query": set(),
     "bot.text": set(),
     "bot.parallel": set(),
+    "bot.caches": set(),
     "bot.config": {"bot.errors"},
     # the format knows the arrays it writes and the corpus values it records, nothing that builds them
     "bot.index.format": {"bot.corpus.types", "bot.index.bm25", "bot.index.checksums", "bot.index.paragraphs",

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from bot import text
+from bot.caches import ClearedWhenFull
 from bot.answer import cues
 from bot.answer.query import Candidates, QueryTerm
 from bot.trees import TreeEnsemble, load_model
@@ -125,8 +126,8 @@ class Ranker:
         self.article_first_para = np.searchsorted(index.para_article, np.arange(index.article_slots + 1))
         # (tuples, not sets: the garbage collector stops looking into a tuple of strings, where it walks
         # every set at each full collection; some 40,000 of them made one take 40-90 ms at 10M)
-        self._title_terms: dict[int, tuple[str, ...]] = {}  # filled lazily: one article per question
-        self._titles: dict[int, str] = {}
+        self._title_terms = ClearedWhenFull(RECENT_ARTICLES)  # article -> tuple of terms, filled lazily
+        self._titles = ClearedWhenFull(RECENT_ARTICLES)  # article -> its title, normalized
         # The words of recently re-scored sentences: the same sentences come back for related questions
         # (a conversation, "more", many people asking about the same story).
         self._words: OrderedDict[int, tuple[tuple[str, ...], tuple[str, ...]]] = OrderedDict()
@@ -145,8 +146,6 @@ class Ranker:
         if found is None:
             # (its words were indexed with the article, so the index's surface map spares stemming them)
             title = self.index.title(article) or ""
-            if len(self._title_terms) >= RECENT_ARTICLES:
-                self._title_terms.clear()
             found = self._title_terms[article] = tuple(dict.fromkeys(text.terms_and_surfaces(title, self.index.surface_terms)[0]))
         return found
 
@@ -195,8 +194,6 @@ class Ranker:
         """Whether the sentence only repeats its article's title."""
         title = self._titles.get(article)
         if title is None:
-            if len(self._titles) >= RECENT_ARTICLES:
-                self._titles.clear()
             title = self._titles[article] = text.normalized(self.index.title(article) or "").rstrip(".")
         if not title or self.index.sent_end[sentence] - self.index.sent_start[sentence] > 2 * len(title) + 8:
             return False  # far longer than the title (most sentences): no need to compare

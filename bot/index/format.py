@@ -73,8 +73,9 @@ def write_json(path: Path, value) -> None:
 
 
 def _json_pieces(value) -> Iterator[str]:
-    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value) or \
-            not any(isinstance(v, (dict, list, tuple)) for v in value.values()):
+    # (a dict of plain values, such as the 200,000-word surface map, is scanned once, for containers)
+    if not isinstance(value, dict) or not any(isinstance(v, (dict, list, tuple)) for v in value.values()) \
+            or not all(isinstance(k, str) for k in value):
         yield json.dumps(value, ensure_ascii=False)
         return
     sep = "{"

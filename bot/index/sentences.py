@@ -13,6 +13,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from bot import text
+from bot.caches import ClearedWhenFull
 from bot.corpus.duplicates import sketch_keys
 from bot.corpus.types import Article, Corpus, Paragraph, Source
 from bot.index.analysis import PARAGRAPH_KINDS, analyze_corpus
@@ -123,7 +124,7 @@ class SentenceIndex(ArrayLookups):
         # Sources are made when first asked for: at 400,000 articles making them all took ~3.5 s of a load.
         # Up to SOURCES_KEPT are kept: each full garbage collection walks every one (~2 us each), and a
         # long-running server quoting a big folder would come to hold all of them.
-        self._sources: dict[int, Source] = {}
+        self._sources: ClearedWhenFull = ClearedWhenFull(SOURCES_KEPT)  # article -> its Source
         self._article_numbers: dict[str, int] | None = None  # file path -> article, made when first asked
 
     # -- sizes -------------------------------------------------------------------------------------
@@ -161,19 +162,19 @@ class SentenceIndex(ArrayLookups):
     def source(self, article: int) -> Source:
         found = self._sources.get(article)
         if found is None:
-            if not 0 <= article < len(self.articles):
-                raise IndexError(f"no article {article}")
-            if len(self._sources) >= SOURCES_KEPT:
-                self._sources.clear()
-            found = self._sources[article] = self.articles.source(article)
+            found = self._sources[article] = self.articles.source(self._article_in_range(article))
         return found
 
     def title(self, article: int) -> str | None:
         """source(article).title without making the Source: the ranker reads the title of each of its
         candidates' articles, and at 400,000 articles most of them are never quoted."""
+        return self.articles.columns["title"][self._article_in_range(article)]
+
+    def _article_in_range(self, article: int) -> int:
+        """The article number itself, or IndexError (a negative one would index from the end)."""
         if not 0 <= article < len(self.articles):
             raise IndexError(f"no article {article}")
-        return self.articles.columns["title"][article]
+        return article
 
     def also(self, article: int) -> tuple[Source, ...]:
         return self.articles.also_sources(article)
