@@ -277,18 +277,27 @@ def terms_and_surfaces(text: str, known: Mapping[str, str] | None = None) -> tup
     A token never spans white space, so the text's tokens are its space-separated pieces' tokens end to
     end, and each distinct piece ("report,", "Kim's") is tokenised once: the regular expression costs
     ~1 us a token, a look-up of the piece a tenth of that."""
-    cache = _PIECE_WORDS
+    cache = PIECE_WORDS
     terms: list[str] = []
     surfaces: list[str] = []
     for piece in fold(text).split():
         found = cache.get(piece)
         if found is None:
-            if len(cache) >= _PIECE_CACHE_SIZE:
-                cache.clear()
-            found = cache[piece] = _piece_words(piece, known)
+            found = piece_words(piece, known)
         terms += found[0]
         surfaces += found[1]
     return terms, surfaces
+
+
+def piece_words(piece: str, known: Mapping[str, str] | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The terms and surfaces of one folded piece of text between spaces, kept in PIECE_WORDS (where a
+    caller reading many texts, like the ranker's compiled word match, looks first)."""
+    found = PIECE_WORDS.get(piece)
+    if found is None:
+        if len(PIECE_WORDS) >= _PIECE_CACHE_SIZE:
+            PIECE_WORDS.clear()
+        found = PIECE_WORDS[piece] = _piece_words(piece, known)
+    return found
 
 
 def _piece_words(piece: str, known: Mapping[str, str] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -310,8 +319,8 @@ def _piece_words(piece: str, known: Mapping[str, str] | None) -> tuple[tuple[str
     return tuple(terms), tuple(surfaces)
 
 
-# Pieces of text and their words (terms_and_surfaces); cleared when full (~200 bytes a piece).
-_PIECE_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+# Pieces of text and their words (piece_words); cleared when full (~200 bytes a piece).
+PIECE_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 _PIECE_CACHE_SIZE = 100_000
 
 

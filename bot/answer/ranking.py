@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections import OrderedDict
-from functools import cache
+from functools import cache, partial
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +30,11 @@ from bot.trees import TreeEnsemble, load_model
 from bot.index.analysis import PARAGRAPH_KINDS
 from bot.index.paragraphs import run_sums
 from bot.index.sentences import SentenceIndex
+
+try:  # the compiled word match (setup.py builds it when a C compiler is at hand); Python's gives the same
+    from bot.answer import _sentence_match as MATCH
+except ImportError:  # pragma: no cover - depends on the install
+    MATCH = None
 
 # How many BM25 candidates are re-scored with the richer signals.
 CANDIDATES = 60
@@ -97,8 +102,6 @@ _TEXT_FEATURES = ("surface", "phrases", "new_words", "length", "spread", "refers
 _REFERS_BACK = re.compile(r"\W*(?:this|these|that|those|it|its|he|she|they|his|her|their|such|there)\b", re.I)
 
 
-# Sentences whose words the ranker keeps at hand (~2 kB each).
-RECENT_SENTENCES = 20_000
 # Articles whose titles (and their terms) it keeps, cleared when full: in a folder of 400,000 articles
 # a long-running server would otherwise come to hold all of them, and each full garbage collection
 # walks these caches whole.
@@ -128,17 +131,6 @@ class Ranker:
         # every set at each full collection; some 40,000 of them made one take 40-90 ms at 10M)
         self._title_terms = ClearedWhenFull(RECENT_ARTICLES)  # article -> tuple of terms, filled lazily
         self._titles = ClearedWhenFull(RECENT_ARTICLES)  # article -> its title, normalized
-        # The words of recently re-scored sentences: the same sentences come back for related questions
-        # (a conversation, "more", many people asking about the same story).
-        self._words: OrderedDict[int, tuple[tuple[str, ...], tuple[str, ...]]] = OrderedDict()
-
-    def _sentence_words(self, sentence_text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The sentence's terms in order, and its distinct words as written with hyphens left out."""
-        terms, surfaces = text.terms_and_surfaces(sentence_text, self.index.surface_terms)
-        # (a token never holds a space, and most sentences no hyphen, which folding may make of a dash)
-        plain = sentence_text.isascii() and "-" not in sentence_text
-        seen = tuple(dict.fromkeys(surfaces if plain else map(_joined, surfaces)))  # (distinct, in order)
-        return tuple(terms), seen
 
     def title_terms(self, article: int) -> tuple[str, ...]:
         """Index terms of an article's title (empty when it has none)."""
@@ -323,42 +315,57 @@ class Ranker:
         # "hardliners" are one word written three ways): hyphens and spaces are left out on both sides.
         surfaces = {_joined(text.fold(t.surface)): self.idf(t.term) for t in terms
                     if t.typed is None and not t.carried and t.related is None}
-        surface_total = sum(surfaces.values()) or 1.0
         narrow = cues.narrow_types(question)
         asked = set(text.TOKEN_RE.findall(text.fold(question)))
         texts = self.index.sentence_texts(sentences)
-        surface, phrases, new_words, length, spread, refers_back = [], [], [], [], [], []
+        matched = word_match(texts, wanted, surfaces, self.index.surface_terms)
+        refers_back = [_REFERS_BACK.match(sentence) is not None for sentence in texts]
         cue = {name: [] for name in ([answer_type] if answer_type is not None else []) + narrow}
-        recent = self._words
-        for s, sentence in zip(sentences.tolist(), texts):
-            found = recent.get(s)
-            if found is None:
-                found = recent[s] = self._sentence_words(sentence)
-                if len(recent) > RECENT_SENTENCES:
-                    recent.popitem(last=False)
-            else:
-                recent.move_to_end(s)
-            words, seen = found
-            surface.append(sum(v for k, v in surfaces.items() if k in seen) / surface_total)
-            at = [k for k, w in enumerate(words) if w in wanted]  # where the question's terms are
-            phrases.append(sum(1 for a, b in zip(at, at[1:]) if b == a + 1 and words[a] != words[b]))
-            new_words.append(math.log1p(len(words) - len(at)))
-            length.append(math.log1p(len(words)))
-            spread.append(math.log1p((at[-1] - at[0] + 1) / len(set(words[k] for k in at))) if at else 0.0)
-            refers_back.append(_REFERS_BACK.match(sentence) is not None)
+        for sentence in texts:
             if answer_type is not None:
                 cue[answer_type].append(cues.has_cue(answer_type, sentence, asked))
             for name in narrow:
                 cue[name].append(cues.has_narrow_cue(name, sentence, asked))
         n = len(sentences)
         out = {name: np.zeros(n) for name in _TEXT_FEATURES}
-        out.update(surface=np.array(surface, dtype=np.float64), phrases=np.array(phrases, dtype=np.float64),
-                   new_words=np.array(new_words), length=np.array(length), spread=np.array(spread),
-                   refers_back=np.array(refers_back, dtype=np.float64),
+        out.update(zip(_WORD_MATCH, matched.T))
+        out.update(refers_back=np.array(refers_back, dtype=np.float64),
                    lead=(self.index.para_first[paragraphs] == sentences).astype(np.float64))
         for name, met in cue.items():
             out["cue_" + name] = np.array(met, dtype=np.float64)
         return out
+
+
+# word_match's columns, in its order.
+_WORD_MATCH = ("surface", "phrases", "new_words", "length", "spread")
+
+
+def word_match(texts: list[str], wanted: set[str], surfaces: dict[str, float],
+               known: Mapping[str, str] | None = None, compiled: bool = True) -> np.ndarray:
+    """How each sentence's words meet the question's (sentences x _WORD_MATCH): `wanted` holds the
+    question's terms, `surfaces` its words as typed (hyphens and spaces left out) with their idfs.
+
+    surface: the share of those idfs whose word the sentence has as typed; phrases: adjacent question
+    terms (two different ones); new_words, length: log1p of the words that are not question terms and
+    of all words; spread: log1p(words from the first question term to the last / distinct ones met).
+    The compiled path (bot/answer/_sentence_match.c, some sixty sentences a question) gives the same
+    numbers as this one, which runs without it."""
+    total = sum(surfaces.values()) or 1.0
+    out = np.empty((len(texts), len(_WORD_MATCH)))
+    if compiled and MATCH is not None:
+        MATCH.match(list(texts), text.fold, text.PIECE_WORDS, partial(text.piece_words, known=known), set(wanted),
+                    tuple(surfaces), tuple(float(v) for v in surfaces.values()), float(total), out)
+        return out
+    for row, sentence in zip(out, texts):
+        words, written = text.terms_and_surfaces(sentence, known)
+        seen = set(map(_joined, written))
+        at = [k for k, w in enumerate(words) if w in wanted]  # where the question's terms are
+        row[0] = sum(v for k, v in surfaces.items() if k in seen) / total
+        row[1] = sum(1 for a, b in zip(at, at[1:]) if b == a + 1 and words[a] != words[b])
+        row[2] = math.log1p(len(words) - len(at))
+        row[3] = math.log1p(len(words))
+        row[4] = math.log1p((at[-1] - at[0] + 1) / len(set(words[k] for k in at))) if at else 0.0
+    return out
 
 
 def _joined(surface: str) -> str:

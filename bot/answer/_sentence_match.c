@@ -1,0 +1,223 @@
+/* How each candidate sentence's words meet a question's: the compiled path of
+ * bot.answer.ranking.word_match (without it, Python reads the same words and gives the same numbers).
+ *
+ * match(texts, fold, cache, piece_words, wanted, keys, values, surface_total, out): for each sentence
+ * of the list `texts`, its folded text (fold(text)) is split at white space and each piece's words are
+ * the pair of tuples (terms, surfaces) that `cache` holds for it, or that piece_words(piece) returns
+ * (bot.text.piece_words, which also keeps it in the cache).  `wanted` is the set of the question's
+ * terms; keys[i] (a str) is one of the question's words as typed, hyphens and spaces left out, worth
+ * values[i] (a float).  Row r of out (n x 5 float64, row-major) receives, as the Python path computes
+ * them:
+ *   0 surface: the values of the keys some word of the sentence is (hyphens and spaces left out), summed
+ *     in key order, over surface_total;
+ *   1 phrases: adjacent words that are both wanted terms, and two different ones;
+ *   2 new_words: log1p(words that are not wanted terms);
+ *   3 length: log1p(words);
+ *   4 spread: log1p((last wanted word's place - first's + 1) / distinct wanted terms met), 0 when none.
+ * Python does the arithmetic in the same order with the same libm, so every number is the same double.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <string.h>
+
+/* The word as the surface feature compares it: hyphens and spaces left out (a new reference). */
+static PyObject *joined(PyObject *surface) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(surface);
+    if (PyUnicode_FindChar(surface, '-', 0, n, 1) == -1 && PyUnicode_FindChar(surface, ' ', 0, n, 1) == -1) {
+        Py_INCREF(surface);
+        return surface;
+    }
+    PyObject *dash = PyUnicode_FromString("-"), *space = PyUnicode_FromString(" "), *empty = PyUnicode_FromString("");
+    PyObject *a = NULL, *b = NULL;
+    if (dash && space && empty && (a = PyUnicode_Replace(surface, dash, empty, -1)) != NULL)
+        b = PyUnicode_Replace(a, space, empty, -1);
+    Py_XDECREF(a);
+    Py_XDECREF(dash);
+    Py_XDECREF(space);
+    Py_XDECREF(empty);
+    return b;
+}
+
+typedef struct {
+    Py_ssize_t *place;  /* where in the sentence each wanted word is */
+    PyObject **term;    /* and its term (owned references) */
+    Py_ssize_t n, size;
+} Found;
+
+static int found_add(Found *f, Py_ssize_t place, PyObject *term) {
+    if (f->n == f->size) {
+        Py_ssize_t size = f->size ? 2 * f->size : 32;
+        Py_ssize_t *p = PyMem_Realloc(f->place, size * sizeof(Py_ssize_t));
+        if (p == NULL) return -1;
+        f->place = p;
+        PyObject **t = PyMem_Realloc(f->term, size * sizeof(PyObject *));
+        if (t == NULL) return -1;
+        f->term = t;
+        f->size = size;
+    }
+    Py_INCREF(term);
+    f->place[f->n] = place;
+    f->term[f->n++] = term;
+    return 0;
+}
+
+static void found_clear(Found *f) {
+    for (Py_ssize_t i = 0; i < f->n; i++) Py_DECREF(f->term[i]);
+    f->n = 0;
+}
+
+/* One sentence's row; 0 on success, -1 with an exception set. */
+static int sentence_row(PyObject *sentence, PyObject *fold, PyObject *cache, PyObject *piece_words, PyObject *wanted,
+                        PyObject *keys, const double *values, char *met, double surface_total, Found *f,
+                        double *row) {
+    Py_ssize_t n_keys = PyTuple_GET_SIZE(keys), words = 0;
+    memset(met, 0, n_keys);
+    PyObject *folded = PyObject_CallOneArg(fold, sentence);
+    if (folded == NULL) return -1;
+    if (!PyUnicode_Check(folded)) {
+        Py_DECREF(folded);
+        PyErr_SetString(PyExc_TypeError, "fold must return a str");
+        return -1;
+    }
+    PyObject *pieces = PyUnicode_Split(folded, NULL, -1);
+    Py_DECREF(folded);
+    if (pieces == NULL) return -1;
+    int status = 0;
+    for (Py_ssize_t p = 0; p < PyList_GET_SIZE(pieces) && status == 0; p++) {
+        PyObject *piece = PyList_GET_ITEM(pieces, p);
+        PyObject *pair = PyDict_GetItemWithError(cache, piece);
+        if (pair != NULL) {
+            Py_INCREF(pair);
+        } else if (PyErr_Occurred()) {
+            status = -1;
+            break;
+        } else if ((pair = PyObject_CallOneArg(piece_words, piece)) == NULL) {
+            status = -1;
+            break;
+        }
+        PyObject *terms, *surfaces;
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2 || !PyTuple_Check(terms = PyTuple_GET_ITEM(pair, 0))
+            || !PyTuple_Check(surfaces = PyTuple_GET_ITEM(pair, 1))
+            || PyTuple_GET_SIZE(terms) != PyTuple_GET_SIZE(surfaces)) {
+            Py_DECREF(pair);
+            PyErr_SetString(PyExc_TypeError, "a piece's words must be two tuples of the same length");
+            status = -1;
+            break;
+        }
+        for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(terms); j++, words++) {
+            int is_wanted = PySet_Contains(wanted, PyTuple_GET_ITEM(terms, j));
+            if (is_wanted < 0 || (is_wanted && found_add(f, words, PyTuple_GET_ITEM(terms, j)) < 0)) {
+                status = -1;
+                break;
+            }
+            PyObject *surface = PyTuple_GET_ITEM(surfaces, j);
+            if (!PyUnicode_Check(surface)) {
+                PyErr_SetString(PyExc_TypeError, "a surface must be a str");
+                status = -1;
+                break;
+            }
+            PyObject *plain = NULL;
+            for (Py_ssize_t k = 0; k < n_keys; k++) {
+                if (met[k]) continue;
+                if (plain == NULL && (plain = joined(surface)) == NULL) {
+                    status = -1;
+                    break;
+                }
+                int eq = PyUnicode_Compare(plain, PyTuple_GET_ITEM(keys, k));
+                if (eq == -1 && PyErr_Occurred()) {
+                    status = -1;
+                    break;
+                }
+                met[k] = eq == 0;
+            }
+            Py_XDECREF(plain);
+            if (status) break;
+        }
+        Py_DECREF(pair);
+    }
+    Py_DECREF(pieces);
+    if (status == 0) {
+        double surface = 0.0;
+        for (Py_ssize_t k = 0; k < n_keys; k++)
+            if (met[k]) surface += values[k];
+        Py_ssize_t phrases = 0, distinct = 0;
+        for (Py_ssize_t i = 0; i < f->n && status == 0; i++) {
+            if (i > 0 && f->place[i] == f->place[i - 1] + 1) {
+                int differ = PyObject_RichCompareBool(f->term[i - 1], f->term[i], Py_NE);
+                if (differ < 0) status = -1;
+                phrases += differ > 0;
+            }
+            int seen = 0;
+            for (Py_ssize_t j = 0; j < i && !seen && status == 0; j++) {
+                seen = PyObject_RichCompareBool(f->term[j], f->term[i], Py_EQ);
+                if (seen < 0) status = -1;
+            }
+            distinct += !seen;
+        }
+        row[0] = surface / surface_total;
+        row[1] = (double)phrases;
+        row[2] = log1p((double)(words - f->n));
+        row[3] = log1p((double)words);
+        row[4] = f->n ? log1p((double)(f->place[f->n - 1] - f->place[0] + 1) / (double)distinct) : 0.0;
+    }
+    found_clear(f);
+    return status;
+}
+
+static PyObject *match(PyObject *self, PyObject *args) {
+    PyObject *texts, *fold, *cache, *piece_words, *wanted, *keys, *values;
+    double surface_total;
+    Py_buffer b_out;
+    if (!PyArg_ParseTuple(args, "O!OO!OOO!O!dw*", &PyList_Type, &texts, &fold, &PyDict_Type, &cache, &piece_words,
+                          &wanted, &PyTuple_Type, &keys, &PyTuple_Type, &values, &surface_total, &b_out))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(texts), n_keys = PyTuple_GET_SIZE(keys);
+    const char *problem = NULL;
+    if (!PyAnySet_Check(wanted)) problem = "wanted must be a set";
+    else if (PyTuple_GET_SIZE(values) != n_keys) problem = "keys and values must be as many";
+    else if (b_out.len != n * 5 * (Py_ssize_t)sizeof(double)) problem = "out must hold 5 float64 a sentence";
+    for (Py_ssize_t k = 0; k < n_keys && problem == NULL; k++)
+        if (!PyUnicode_Check(PyTuple_GET_ITEM(keys, k))) problem = "keys must be str";
+    for (Py_ssize_t i = 0; i < n && problem == NULL; i++)
+        if (!PyUnicode_Check(PyList_GET_ITEM(texts, i))) problem = "texts must be str";
+    if (problem != NULL) {
+        PyBuffer_Release(&b_out);
+        PyErr_SetString(PyExc_TypeError, problem);
+        return NULL;
+    }
+    double *value = PyMem_Malloc((n_keys + 1) * sizeof(double));
+    char *met = PyMem_Malloc(n_keys + 1);
+    Found f = {NULL, NULL, 0, 0};
+    int status = value && met ? 0 : -1;
+    if (status) PyErr_NoMemory();
+    for (Py_ssize_t k = 0; k < n_keys && status == 0; k++) {
+        value[k] = PyFloat_AsDouble(PyTuple_GET_ITEM(values, k));
+        if (value[k] == -1.0 && PyErr_Occurred()) status = -1;
+    }
+    double *out = b_out.buf;
+    for (Py_ssize_t i = 0; i < n && status == 0; i++) {
+        /* (a list item may be replaced while Python code runs in piece_words: hold it) */
+        PyObject *sentence = PyList_GET_ITEM(texts, i);
+        Py_INCREF(sentence);
+        status = sentence_row(sentence, fold, cache, piece_words, wanted, keys, value, met, surface_total, &f,
+                              out + 5 * i);
+        Py_DECREF(sentence);
+    }
+    PyMem_Free(value);
+    PyMem_Free(met);
+    PyMem_Free(f.place);
+    PyMem_Free(f.term);
+    PyBuffer_Release(&b_out);
+    if (status) return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"match", match, METH_VARARGS, "Each sentence's surface, phrases, new_words, length and spread into out."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_sentence_match", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__sentence_match(void) { return PyModule_Create(&module); }

@@ -1,0 +1,89 @@
+"""ranking.word_match: how candidate sentences' words meet the question's, by hand and compiled against
+Python on many random sentences (the two paths must give the same doubles, or answers would differ by
+install)."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import pytest
+
+from bot import text
+from bot.answer import ranking
+from tests.support.paths import SEEDS
+
+compiled_only = pytest.mark.skipif(ranking.MATCH is None, reason="the compiled word match is not built in this install")
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_word_features_by_hand(compiled):
+    if compiled and ranking.MATCH is None:
+        pytest.skip("the compiled word match is not built in this install")
+    sentence = "The hard-liners warned Kim, and Kim's hard liners warned again."
+    wanted = {"warn", "kim", "hardlin"}
+    surfaces = {"hardliners": 2.0, "warned": 1.0, "pyongyang": 4.0}
+    [row] = ranking.word_match([sentence], wanted, surfaces, compiled=compiled)
+    words = text.terms_and_surfaces(sentence)[0]
+    at = [k for k, w in enumerate(words) if w in wanted]
+    assert row[0] == (2.0 + 1.0) / 7.0  # "hard-liners" is "hardliners" as typed; no "pyongyang"
+    assert row[1] == sum(1 for a, b in zip(at, at[1:]) if b == a + 1 and words[a] != words[b])
+    assert row[2] == math.log1p(len(words) - len(at))
+    assert row[3] == math.log1p(len(words))
+    assert row[4] == math.log1p((at[-1] - at[0] + 1) / len({words[k] for k in at}))
+    [none] = ranking.word_match(["Nothing of it here."], wanted, {}, compiled=compiled)
+    assert none[0] == 0.0 and none[1] == 0.0 and none[4] == 0.0
+
+
+def _random_sentence(rng: random.Random, vocabulary: list[str]) -> str:
+    words = [rng.choice(vocabulary) for _ in range(rng.randint(0, 30))]
+    glue = [rng.choice([" ", " ", " ", ", ", " - ", "\u2014", "  ", "\n", ". "]) for _ in words]
+    return "".join(w + g for w, g in zip(words, glue)).strip()
+
+
+VOCABULARY = ["Kim", "kim", "Kim's", "hard-liners", "hardliners", "hard", "liners", "warned", "warn", "warning",
+              "Pyongyang", "sanctions", "relief", "2019", "3.5", "1,000", "U.S.", "U.S", "naïve", "Zürich", "café",
+              "Müller", "ΑΘΗΝΑ", "straße", "x-ray", "X-Ray", "'quoted'", "“curly”", "it's", "the", "a", "of", "—",
+              "--", "-", "e.g.", "co-operate", "cooperate", "defectors", "defector", "testified", "testimony"]
+
+
+@compiled_only
+@pytest.mark.parametrize("seed", range(12))
+def test_compiled_word_match_is_pythons(seed, monkeypatch):
+    rng = random.Random(seed)
+    if seed % 3 == 0:  # the piece cache cleared while sentences are read, and cold
+        monkeypatch.setattr(text, "_PIECE_CACHE_SIZE", 5)
+        text.PIECE_WORDS.clear()
+    texts = [_random_sentence(rng, VOCABULARY) for _ in range(60)]
+    question = rng.sample(VOCABULARY, rng.randint(0, 6))
+    wanted = {w.term for q in question for w in text.words(q)}
+    surfaces = {ranking._joined(text.fold(q)): rng.uniform(0.1, 9.0) for q in question}
+    known = {"kim": "kim", "warned": "warn"} if seed % 2 else None
+    fast = ranking.word_match(texts, wanted, surfaces, known, compiled=True)
+    slow = ranking.word_match(texts, wanted, surfaces, known, compiled=False)
+    assert fast.tobytes() == slow.tobytes()
+
+
+@compiled_only
+def test_compiled_word_match_on_the_seed_articles():
+    articles = [path.read_text(encoding="utf-8") for path in sorted(SEEDS.iterdir()) if path.is_file()]
+    sentences = [article[a:b] for article in articles for a, b in text.split_sentences(article)]
+    wanted = {w.term for w in text.words("What does Washington want from Kim and the hard-liners?")}
+    surfaces = {"washington": 3.0, "want": 1.5, "kim": 2.0, "hardliners": 4.0}
+    fast = ranking.word_match(sentences, wanted, surfaces, compiled=True)
+    assert fast.tobytes() == ranking.word_match(sentences, wanted, surfaces, compiled=False).tobytes()
+    assert (fast[:, 0] > 0).any() and (fast[:, 1] > 0).any()
+
+
+@compiled_only
+def test_compiled_word_match_refuses_what_is_not_text():
+    out = np.empty((1, 5))
+    with pytest.raises(TypeError):
+        ranking.MATCH.match([b"bytes"], text.fold, text.PIECE_WORDS, text.piece_words, set(), (), (), 1.0, out)
+    with pytest.raises(TypeError):
+        ranking.MATCH.match(["a"], text.fold, text.PIECE_WORDS, text.piece_words, set(), ("a",), (), 1.0, out)
+    with pytest.raises(TypeError):  # out too small
+        ranking.MATCH.match(["a", "b"], text.fold, text.PIECE_WORDS, text.piece_words, set(), (), (), 1.0, out)
+    with pytest.raises(TypeError):  # a piece's words not two tuples
+        ranking.MATCH.match(["odd"], text.fold, {"odd": ("odd",)}, text.piece_words, set(), (), (), 1.0, out)
