@@ -69,8 +69,8 @@ static void found_clear(Found *f) {
 
 /* One sentence's row; 0 on success, -1 with an exception set. */
 static int sentence_row(PyObject *sentence, PyObject *fold, PyObject *cache, PyObject *piece_words, PyObject *wanted,
-                        PyObject *keys, const double *values, char *met, double surface_total, Found *f,
-                        double *row) {
+                        PyObject *keys, const Py_hash_t *key_hash, const double *values, char *met,
+                        double surface_total, Found *f, double *row) {
     Py_ssize_t n_keys = PyTuple_GET_SIZE(keys), words = 0;
     memset(met, 0, n_keys);
     PyObject *folded = PyObject_CallOneArg(fold, sentence);
@@ -124,6 +124,13 @@ static int sentence_row(PyObject *sentence, PyObject *fold, PyObject *cache, PyO
                     status = -1;
                     break;
                 }
+                /* (str hashes are cached: most words differ from every key by hash alone) */
+                Py_hash_t hash = PyObject_Hash(plain);
+                if (hash == -1) {
+                    status = -1;
+                    break;
+                }
+                if (hash != key_hash[k]) continue;
                 int eq = PyUnicode_Compare(plain, PyTuple_GET_ITEM(keys, k));
                 if (eq == -1 && PyErr_Occurred()) {
                     status = -1;
@@ -187,24 +194,27 @@ static PyObject *match(PyObject *self, PyObject *args) {
         return NULL;
     }
     double *value = PyMem_Malloc((n_keys + 1) * sizeof(double));
+    Py_hash_t *key_hash = PyMem_Malloc((n_keys + 1) * sizeof(Py_hash_t));
     char *met = PyMem_Malloc(n_keys + 1);
     Found f = {NULL, NULL, 0, 0};
-    int status = value && met ? 0 : -1;
+    int status = value && key_hash && met ? 0 : -1;
     if (status) PyErr_NoMemory();
     for (Py_ssize_t k = 0; k < n_keys && status == 0; k++) {
         value[k] = PyFloat_AsDouble(PyTuple_GET_ITEM(values, k));
         if (value[k] == -1.0 && PyErr_Occurred()) status = -1;
+        if (status == 0 && (key_hash[k] = PyObject_Hash(PyTuple_GET_ITEM(keys, k))) == -1) status = -1;
     }
     double *out = b_out.buf;
     for (Py_ssize_t i = 0; i < n && status == 0; i++) {
         /* (a list item may be replaced while Python code runs in piece_words: hold it) */
         PyObject *sentence = PyList_GET_ITEM(texts, i);
         Py_INCREF(sentence);
-        status = sentence_row(sentence, fold, cache, piece_words, wanted, keys, value, met, surface_total, &f,
-                              out + 5 * i);
+        status = sentence_row(sentence, fold, cache, piece_words, wanted, keys, key_hash, value, met, surface_total,
+                              &f, out + 5 * i);
         Py_DECREF(sentence);
     }
     PyMem_Free(value);
+    PyMem_Free(key_hash);
     PyMem_Free(met);
     PyMem_Free(f.place);
     PyMem_Free(f.term);

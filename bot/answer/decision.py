@@ -37,6 +37,7 @@ CALIBRATION_PATH = Path(__file__).parent / "models" / "confidence.json"
 _WH = re.compile(r"\b(what|which|why|how)\b", re.I)
 # Paragraph kinds that answer; the others (caption, heading, list, title) mostly name things.
 _ANSWERING_KINDS = np.array([PARAGRAPH_KINDS.index(k) for k in ("body", "quote", "deck")])
+_ANSWERING_KIND_SET = frozenset(_ANSWERING_KINDS.tolist())  # (np.isin costs ~30 us for one value)
 # Ranking features in BM25 points: they grow with the corpus's idf, so the decision does not read them.
 _SIZE_BOUND = frozenset({"bm25", "paragraph_bm25"})
 
@@ -127,7 +128,7 @@ def answer_signals(terms: list[QueryTerm], question: str, c: Candidates, order: 
         return None
     # One word of a longer question met in a caption, a heading, a list or a title line: a page's
     # furniture and picture credits name everything once, an answer says more.
-    body = bool(np.isin(c.kinds[best], _ANSWERING_KINDS))
+    body = int(c.kinds[best]) in _ANSWERING_KIND_SET
     if not body and matched == 1 and own.sum() > 1:
         return None
     weight = np.array([t.weight for t in terms])

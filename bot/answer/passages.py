@@ -131,15 +131,18 @@ def build_passages(index: SentenceIndex, ranking: Ranking, terms: Sequence[Query
     passages = []
     asked = tuple(terms)
     seen_quotes: set[str] = set()
+    sources: dict[int, tuple[Source, tuple[Source, ...]]] = {}  # the passages share a few articles
     for quote, sentence, article, start, end, quote_start, quote_end, score, bm25 in rows:
         key = text.normalized(quote)
         if key in seen_quotes:
             continue
         seen_quotes.add(key)
+        source = sources.get(article)
+        if source is None:
+            source = sources[article] = (index.source(article), index.also(article))
         passages.append(Passage(quote=quote, sentence=sentence, start=start, end=end, quote_start=quote_start,
                                 quote_end=quote_end, score=round(score, 6), bm25=round(bm25, 6),
-                                source=index.source(article), also=index.also(article), asked=asked,
-                                known=index.surface_terms))
+                                source=source[0], also=source[1], asked=asked, known=index.surface_terms))
     return passages
 
 

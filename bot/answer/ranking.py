@@ -108,7 +108,8 @@ _REFERS_BACK = re.compile(r"\W*(?:this|these|that|those|it|its|he|she|they|his|h
 RECENT_ARTICLES = 20_000
 
 # Paragraph kinds that name a story more than they answer about it (bot.index.analysis.PARAGRAPH_KINDS).
-_NAMING_KINDS = np.array([PARAGRAPH_KINDS.index(k) for k in ("title", "heading", "caption")])
+# (a table by kind number: np.isin costs more than the rest of the reordering)
+_NAMING = np.isin(np.arange(len(PARAGRAPH_KINDS)), [PARAGRAPH_KINDS.index(k) for k in ("title", "heading", "caption")])
 
 
 @cache
@@ -162,7 +163,10 @@ class Ranker:
             order[:len(top)] = top
         # A sentence that only repeats its article's title (a headline kept in the body) says nothing the
         # passage's source line does not: it goes after the other best ones.
-        headline = np.array([self.is_title(int(c.sentences[j]), int(c.articles[j])) for j in top], dtype=bool)
+        index = self.index
+        lengths = (index.sent_end[c.sentences[top]] - index.sent_start[c.sentences[top]]).tolist()
+        headline = np.array([self.is_title(s, a, n) for s, a, n in zip(c.sentences[top].tolist(),
+                                                                         c.articles[top].tolist(), lengths)], dtype=bool)
         if headline.any():
             order[:len(top)] = np.concatenate([top[~headline], top[headline]])
         return order, linear
@@ -175,19 +179,21 @@ class Ranker:
         ("STREAM: Luboku, Pale Blue Dot / Lift Off"), the answer is in the body.  Applied after the
         no-answer decision, which judges the best match whatever its kind (it has rules for these kinds)."""
         top = order[:RERANKED]
-        naming = np.isin(c.kinds[top], _NAMING_KINDS)
+        naming = _NAMING[c.kinds[top]]
         if not naming.any():
             return order
         order = order.copy()
         order[:len(top)] = np.concatenate([top[~naming], top[naming]])
         return order
 
-    def is_title(self, sentence: int, article: int) -> bool:
-        """Whether the sentence only repeats its article's title."""
+    def is_title(self, sentence: int, article: int, length: int | None = None) -> bool:
+        """Whether the sentence (`length` characters long, when known) only repeats its article's title."""
         title = self._titles.get(article)
         if title is None:
             title = self._titles[article] = text.normalized(self.index.title(article) or "").rstrip(".")
-        if not title or self.index.sent_end[sentence] - self.index.sent_start[sentence] > 2 * len(title) + 8:
+        if length is None:
+            length = int(self.index.sent_end[sentence] - self.index.sent_start[sentence])
+        if not title or length > 2 * len(title) + 8:
             return False  # far longer than the title (most sentences): no need to compare
         return text.normalized(self.index.sentence_text(sentence)).rstrip(".") == title
 
