@@ -434,7 +434,7 @@ class CombinedParagraphs(ParagraphBM25):
         paragraphs = np.asarray(paragraphs, dtype=np.int64)
         at, _, tf = self.owner.sentences.locate(term, np.concatenate([self.para_first[paragraphs],
                                                                        self.para_first[paragraphs + 1]]))
-        lo, hi = np.split(at, 2)
+        lo, hi = at[:len(paragraphs)], at[len(paragraphs):]
         return run_sums(tf, lo, hi) if len(tf) else np.zeros(len(paragraphs))
 
 

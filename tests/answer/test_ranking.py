@@ -205,3 +205,15 @@ def test_the_linear_score_is_the_weighted_sum_and_a_repeated_headline_goes_last(
     # The headline matches every term and scores first by the weights, yet the body sentence leads.
     assert linear[column(c, 0)] > linear[column(c, 1)]
     assert c.sentences[order].tolist() == [1, 0]
+
+
+def test_the_linear_score_adds_up_as_pythons_sum_does():
+    rng = np.random.default_rng(7)
+    for n in (1, 2, 60):
+        features = {name: rng.normal(size=n) * rng.choice([0.0, 1.0, 1e6]) for name in ranking.FEATURE_WEIGHTS}
+        features["bm25"][0] = -0.0
+        expected = sum(ranking.FEATURE_WEIGHTS[name] * value for name, value in features.items())
+        assert ranking.linear_score(features).tobytes() == expected.tobytes()
+    zeros = {name: np.full(3, -0.0) for name in ranking.FEATURE_WEIGHTS}
+    assert ranking.linear_score(zeros).tobytes() == sum(
+        ranking.FEATURE_WEIGHTS[name] * value for name, value in zeros.items()).tobytes()
