@@ -294,7 +294,7 @@ def piece_words(piece: str, known: Mapping[str, str] | None = None) -> tuple[tup
     caller reading many texts, like the ranker's compiled word match, looks first)."""
     found = PIECE_WORDS.get(piece)
     if found is None:
-        if len(PIECE_WORDS) >= _PIECE_CACHE_SIZE:
+        if len(PIECE_WORDS) >= PIECE_CACHE_SIZE:
             PIECE_WORDS.clear()
         found = PIECE_WORDS[piece] = _piece_words(piece, known)
     return found
@@ -321,7 +321,7 @@ def _piece_words(piece: str, known: Mapping[str, str] | None) -> tuple[tuple[str
 
 # Pieces of text and their words (piece_words); cleared when full (~200 bytes a piece).
 PIECE_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
-_PIECE_CACHE_SIZE = 100_000
+PIECE_CACHE_SIZE = 100_000
 
 
 @lru_cache(maxsize=200_000)

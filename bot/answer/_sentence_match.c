@@ -1,10 +1,11 @@
 /* How each candidate sentence's words meet a question's: the compiled path of
  * bot.answer.ranking.word_match (without it, Python reads the same words and gives the same numbers).
  *
- * match(texts, fold, cache, piece_words, wanted, keys, values, surface_total, out): for each sentence
- * of the list `texts`, its folded text (fold(text)) is split at white space and each piece's words are
- * the pair of tuples (terms, surfaces) that `cache` holds for it, or that piece_words(piece) returns
- * (bot.text.piece_words, which also keeps it in the cache).  `wanted` is the set of the question's
+ * match(texts, fold, cache, cache_size, known, piece_words, wanted, keys, values, surface_total, out): for
+ * each sentence of the list `texts`, its folded text (fold(text)) is split at white space and each
+ * piece's words are the pair of tuples (terms, surfaces) that `cache` holds for it, or that
+ * piece_words(piece) returns (bot.text.piece_words, which also keeps it in the cache, at most
+ * cache_size pieces; a piece of letters that the dict `known` maps to its term is done here).  `wanted` is the set of the question's
  * terms; keys[i] (a str) is one of the question's words as typed, hyphens and spaces left out, worth
  * values[i] (a float).  Row r of out (n x 5 float64, row-major) receives, as the Python path computes
  * them:
@@ -39,6 +40,29 @@ static PyObject *joined(PyObject *surface) {
     return b;
 }
 
+/* bot.text._piece_words' commonest case, without a call into Python: a piece of letters only that the
+ * index's surface map `known` (a dict) holds is the one word ((term,), (piece,)).  It is kept in the cache
+ * as bot.text.piece_words keeps it (cleared first when full).  NULL, no exception: not that case. */
+static PyObject *known_piece(PyObject *piece, PyObject *known, PyObject *cache, Py_ssize_t cache_size) {
+    if (!PyDict_Check(known)) return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(piece);
+    int kind = PyUnicode_KIND(piece);
+    const void *data = PyUnicode_DATA(piece);
+    if (n == 0) return NULL;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (!Py_UNICODE_ISALPHA(PyUnicode_READ(kind, data, i))) return NULL;  /* str.isalpha */
+    PyObject *term = PyDict_GetItemWithError(known, piece);
+    if (term == NULL) return NULL;
+    PyObject *pair = Py_BuildValue("((O)(O))", term, piece);
+    if (pair == NULL) return NULL;
+    if (PyDict_GET_SIZE(cache) >= cache_size) PyDict_Clear(cache);
+    if (PyDict_SetItem(cache, piece, pair) < 0) {
+        Py_DECREF(pair);
+        return NULL;
+    }
+    return pair;
+}
+
 typedef struct {
     Py_ssize_t *place;  /* where in the sentence each wanted word is */
     PyObject **term;    /* and its term (owned references) */
@@ -68,7 +92,8 @@ static void found_clear(Found *f) {
 }
 
 /* One sentence's row; 0 on success, -1 with an exception set. */
-static int sentence_row(PyObject *sentence, PyObject *fold, PyObject *cache, PyObject *piece_words, PyObject *wanted,
+static int sentence_row(PyObject *sentence, PyObject *fold, PyObject *cache, Py_ssize_t cache_size, PyObject *known,
+                        PyObject *piece_words, PyObject *wanted,
                         PyObject *keys, const Py_hash_t *key_hash, const double *values, char *met,
                         double surface_total, Found *f, double *row) {
     Py_ssize_t n_keys = PyTuple_GET_SIZE(keys), words = 0;
@@ -92,7 +117,10 @@ static int sentence_row(PyObject *sentence, PyObject *fold, PyObject *cache, PyO
         } else if (PyErr_Occurred()) {
             status = -1;
             break;
-        } else if ((pair = PyObject_CallOneArg(piece_words, piece)) == NULL) {
+        } else if ((pair = known_piece(piece, known, cache, cache_size)) == NULL && PyErr_Occurred()) {
+            status = -1;
+            break;
+        } else if (pair == NULL && (pair = PyObject_CallOneArg(piece_words, piece)) == NULL) {
             status = -1;
             break;
         }
@@ -173,11 +201,13 @@ static int sentence_row(PyObject *sentence, PyObject *fold, PyObject *cache, PyO
 }
 
 static PyObject *match(PyObject *self, PyObject *args) {
-    PyObject *texts, *fold, *cache, *piece_words, *wanted, *keys, *values;
+    PyObject *texts, *fold, *cache, *known, *piece_words, *wanted, *keys, *values;
+    Py_ssize_t cache_size;
     double surface_total;
     Py_buffer b_out;
-    if (!PyArg_ParseTuple(args, "O!OO!OOO!O!dw*", &PyList_Type, &texts, &fold, &PyDict_Type, &cache, &piece_words,
-                          &wanted, &PyTuple_Type, &keys, &PyTuple_Type, &values, &surface_total, &b_out))
+    if (!PyArg_ParseTuple(args, "O!OO!nOOOO!O!dw*", &PyList_Type, &texts, &fold, &PyDict_Type, &cache, &cache_size,
+                          &known, &piece_words, &wanted, &PyTuple_Type, &keys, &PyTuple_Type, &values, &surface_total,
+                          &b_out))
         return NULL;
     Py_ssize_t n = PyList_GET_SIZE(texts), n_keys = PyTuple_GET_SIZE(keys);
     const char *problem = NULL;
@@ -209,8 +239,8 @@ static PyObject *match(PyObject *self, PyObject *args) {
         /* (a list item may be replaced while Python code runs in piece_words: hold it) */
         PyObject *sentence = PyList_GET_ITEM(texts, i);
         Py_INCREF(sentence);
-        status = sentence_row(sentence, fold, cache, piece_words, wanted, keys, key_hash, value, met, surface_total,
-                              &f, out + 5 * i);
+        status = sentence_row(sentence, fold, cache, cache_size, known, piece_words, wanted, keys, key_hash, value,
+                              met, surface_total, &f, out + 5 * i);
         Py_DECREF(sentence);
     }
     PyMem_Free(value);

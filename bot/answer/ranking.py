@@ -368,8 +368,9 @@ def word_match(texts: list[str], wanted: set[str], surfaces: dict[str, float],
     total = sum(surfaces.values()) or 1.0
     out = np.empty((len(texts), len(_WORD_MATCH)))
     if compiled and MATCH is not None:
-        MATCH.match(list(texts), text.fold, text.PIECE_WORDS, partial(text.piece_words, known=known), set(wanted),
-                    tuple(surfaces), tuple(float(v) for v in surfaces.values()), float(total), out)
+        MATCH.match(list(texts), text.fold, text.PIECE_WORDS, text.PIECE_CACHE_SIZE, known,
+                    partial(text.piece_words, known=known), set(wanted), tuple(surfaces),
+                    tuple(float(v) for v in surfaces.values()), float(total), out)
         return out
     for row, sentence in zip(out, texts):
         words, written = text.terms_and_surfaces(sentence, known)

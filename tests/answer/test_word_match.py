@@ -53,7 +53,7 @@ VOCABULARY = ["Kim", "kim", "Kim's", "hard-liners", "hardliners", "hard", "liner
 def test_compiled_word_match_is_pythons(seed, monkeypatch):
     rng = random.Random(seed)
     if seed % 3 == 0:  # the piece cache cleared while sentences are read, and cold
-        monkeypatch.setattr(text, "_PIECE_CACHE_SIZE", 5)
+        monkeypatch.setattr(text, "PIECE_CACHE_SIZE", 5)
         text.PIECE_WORDS.clear()
     texts = [_random_sentence(rng, VOCABULARY) for _ in range(60)]
     question = rng.sample(VOCABULARY, rng.randint(0, 6))
@@ -80,10 +80,27 @@ def test_compiled_word_match_on_the_seed_articles():
 def test_compiled_word_match_refuses_what_is_not_text():
     out = np.empty((1, 5))
     with pytest.raises(TypeError):
-        ranking.MATCH.match([b"bytes"], text.fold, text.PIECE_WORDS, text.piece_words, set(), (), (), 1.0, out)
+        ranking.MATCH.match([b"bytes"], text.fold, text.PIECE_WORDS, 9, None, text.piece_words, set(), (), (), 1.0, out)
     with pytest.raises(TypeError):
-        ranking.MATCH.match(["a"], text.fold, text.PIECE_WORDS, text.piece_words, set(), ("a",), (), 1.0, out)
+        ranking.MATCH.match(["a"], text.fold, text.PIECE_WORDS, 9, None, text.piece_words, set(), ("a",), (), 1.0, out)
     with pytest.raises(TypeError):  # out too small
-        ranking.MATCH.match(["a", "b"], text.fold, text.PIECE_WORDS, text.piece_words, set(), (), (), 1.0, out)
+        ranking.MATCH.match(["a", "b"], text.fold, text.PIECE_WORDS, 9, None, text.piece_words, set(), (), (), 1.0, out)
     with pytest.raises(TypeError):  # a piece's words not two tuples
-        ranking.MATCH.match(["odd"], text.fold, {"odd": ("odd",)}, text.piece_words, set(), (), (), 1.0, out)
+        ranking.MATCH.match(["odd"], text.fold, {"odd": ("odd",)}, 9, None, text.piece_words, set(), (), (), 1.0, out)
+
+
+@compiled_only
+def test_the_compiled_path_keeps_the_pieces_as_python_does(monkeypatch):
+    rng = random.Random(5)
+    texts = [_random_sentence(rng, VOCABULARY) for _ in range(40)]
+    known = {w.surface: w.term for v in VOCABULARY for w in text.words(v) if w.surface.isalpha()}
+    kept = []
+    for compiled in (True, False):
+        text.PIECE_WORDS.clear()
+        ranking.word_match(texts, {"kim"}, {"kim": 1.0}, known, compiled=compiled)
+        kept.append(dict(text.PIECE_WORDS))
+    assert kept[0] == kept[1] and len(kept[0]) > 10
+    monkeypatch.setattr(text, "PIECE_CACHE_SIZE", 3)  # cleared when full, never above its size
+    text.PIECE_WORDS.clear()
+    ranking.word_match(texts, {"kim"}, {"kim": 1.0}, known)
+    assert 0 < len(text.PIECE_WORDS) <= 3
