@@ -1,5 +1,6 @@
-/* How each candidate sentence's words meet a question's: the compiled path of
- * bot.answer.ranking.word_match (without it, Python reads the same words and gives the same numbers).
+/* How each candidate sentence's words meet a question's, and the words of its article's title: the
+ * compiled paths of bot.answer.ranking.word_match and Ranker.titles_terms (without it, Python reads the
+ * same words and gives the same numbers).
  *
  * match(texts, fold, cache, cache_size, known, piece_words, wanted, keys, values, surface_total, out): for
  * each sentence of the list `texts`, its folded text (fold(text)) is split at white space and each
@@ -63,6 +64,47 @@ static PyObject *known_piece(PyObject *piece, PyObject *known, PyObject *cache, 
     return pair;
 }
 
+/* What reading a text's words takes: bot.text.fold, the piece cache and its size, the index's surface
+ * map, and bot.text.piece_words for the pieces neither the cache nor known_piece has. */
+typedef struct {
+    PyObject *fold, *cache, *known, *piece_words;
+    Py_ssize_t cache_size;
+} Reader;
+
+/* The folded text's pieces between white space (a new list), or NULL with an exception. */
+static PyObject *folded_pieces(const Reader *r, PyObject *text) {
+    PyObject *folded = PyObject_CallOneArg(r->fold, text);
+    if (folded == NULL) return NULL;
+    if (!PyUnicode_Check(folded)) {
+        Py_DECREF(folded);
+        PyErr_SetString(PyExc_TypeError, "fold must return a str");
+        return NULL;
+    }
+    PyObject *pieces = PyUnicode_Split(folded, NULL, -1);
+    Py_DECREF(folded);
+    return pieces;
+}
+
+/* A piece's (terms, surfaces), two tuples of one length (a new reference), or NULL with an exception. */
+static PyObject *piece_pair(const Reader *r, PyObject *piece) {
+    PyObject *pair = PyDict_GetItemWithError(r->cache, piece);
+    if (pair != NULL) {
+        Py_INCREF(pair);
+    } else if (PyErr_Occurred()) {
+        return NULL;
+    } else if ((pair = known_piece(piece, r->known, r->cache, r->cache_size)) == NULL) {
+        if (PyErr_Occurred() || (pair = PyObject_CallOneArg(r->piece_words, piece)) == NULL) return NULL;
+    }
+    PyObject *terms, *surfaces;
+    if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2 || !PyTuple_Check(terms = PyTuple_GET_ITEM(pair, 0))
+        || !PyTuple_Check(surfaces = PyTuple_GET_ITEM(pair, 1)) || PyTuple_GET_SIZE(terms) != PyTuple_GET_SIZE(surfaces)) {
+        Py_DECREF(pair);
+        PyErr_SetString(PyExc_TypeError, "a piece's words must be two tuples of the same length");
+        return NULL;
+    }
+    return pair;
+}
+
 typedef struct {
     Py_ssize_t *place;  /* where in the sentence each wanted word is */
     PyObject **term;    /* and its term (owned references) */
@@ -92,47 +134,20 @@ static void found_clear(Found *f) {
 }
 
 /* One sentence's row; 0 on success, -1 with an exception set. */
-static int sentence_row(PyObject *sentence, PyObject *fold, PyObject *cache, Py_ssize_t cache_size, PyObject *known,
-                        PyObject *piece_words, PyObject *wanted,
-                        PyObject *keys, const Py_hash_t *key_hash, const double *values, char *met,
-                        double surface_total, Found *f, double *row) {
+static int sentence_row(PyObject *sentence, const Reader *r, PyObject *wanted, PyObject *keys, const Py_hash_t *key_hash,
+                        const double *values, char *met, double surface_total, Found *f, double *row) {
     Py_ssize_t n_keys = PyTuple_GET_SIZE(keys), words = 0;
     memset(met, 0, n_keys);
-    PyObject *folded = PyObject_CallOneArg(fold, sentence);
-    if (folded == NULL) return -1;
-    if (!PyUnicode_Check(folded)) {
-        Py_DECREF(folded);
-        PyErr_SetString(PyExc_TypeError, "fold must return a str");
-        return -1;
-    }
-    PyObject *pieces = PyUnicode_Split(folded, NULL, -1);
-    Py_DECREF(folded);
+    PyObject *pieces = folded_pieces(r, sentence);
     if (pieces == NULL) return -1;
     int status = 0;
     for (Py_ssize_t p = 0; p < PyList_GET_SIZE(pieces) && status == 0; p++) {
-        PyObject *piece = PyList_GET_ITEM(pieces, p);
-        PyObject *pair = PyDict_GetItemWithError(cache, piece);
-        if (pair != NULL) {
-            Py_INCREF(pair);
-        } else if (PyErr_Occurred()) {
-            status = -1;
-            break;
-        } else if ((pair = known_piece(piece, known, cache, cache_size)) == NULL && PyErr_Occurred()) {
-            status = -1;
-            break;
-        } else if (pair == NULL && (pair = PyObject_CallOneArg(piece_words, piece)) == NULL) {
+        PyObject *pair = piece_pair(r, PyList_GET_ITEM(pieces, p));
+        if (pair == NULL) {
             status = -1;
             break;
         }
-        PyObject *terms, *surfaces;
-        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2 || !PyTuple_Check(terms = PyTuple_GET_ITEM(pair, 0))
-            || !PyTuple_Check(surfaces = PyTuple_GET_ITEM(pair, 1))
-            || PyTuple_GET_SIZE(terms) != PyTuple_GET_SIZE(surfaces)) {
-            Py_DECREF(pair);
-            PyErr_SetString(PyExc_TypeError, "a piece's words must be two tuples of the same length");
-            status = -1;
-            break;
-        }
+        PyObject *terms = PyTuple_GET_ITEM(pair, 0), *surfaces = PyTuple_GET_ITEM(pair, 1);
         for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(terms); j++, words++) {
             int is_wanted = PySet_Contains(wanted, PyTuple_GET_ITEM(terms, j));
             if (is_wanted < 0 || (is_wanted && found_add(f, words, PyTuple_GET_ITEM(terms, j)) < 0)) {
@@ -235,12 +250,12 @@ static PyObject *match(PyObject *self, PyObject *args) {
         if (status == 0 && (key_hash[k] = PyObject_Hash(PyTuple_GET_ITEM(keys, k))) == -1) status = -1;
     }
     double *out = b_out.buf;
-    for (Py_ssize_t i = 0; i < n && status == 0; i++) {
+    Reader reader = {fold, cache, known, piece_words, cache_size};
+    for (Py_ssize_t i = 0; i < n && i < PyList_GET_SIZE(texts) && status == 0; i++) {
         /* (a list item may be replaced while Python code runs in piece_words: hold it) */
         PyObject *sentence = PyList_GET_ITEM(texts, i);
         Py_INCREF(sentence);
-        status = sentence_row(sentence, fold, cache, cache_size, known, piece_words, wanted, keys, key_hash, value,
-                              met, surface_total, &f, out + 5 * i);
+        status = sentence_row(sentence, &reader, wanted, keys, key_hash, value, met, surface_total, &f, out + 5 * i);
         Py_DECREF(sentence);
     }
     PyMem_Free(value);
@@ -253,7 +268,47 @@ static PyObject *match(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* distinct_terms(texts, fold, cache, cache_size, known, piece_words): each text's distinct terms in the
+ * order they first come (a list of tuples), as tuple(dict.fromkeys(bot.text.terms_and_surfaces(text,
+ * known)[0])) makes them: the ranker's candidates' article titles. */
+static PyObject *distinct_terms(PyObject *self, PyObject *args) {
+    PyObject *texts, *fold, *cache, *known, *piece_words;
+    Py_ssize_t cache_size;
+    if (!PyArg_ParseTuple(args, "O!OO!nOO", &PyList_Type, &texts, &fold, &PyDict_Type, &cache, &cache_size, &known,
+                          &piece_words))
+        return NULL;
+    Reader reader = {fold, cache, known, piece_words, cache_size};
+    PyObject *out = PyList_New(0);
+    for (Py_ssize_t i = 0; out != NULL && i < PyList_GET_SIZE(texts); i++) {
+        PyObject *text = PyList_GET_ITEM(texts, i), *pieces = NULL, *seen = NULL, *found = NULL, *distinct = NULL;
+        Py_INCREF(text);
+        int ok = PyUnicode_Check(text);
+        if (!ok) PyErr_SetString(PyExc_TypeError, "texts must be str");
+        ok = ok && (pieces = folded_pieces(&reader, text)) != NULL && (seen = PySet_New(NULL)) != NULL
+             && (found = PyList_New(0)) != NULL;
+        for (Py_ssize_t p = 0; ok && p < PyList_GET_SIZE(pieces); p++) {
+            PyObject *pair = piece_pair(&reader, PyList_GET_ITEM(pieces, p));
+            ok = pair != NULL;
+            for (Py_ssize_t j = 0; ok && j < PyTuple_GET_SIZE(PyTuple_GET_ITEM(pair, 0)); j++) {
+                PyObject *term = PyTuple_GET_ITEM(PyTuple_GET_ITEM(pair, 0), j);
+                int had = PySet_Contains(seen, term);
+                ok = had >= 0 && (had || (PySet_Add(seen, term) == 0 && PyList_Append(found, term) == 0));
+            }
+            Py_XDECREF(pair);
+        }
+        ok = ok && (distinct = PyList_AsTuple(found)) != NULL && PyList_Append(out, distinct) == 0;
+        Py_XDECREF(distinct);
+        Py_XDECREF(found);
+        Py_XDECREF(seen);
+        Py_XDECREF(pieces);
+        Py_DECREF(text);
+        if (!ok) Py_CLEAR(out);
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
+    {"distinct_terms", distinct_terms, METH_VARARGS, "Each text's distinct terms, in order."},
     {"match", match, METH_VARARGS, "Each sentence's surface, phrases, new_words, length and spread into out."},
     {NULL, NULL, 0, NULL},
 };

@@ -170,14 +170,15 @@ def _quoted_ranges(index: SentenceIndex, hits: list[tuple[int, int]],
     page = {s for s, _ in hits[: settings.top_k]}
     taken = set(page)
     ranges: list[tuple[int, int, int, int]] = []
-    for s, order in hits:
+    paragraphs = index.sent_para[np.array([s for s, _ in hits], dtype=np.int64)].astype(np.int64)
+    starts, stops = index.para_first[paragraphs].tolist(), index.para_first[paragraphs + 1].tolist()
+    for (s, order), start, stop in zip(hits, starts, stops):
         if s in taken and s not in page:
             continue
-        para = index.paragraph_sentences(int(index.sent_para[s]))
         first = last = s
-        while first > para.start and s - first < settings.context_before and first - 1 not in taken:
+        while first > start and s - first < settings.context_before and first - 1 not in taken:
             first -= 1
-        while last < para.stop - 1 and last - s < settings.context_after and last + 1 not in taken:
+        while last < stop - 1 and last - s < settings.context_after and last + 1 not in taken:
             last += 1
         taken.update(range(first, last + 1))
         ranges.append((first, last, s, order))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import random
+from functools import partial
 
 import numpy as np
 import pytest
@@ -104,3 +105,29 @@ def test_the_compiled_path_keeps_the_pieces_as_python_does(monkeypatch):
     text.PIECE_WORDS.clear()
     ranking.word_match(texts, {"kim"}, {"kim": 1.0}, known)
     assert 0 < len(text.PIECE_WORDS) <= 3
+
+
+@compiled_only
+@pytest.mark.parametrize("seed", range(4))
+def test_compiled_distinct_terms_are_pythons(seed, monkeypatch):
+    rng = random.Random(seed)
+    if seed % 2:
+        monkeypatch.setattr(text, "PIECE_CACHE_SIZE", 4)
+        text.PIECE_WORDS.clear()
+    titles = [_random_sentence(rng, VOCABULARY) for _ in range(50)] + ["", "   ", "Kim Kim kim KIM's"]
+    known = {"kim": "kim", "warned": "warn", "sanctions": "sanction"} if seed < 2 else None
+    expected = [tuple(dict.fromkeys(text.terms_and_surfaces(t, known)[0])) for t in titles]
+    assert ranking.MATCH.distinct_terms(titles, text.fold, text.PIECE_WORDS, text.PIECE_CACHE_SIZE, known,
+                                        partial(text.piece_words, known=known)) == expected
+    with pytest.raises(TypeError):
+        ranking.MATCH.distinct_terms([None], text.fold, text.PIECE_WORDS, 9, None, text.piece_words)
+
+
+def test_titles_terms_read_at_once_are_those_read_one_by_one(ranker):
+    articles = list(range(ranker.index.article_count))
+    one_by_one = [ranker.title_terms(a) for a in articles]
+    ranker._title_terms.clear()
+    assert ranker.titles_terms(articles) == one_by_one
+    assert ranker.titles_terms(articles, compiled=False) == one_by_one  # (now kept)
+    ranker._title_terms.clear()
+    assert ranker.titles_terms(articles[::-1], compiled=False) == one_by_one[::-1]
