@@ -6,7 +6,7 @@
  * each sentence of the list `texts`, its folded text (fold(text)) is split at white space and each
  * piece's words are the pair of tuples (terms, surfaces) that `cache` holds for it, or that
  * piece_words(piece) returns (bot.text.piece_words, which also keeps it in the cache, at most
- * cache_size pieces; a piece of letters that the dict `known` maps to its term is done here).  `wanted` is the set of the question's
+ * cache_size pieces; a piece of letters that the dict `known` maps to its term is read here, from it).  `wanted` is the set of the question's
  * terms; keys[i] (a str) is one of the question's words as typed, hyphens and spaces left out, worth
  * values[i] (a float).  Row r of out (n x 5 float64, row-major) receives, as the Python path computes
  * them:
@@ -41,10 +41,12 @@ static PyObject *joined(PyObject *surface) {
     return b;
 }
 
-/* bot.text._piece_words' commonest case, without a call into Python: a piece of letters only that the
- * index's surface map `known` (a dict) holds is the one word ((term,), (piece,)).  It is kept in the cache
- * as bot.text.piece_words keeps it (cleared first when full).  NULL, no exception: not that case. */
-static PyObject *known_piece(PyObject *piece, PyObject *known, PyObject *cache, Py_ssize_t cache_size) {
+/* bot.text._piece_words' commonest case, without a call into Python or the piece cache: a piece of
+ * letters only that the index's surface map `known` (a dict) holds is the one word `term` written as
+ * the piece itself.  Returns that term (borrowed), or NULL: not that case (an exception if one is set).
+ * Such pieces are not put in the cache: at 10M sentences there are more of them than it holds, and
+ * refilling it after each clearing cost more than this look-up. */
+static PyObject *alpha_known(PyObject *piece, PyObject *known) {
     if (!PyDict_Check(known)) return NULL;
     Py_ssize_t n = PyUnicode_GET_LENGTH(piece);
     int kind = PyUnicode_KIND(piece);
@@ -52,16 +54,7 @@ static PyObject *known_piece(PyObject *piece, PyObject *known, PyObject *cache, 
     if (n == 0) return NULL;
     for (Py_ssize_t i = 0; i < n; i++)
         if (!Py_UNICODE_ISALPHA(PyUnicode_READ(kind, data, i))) return NULL;  /* str.isalpha */
-    PyObject *term = PyDict_GetItemWithError(known, piece);
-    if (term == NULL) return NULL;
-    PyObject *pair = Py_BuildValue("((O)(O))", term, piece);
-    if (pair == NULL) return NULL;
-    if (PyDict_GET_SIZE(cache) >= cache_size) PyDict_Clear(cache);
-    if (PyDict_SetItem(cache, piece, pair) < 0) {
-        Py_DECREF(pair);
-        return NULL;
-    }
-    return pair;
+    return PyDict_GetItemWithError(known, piece);
 }
 
 /* What reading a text's words takes: bot.text.fold, the piece cache and its size, the index's surface
@@ -92,8 +85,8 @@ static PyObject *piece_pair(const Reader *r, PyObject *piece) {
         Py_INCREF(pair);
     } else if (PyErr_Occurred()) {
         return NULL;
-    } else if ((pair = known_piece(piece, r->known, r->cache, r->cache_size)) == NULL) {
-        if (PyErr_Occurred() || (pair = PyObject_CallOneArg(r->piece_words, piece)) == NULL) return NULL;
+    } else if ((pair = PyObject_CallOneArg(r->piece_words, piece)) == NULL) {
+        return NULL;
     }
     PyObject *terms, *surfaces;
     if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2 || !PyTuple_Check(terms = PyTuple_GET_ITEM(pair, 0))
@@ -133,59 +126,70 @@ static void found_clear(Found *f) {
     f->n = 0;
 }
 
+/* One sentence being read: the question's terms and typed words, what has been met so far. */
+typedef struct {
+    PyObject *wanted, *keys;
+    const Py_hash_t *key_hash;
+    char *met;
+    Found *found;
+    Py_ssize_t words;
+} Reading;
+
+/* The sentence's next word (its term and its surface as written); 0, or -1 with an exception. */
+static int take_word(Reading *g, PyObject *term, PyObject *surface) {
+    Py_ssize_t place = g->words++;
+    int is_wanted = PySet_Contains(g->wanted, term);
+    if (is_wanted < 0 || (is_wanted && found_add(g->found, place, term) < 0)) return -1;
+    if (!PyUnicode_Check(surface)) {
+        PyErr_SetString(PyExc_TypeError, "a surface must be a str");
+        return -1;
+    }
+    PyObject *plain = NULL;
+    int status = 0;
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(g->keys) && status == 0; k++) {
+        if (g->met[k]) continue;
+        if (plain == NULL && (plain = joined(surface)) == NULL) return -1;
+        /* (str hashes are cached: most words differ from every key by hash alone) */
+        Py_hash_t hash = PyObject_Hash(plain);
+        if (hash == -1) status = -1;
+        else if (hash == g->key_hash[k]) {
+            int eq = PyUnicode_Compare(plain, PyTuple_GET_ITEM(g->keys, k));
+            if (eq == -1 && PyErr_Occurred()) status = -1;
+            g->met[k] = eq == 0;
+        }
+    }
+    Py_XDECREF(plain);
+    return status;
+}
+
 /* One sentence's row; 0 on success, -1 with an exception set. */
 static int sentence_row(PyObject *sentence, const Reader *r, PyObject *wanted, PyObject *keys, const Py_hash_t *key_hash,
                         const double *values, char *met, double surface_total, Found *f, double *row) {
-    Py_ssize_t n_keys = PyTuple_GET_SIZE(keys), words = 0;
+    Py_ssize_t n_keys = PyTuple_GET_SIZE(keys);
     memset(met, 0, n_keys);
+    Reading g = {wanted, keys, key_hash, met, f, 0};
     PyObject *pieces = folded_pieces(r, sentence);
     if (pieces == NULL) return -1;
     int status = 0;
     for (Py_ssize_t p = 0; p < PyList_GET_SIZE(pieces) && status == 0; p++) {
-        PyObject *pair = piece_pair(r, PyList_GET_ITEM(pieces, p));
+        PyObject *piece = PyList_GET_ITEM(pieces, p), *term = alpha_known(piece, r->known);
+        if (term != NULL) {
+            Py_INCREF(term);
+            status = take_word(&g, term, piece);
+            Py_DECREF(term);
+            continue;
+        }
+        PyObject *pair = PyErr_Occurred() ? NULL : piece_pair(r, piece);
         if (pair == NULL) {
             status = -1;
             break;
         }
         PyObject *terms = PyTuple_GET_ITEM(pair, 0), *surfaces = PyTuple_GET_ITEM(pair, 1);
-        for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(terms); j++, words++) {
-            int is_wanted = PySet_Contains(wanted, PyTuple_GET_ITEM(terms, j));
-            if (is_wanted < 0 || (is_wanted && found_add(f, words, PyTuple_GET_ITEM(terms, j)) < 0)) {
-                status = -1;
-                break;
-            }
-            PyObject *surface = PyTuple_GET_ITEM(surfaces, j);
-            if (!PyUnicode_Check(surface)) {
-                PyErr_SetString(PyExc_TypeError, "a surface must be a str");
-                status = -1;
-                break;
-            }
-            PyObject *plain = NULL;
-            for (Py_ssize_t k = 0; k < n_keys; k++) {
-                if (met[k]) continue;
-                if (plain == NULL && (plain = joined(surface)) == NULL) {
-                    status = -1;
-                    break;
-                }
-                /* (str hashes are cached: most words differ from every key by hash alone) */
-                Py_hash_t hash = PyObject_Hash(plain);
-                if (hash == -1) {
-                    status = -1;
-                    break;
-                }
-                if (hash != key_hash[k]) continue;
-                int eq = PyUnicode_Compare(plain, PyTuple_GET_ITEM(keys, k));
-                if (eq == -1 && PyErr_Occurred()) {
-                    status = -1;
-                    break;
-                }
-                met[k] = eq == 0;
-            }
-            Py_XDECREF(plain);
-            if (status) break;
-        }
+        for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(terms) && status == 0; j++)
+            status = take_word(&g, PyTuple_GET_ITEM(terms, j), PyTuple_GET_ITEM(surfaces, j));
         Py_DECREF(pair);
     }
+    Py_ssize_t words = g.words;
     Py_DECREF(pieces);
     if (status == 0) {
         double surface = 0.0;
@@ -287,7 +291,13 @@ static PyObject *distinct_terms(PyObject *self, PyObject *args) {
         ok = ok && (pieces = folded_pieces(&reader, text)) != NULL && (seen = PySet_New(NULL)) != NULL
              && (found = PyList_New(0)) != NULL;
         for (Py_ssize_t p = 0; ok && p < PyList_GET_SIZE(pieces); p++) {
-            PyObject *pair = piece_pair(&reader, PyList_GET_ITEM(pieces, p));
+            PyObject *piece = PyList_GET_ITEM(pieces, p), *term = alpha_known(piece, known);
+            if (term != NULL) {
+                int had = PySet_Contains(seen, term);
+                ok = had >= 0 && (had || (PySet_Add(seen, term) == 0 && PyList_Append(found, term) == 0));
+                continue;
+            }
+            PyObject *pair = PyErr_Occurred() ? NULL : piece_pair(&reader, piece);
             ok = pair != NULL;
             for (Py_ssize_t j = 0; ok && j < PyTuple_GET_SIZE(PyTuple_GET_ITEM(pair, 0)); j++) {
                 PyObject *term = PyTuple_GET_ITEM(PyTuple_GET_ITEM(pair, 0), j);
