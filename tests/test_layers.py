@@ -134,8 +134,9 @@ LEAVES = {
     # the format knows the arrays it writes and the corpus values it records, nothing that builds them
     "bot.index.format": {"bot.corpus.types", "bot.index.bm25", "bot.index.checksums", "bot.index.paragraphs",
                          "bot.index.sentences", "bot.index.spelling", "bot.index.records",
-                         "bot.index.combined"},  # (a commit's segments are loaded as the one index they make)
+                         "bot.index.combined", "bot.index.verified"},  # (a commit's segments are loaded as the one index they make)
     "bot.index.records": {"bot.corpus.types"},  # a segment's article records: sources by column
+    "bot.index.verified": set(),  # which files were checked: the file system's word, nothing of the index
 }
 
 

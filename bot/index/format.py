@@ -39,6 +39,7 @@ from bot.corpus.types import Skipped
 from bot.index.bm25 import BM25Index
 from bot.index.paragraphs import ParagraphBM25
 from bot.index.records import ArticleRecords
+from bot.index import verified
 from bot.index.checksums import CHECKSUM, CHECKSUMS, file_digests, manifest_digest
 from bot.index.sentences import SentenceIndex
 from bot.index.spelling import Speller
@@ -374,19 +375,26 @@ def _verify(build: Path, manifest: dict) -> None:
     algorithm = manifest.get("checksum")
     if not isinstance(files, dict) or not files or algorithm not in CHECKSUMS:
         raise IndexUnusable("manifest lists no files")
-    paths: list[Path] = []
+    stats: dict[str, os.stat_result] = {}
     for name, meta in files.items():
         path = build / name
         if not isinstance(name, str) or "/" in name or name.startswith(".") or not isinstance(meta, dict):
             raise IndexUnusable(f"manifest names a bad file {name!r}")
         if path.is_symlink() or not path.is_file():
             raise IndexUnusable(f"missing index file {name}")
-        if path.stat().st_size != meta.get("size"):
+        stats[name] = path.stat()  # (before its checksum is read: what verified.record keeps)
+        if stats[name].st_size != meta.get("size"):
             raise IndexUnusable(f"index file {name} is damaged (size differs)")
-        paths.append(path)
-    for path, digest in zip(paths, file_digests(paths, algorithm)):
-        if files[path.name].get(algorithm) != digest:
-            raise IndexUnusable(f"index file {path.name} is damaged (checksum mismatch)")
+    expected = {name: files[name].get(algorithm) for name in stats}
+    # Files checked at an earlier load and not changed since are not read again (bot/index/verified.py).
+    checked = verified.unchanged(build, stats, expected)
+    unread = [name for name in stats if name not in checked]
+    if not unread:
+        return
+    for name, digest in zip(unread, file_digests([build / name for name in unread], algorithm)):
+        if expected[name] != digest:
+            raise IndexUnusable(f"index file {name} is damaged (checksum mismatch)")
+    verified.record(build, stats, expected)
 
 
 def load(index_dir: Path, mmap: bool = True, verify: bool = True):
