@@ -28,7 +28,6 @@ from bot.answer import cues
 from bot.answer.query import Candidates, QueryTerm
 from bot.trees import TreeEnsemble, load_model
 from bot.index.analysis import PARAGRAPH_KINDS
-from bot.index.paragraphs import run_sums
 from bot.index.sentences import SentenceIndex
 
 try:  # the compiled word match (setup.py builds it when a C compiler is at hand); Python's gives the same
@@ -285,32 +284,28 @@ class Ranker:
         """Per term (rows) from its sentence postings: whether each of the `around` sentences holds it,
         its weighted BM25 in each paragraph, whether each paragraph holds it, and how many of each
         article's sentences do.  Paragraphs and articles are runs of consecutive sentences, so every
-        one of these is a binary search of the same sentence numbers: one search per term.
-        (Presence comes from the postings, not from a score: rank_bm25's idf is 0 for a word in exactly
-        half of the documents, which in a folder of two articles is common.)"""
+        one of these is a look-up of the same sentence numbers in the term's postings: one call a term
+        (`hits_and_runs`).  (Presence comes from the postings, not from a score: rank_bm25's idf is 0
+        for a word in exactly half of the documents, which in a folder of two articles is common.)"""
         index = self.index
         para_first, first_para = index.para_first, self.article_first_para
-        bounds = [around, para_first[paragraphs], para_first[paragraphs + 1], para_first[first_para[articles]],
-                  para_first[first_para[articles + 1]]]
-        cut = np.cumsum([0] + [len(b) for b in bounds]).tolist()
-        parts = list(zip(cut, cut[1:]))  # (slices, not np.split: it costs more than the search of a term)
-        needles = np.concatenate(bounds)
+        lo = np.concatenate([para_first[paragraphs], para_first[first_para[articles]]])
+        hi = np.concatenate([para_first[paragraphs + 1], para_first[first_para[articles + 1]]])
         n_terms, n = len(terms), len(paragraphs)
         found = np.zeros((n_terms, len(around)), dtype=bool)
         para_bm25 = np.zeros((n_terms, n))
         para_found = np.zeros((n_terms, n), dtype=bool)
         held = np.zeros((n_terms, len(articles)))
         for i, t in enumerate(terms):
-            positions, docs, tf = index.sentences.locate(t.term, needles)
-            if not len(tf):
+            hit, count, total = index.sentences.hits_and_runs(t.term, around, lo, hi)
+            if not count.any():  # (in none of these paragraphs and articles: nothing to add)
                 continue
-            at, para_lo, para_hi, art_lo, art_hi = (positions[a:b] for a, b in parts)
-            found[i] = docs[:len(around)] == around
-            para_found[i] = para_hi > para_lo
-            held[i] = art_hi - art_lo
+            found[i] = hit
+            para_found[i] = count[:n] > 0
+            held[i] = count[n:]
             if t.weight:
                 index.paragraphs.add_term_scores(para_bm25[i], index.sentences.vocab[t.term], t.weight, paragraphs,
-                                                 run_sums(tf, para_lo, para_hi))
+                                                 total[:n])
         return found, para_bm25, para_found, held
 
     def _local_features(self, terms: list[QueryTerm], credit: np.ndarray, articles: np.ndarray, held: np.ndarray,

@@ -31,6 +31,10 @@ try:  # the compiled document-at-a-time MaxScore (setup.py builds it when a C co
     from bot.index import _maxscore as KERNEL
 except ImportError:  # pragma: no cover - depends on the install
     KERNEL = None
+try:  # the compiled look-up of many documents in a term's postings (hits_and_runs); numpy's is the same
+    from bot.index import _runs as RUNS
+except ImportError:  # pragma: no cover - depends on the install
+    RUNS = None
 
 K1 = 1.5
 B = 0.75
@@ -120,6 +124,22 @@ def ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     shift = np.repeat(starts - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
     return np.arange(total, dtype=np.int64) + shift
+
+
+def run_sums(tf: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Per run [lo[i], hi[i]) of a term's sentence postings (a paragraph's): the sum of its counts."""
+    owner = np.repeat(np.arange(len(lo)), hi - lo)
+    return np.bincount(owner, weights=tf[ranges(lo, hi)], minlength=len(lo))
+
+
+
+def runs_of(located: tuple[np.ndarray, np.ndarray, np.ndarray], points: np.ndarray,
+            runs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """hits_and_runs from a term's `locate` of points, then the runs' starts, then their ends."""
+    at, doc, tf = located
+    n = len(points)
+    lo, hi = at[n:n + runs], at[n + runs:]
+    return doc[:n] == points, (hi - lo).astype(np.int64), run_sums(tf, lo, hi) if len(tf) else np.zeros(runs)
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -333,6 +353,23 @@ class BM25Index:
         ok = at < len(ids)
         doc[ok] = ids[at[ok]]
         return at, doc, tf
+
+    def hits_and_runs(self, term: str, points: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                      compiled: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Whether each document of `points` holds the term; and for each run of documents [lo[j], hi[j])
+        (a paragraph's or an article's sentences) how many hold it and the sum of its counts in them.
+        The ranker's evidence for sixty candidates a question, a term at a time: in compiled code when
+        built (bot/index/_runs.c, the same numbers), else numpy's searches."""
+        ids, tf = self.postings(term)
+        points, lo, hi = (np.ascontiguousarray(a, dtype=np.int64) for a in (points, lo, hi))
+        if compiled and RUNS is not None and ids.dtype.kind == "u" and tf.dtype.kind == "u":
+            found = np.empty(len(points), dtype=bool)
+            count = np.empty(len(lo), dtype=np.int64)
+            total = np.empty(len(lo))
+            RUNS.hits_and_runs(np.ascontiguousarray(ids), ids.itemsize, np.ascontiguousarray(tf), tf.itemsize,
+                               points, lo, hi, found, count, total)
+            return found, count, total
+        return runs_of(self.locate(term, np.concatenate([points, lo, hi])), points, len(lo))
 
     def with_statistics(self, idf: np.ndarray, avgdl: float) -> "BM25Index":
         """The same postings weighed with another collection's statistics (a segment of a bigger index:

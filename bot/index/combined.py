@@ -29,8 +29,8 @@ import numpy as np
 from bot import text
 from bot.corpus.duplicates import fold_targets
 from bot.corpus.types import Article, Source
-from bot.index.bm25 import BM25Index, find, ranges
-from bot.index.paragraphs import ParagraphBM25, run_sums
+from bot.index.bm25 import BM25Index, find, ranges, run_sums, runs_of
+from bot.index.paragraphs import ParagraphBM25
 from bot.index.sentences import ArrayLookups, SentenceIndex
 from bot.index.spelling import Speller
 
@@ -357,6 +357,12 @@ class CombinedBM25:
         base = self.owner._sentence_base
         return (np.concatenate([ids.astype(np.int64) + base[k] for k, ids, _ in lists]),
                 np.concatenate([tf for _, _, tf in lists]))
+
+    def hits_and_runs(self, term: str, points: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                      compiled: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """BM25Index.hits_and_runs over the segments' postings laid end to end (numpy's)."""
+        points, lo, hi = (np.asarray(a, dtype=np.int64) for a in (points, lo, hi))
+        return runs_of(self.locate(term, np.concatenate([points, lo, hi])), points, len(lo))
 
     def locate(self, term: str, needles: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Where each sentence number would sit in the term's postings laid end to end (`find`), the

@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from bot.index.bm25 import BM25Index, as_ndarray, find, length_norm, narrow_uint, ranges, term_scores
+from bot.index.bm25 import BM25Index, as_ndarray, find, length_norm, narrow_uint, run_sums, term_scores
 
 
 class ParagraphBM25:
@@ -107,9 +107,3 @@ class ParagraphBM25:
         """Dense scores for every paragraph, exactly as BM25Okapi.get_scores (for tests and baselines)."""
         everything = np.arange(self.doc_count)
         return self.doc_scores([(t, 1.0) for t in query], everything) if len(everything) else np.zeros(0)
-
-
-def run_sums(tf: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Per run [lo[i], hi[i]) of a term's sentence postings (a paragraph's): the sum of its counts."""
-    owner = np.repeat(np.arange(len(lo)), hi - lo)
-    return np.bincount(owner, weights=tf[ranges(lo, hi)], minlength=len(lo))

@@ -80,3 +80,47 @@ def test_paragraph_index_from_grouped_sentence_postings_equals_a_direct_build(se
     for question in ["officials executed 2014", "Kim elite purges", "human rights record"]:
         q = text.terms(question)
         np.testing.assert_allclose(seeds_index.paragraphs.scores(q), ref.get_scores(q), atol=1e-6, rtol=0)
+
+
+def _hits_and_runs_by_hand(index, term, points, lo, hi):
+    ids, tf = index.postings(term)
+    held = dict(zip(ids.tolist(), tf.tolist()))
+    found = [p in held for p in points]
+    count = [sum(1 for d in range(a, b) if d in held) for a, b in zip(lo, hi)]
+    total = [float(sum(held.get(d, 0) for d in range(a, b))) for a, b in zip(lo, hi)]
+    return found, count, total
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_hits_and_runs_compiled_numpy_and_by_hand_agree(seed):
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(12)]
+    repeat = 300 if seed % 2 else 1  # (counts past 255: two-byte frequencies)
+    docs = [[rng.choice(words) for _ in range(rng.randint(0, 12))] * (repeat if d == 3 else 1) for d in range(300)]
+    index = BM25Index.build(docs)
+    for term in words[:6] + ["absent"]:
+        points = np.array([rng.randrange(0, 310) for _ in range(40)] + [0, 299], dtype=np.int64)
+        starts = [rng.randrange(0, 300) for _ in range(30)]
+        lo = np.array(starts + [0, 5, 299], dtype=np.int64)
+        hi = np.array([s + rng.randint(0, 40) for s in starts] + [300, 5, 400], dtype=np.int64)  # (empty, past the end)
+        expected = _hits_and_runs_by_hand(index, term, points.tolist(), lo.tolist(), hi.tolist())
+        for compiled in (True, False):
+            found, count, total = index.hits_and_runs(term, points, lo, hi, compiled=compiled)
+            assert found.tolist() == expected[0] and count.tolist() == expected[1], (term, compiled)
+            assert total.tolist() == expected[2] and total.dtype == np.float64
+
+
+def test_hits_and_runs_refuse_inconsistent_arrays():
+    from bot.index import bm25
+
+    if bm25.RUNS is None:
+        pytest.skip("the compiled look-up is not built in this install")
+    ids, tf = np.array([1, 5], dtype=np.uint32), np.array([1, 2], dtype=np.uint8)
+    points, runs = np.zeros(2, dtype=np.int64), np.zeros(1, dtype=np.int64)
+    found, count, total = np.empty(2, dtype=bool), np.empty(1, dtype=np.int64), np.empty(1)
+    with pytest.raises(ValueError):  # a frequency short
+        bm25.RUNS.hits_and_runs(ids, 4, tf[:1], 1, points, runs, runs, found, count, total)
+    with pytest.raises(ValueError):  # out too small
+        bm25.RUNS.hits_and_runs(ids, 4, tf, 1, points, runs, runs, found[:1], count, total)
+    with pytest.raises(ValueError):  # a width that is none
+        bm25.RUNS.hits_and_runs(ids, 3, tf, 1, points, runs, runs, found, count, total)
