@@ -237,7 +237,8 @@ class Ranker:
         # that word's): the features see the question's own words, each matched fully or in part.
         asked = [i for i, t in enumerate(terms) if t.related is None]
         credit = _related_credit(terms, asked)
-        soft = lambda hits: (credit[:, :, None] * hits[None, :, :]).max(axis=1)  # noqa: E731
+        related = [(k, j, float(credit[k, j])) for k, j in zip(*np.nonzero(credit)) if asked[k] != j]
+        soft = lambda hits: _soft(hits, asked, related)  # noqa: E731
         found_soft, in_paragraph_soft = soft(found), soft(para_found)
         in_article_soft, in_title_soft = soft(in_article), soft(in_title)
         n = len(sentences)
@@ -268,7 +269,7 @@ class Ranker:
             "position": np.log1p(sentences - first),
             "paragraph_length": np.log1p(last + 1 - first),
         }
-        features.update(self._local_features(terms, credit, articles, held, in_sentence_soft, in_article_soft))
+        features.update(self._local_features(asked, related, articles, held, in_sentence_soft, in_article_soft))
         outside = idf[:, None] * (1.0 - in_title_soft)  # each word's idf where its article's title lacks it
         matched = idf @ in_sentence_soft
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -308,8 +309,8 @@ class Ranker:
                                                  total[:n])
         return found, para_bm25, para_found, held
 
-    def _local_features(self, terms: list[QueryTerm], credit: np.ndarray, articles: np.ndarray, held: np.ndarray,
-                        in_sentence: np.ndarray, in_article: np.ndarray) -> dict[str, np.ndarray]:
+    def _local_features(self, asked: list[int], related: list[tuple[int, int, float]], articles: np.ndarray,
+                        held: np.ndarray, in_sentence: np.ndarray, in_article: np.ndarray) -> dict[str, np.ndarray]:
         """local_coverage and local_rarest (FEATURE_WEIGHTS): question words weighed by idf over the
         candidate's article's sentences (`held`: terms x candidates, how many of them hold each term); a
         related term's sentences count for the word it stands for."""
@@ -317,7 +318,7 @@ class Ranker:
         lo = index.para_first[self.article_first_para[articles]]
         hi = index.para_first[self.article_first_para[articles + 1]]
         # a word's sentences in the article: its own, or (at most) its best related term's
-        df = ((credit[:, :, None] > 0) * held[None, :, :]).max(axis=1)
+        df = _soft(held, asked, [(k, j, 1.0) for k, j, c in related if c > 0])
         local_idf = np.log((hi - lo + 1.0) / (df + 1.0)) * in_article
         total = local_idf.sum(axis=0)
         matched = local_idf * in_sentence
@@ -398,6 +399,17 @@ def word_match(texts: list[str], wanted: set[str], surfaces: dict[str, float],
 
 def _joined(surface: str) -> str:
     return surface.replace("-", "").replace(" ", "")
+
+
+def _soft(hits: np.ndarray, asked: list[int], related: list[tuple[int, int, float]]) -> np.ndarray:
+    """Per question word (rows of `asked`) and candidate: its own row of `hits`, or a related term's
+    times its credit where that is more: max over terms of credit x hits, which is what it equals
+    (credits are 1 for the word itself and 0 or more for its related terms, hits 0 or more), in a few
+    calls rather than a words x terms x candidates product."""
+    out = hits[asked].astype(np.float64)
+    for k, j, c in related:
+        np.maximum(out[k], c * hits[j], out=out[k])
+    return out
 
 
 def _related_credit(terms: list[QueryTerm], asked: list[int]) -> np.ndarray:

@@ -217,3 +217,20 @@ def test_the_linear_score_adds_up_as_pythons_sum_does():
     zeros = {name: np.full(3, -0.0) for name in ranking.FEATURE_WEIGHTS}
     assert ranking.linear_score(zeros).tobytes() == sum(
         ranking.FEATURE_WEIGHTS[name] * value for name, value in zeros.items()).tobytes()
+
+
+def test_soft_matches_are_the_max_over_terms_of_credit_times_hits():
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        n_terms, n = int(rng.integers(1, 8)), int(rng.integers(1, 70))
+        asked = sorted(rng.choice(n_terms, size=int(rng.integers(1, n_terms + 1)), replace=False).tolist())
+        credit = np.zeros((len(asked), n_terms))
+        credit[np.arange(len(asked)), asked] = 1.0
+        others = [j for j in range(n_terms) if j not in asked]
+        for j in others:
+            if rng.random() < 0.7:
+                credit[rng.integers(len(asked)), j] = rng.choice([0.0, rng.random(), 1.0])
+        hits = rng.random((n_terms, n)) < 0.4 if rng.random() < 0.5 else rng.integers(0, 9, (n_terms, n)).astype(float)
+        related = [(k, j, float(credit[k, j])) for k, j in zip(*np.nonzero(credit)) if asked[k] != j]
+        expected = (credit[:, :, None] * hits[None, :, :]).max(axis=1)
+        assert ranking._soft(hits, asked, related).tobytes() == expected.tobytes()
