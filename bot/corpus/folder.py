@@ -13,8 +13,11 @@ reading's rules.
 
 from __future__ import annotations
 
+import gc
 import os
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from bot.errors import QuotebotError
 
@@ -51,10 +54,28 @@ def display_name(rel: str) -> str:
     return rel if rel.isascii() else rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
+@contextmanager
+def _no_collections() -> Iterator[None]:
+    """The cyclic garbage collector held while a listing runs: at 400,000 files a listing makes over a
+    million strings, tuples and stat results that live until it ends (none of them in a cycle), and
+    the collector's passes over them took a fifth of the listing's time."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def _listing(folder: Path) -> list[tuple[str, str, bool]]:
     """(relative name, full path, is a sidecar) of the articles and their sidecars, each article followed
     by its sidecar, in the order of the articles' names as displayed."""
-    folder = check_folder(folder)
+    with _no_collections():
+        return _list(check_folder(folder))
+
+
+def _list(folder: Path) -> list[tuple[str, str, bool]]:
     top = str(folder)
     found: list[tuple[str, str, str, str | None]] = []  # (display name, relative, full path, sidecar's path)
     # Directory symlinks are followed once each; remembering real paths stops loops.
@@ -92,23 +113,26 @@ def _listing(folder: Path) -> list[tuple[str, str, bool]]:
 
 def corpus_files(folder: Path) -> list[Path]:
     """Article files under `folder`, recursively, sorted; hidden entries and sidecars excluded."""
-    return [Path(path) for _, path, sidecar in _listing(folder) if not sidecar]
+    with _no_collections():
+        return [Path(path) for _, path, sidecar in _listing(folder) if not sidecar]
 
 
 def fingerprint_files(folder: Path) -> list[Path]:
     """Everything whose change should invalidate an index: articles and their sidecars."""
-    return [Path(path) for _, path, _ in _listing(folder)]
+    with _no_collections():
+        return [Path(path) for _, path, _ in _listing(folder)]
 
 
 def file_states(folder: Path) -> list[tuple[str, os.stat_result]]:
     """fingerprint_files' files as (relative name as the file system has it, stat), one stat each; a
     file gone since the listing is left out."""
     out = []
-    for rel, path, _ in _listing(folder):
-        try:
-            out.append((rel, os.stat(path)))
-        except OSError:
-            continue
+    with _no_collections():
+        for rel, path, _ in _listing(folder):
+            try:
+                out.append((rel, os.stat(path)))
+            except OSError:
+                continue
     return out
 
 
@@ -123,15 +147,16 @@ def article_states(folder: Path) -> dict[str, list[int]]:
     changed since it was written."""
     out: dict[str, list[int]] = {}
     last: list[int] | None = None
-    for rel, path, sidecar in _listing(folder):
-        try:
-            st = os.stat(path)
-        except OSError:
-            continue
-        state = [st.st_size, st.st_mtime_ns, st.st_ctime_ns]
-        if sidecar:
-            if last is not None:
-                last[3:] = state
-            continue
-        last = out[rel] = state + [0, 0, 0]
+    with _no_collections():
+        for rel, path, sidecar in _listing(folder):
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            state = [st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+            if sidecar:
+                if last is not None:
+                    last[3:] = state
+                continue
+            last = out[rel] = state + [0, 0, 0]
     return out

@@ -173,3 +173,27 @@ def test_a_few_stray_bytes_keep_a_page_utf8(tmp_path):
     warnings: list[str] = []
     decoded = decode(text.encode() + b"\xff", "z.txt", warnings)
     assert decoded.startswith("Zürich Zürich") and "replaced" in warnings[0]
+
+
+def test_a_listing_leaves_the_garbage_collector_as_it_found_it(tmp_path):
+    import gc
+
+    from bot.corpus.folder import article_states
+
+    (tmp_path / "a.txt").write_text("Alpha.")
+    (tmp_path / "a.json").write_text("{}")
+    listings = (corpus_files, fingerprint_files, file_states, article_states)
+    assert gc.isenabled()
+    for listing in listings:
+        listing(tmp_path)
+        assert gc.isenabled()
+    gc.disable()
+    try:
+        for listing in listings:
+            listing(tmp_path)
+            assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(QuotebotError):
+        corpus_files(tmp_path / "missing")
+    assert gc.isenabled()
