@@ -155,7 +155,7 @@ def answer_signals(terms: list[QueryTerm], question: str, c: Candidates, order: 
         "best_paragraph": max(share(in_paragraph[:, k] & exact) for k in range(top)),  # among the top five
         "scatter": len(set(articles[:top].tolist())) / top,  # distinct articles among the top five / 5
         "rarest_article": float(in_article[rarest, 0] and exact[rarest]),
-        "same_article": float(np.mean(articles[:top] == articles[0])),  # top five from the best's article
+        "same_article": int((articles[:top] == articles[0]).sum()) / top,  # top five from the best's article
     }
     # Names the question mentions (capitalised words, not the question's first word) must be in the
     # best sentence's paragraph / article: an off-topic question's names usually are not.
@@ -220,8 +220,8 @@ def _evidence_signals(terms: list[QueryTerm], c: Candidates, order: np.ndarray, 
     rare = q_idf >= 0.5 * scale
     out = {
         # log(expected chance sentences holding what the best one matches) / log_size: below 0, unlikely by chance
-        "chance_sentence": float(np.clip((log_size - matched) / scale, -2.0, 1.0)),
-        "chance_paragraph": float(np.clip((log_size - (q_idf * in_paragraph).sum()) / scale, -3.0, 1.0)),
+        "chance_sentence": _clip((log_size - matched) / scale, -2.0, 1.0),
+        "chance_paragraph": _clip((log_size - (q_idf * in_paragraph).sum()) / scale, -3.0, 1.0),
         # the question's own idf mass the best sentence's paragraph / article lack, in log_size units
         "missing_sentence": float(min((q_idf * (typed & ~in_sentence)).sum() / scale, 3.0)),
         "missing_paragraph": float(min((q_idf * (typed & ~in_paragraph)).sum() / scale, 3.0)),
@@ -234,7 +234,7 @@ def _evidence_signals(terms: list[QueryTerm], c: Candidates, order: np.ndarray, 
     }
     # the words other than names: chance of the best sentence's matches among them alone
     plain = typed & ~name
-    out["chance_plain"] = float(np.clip((log_size - (q_idf * (in_sentence & plain)).sum()) / scale, -2.0, 1.0))
+    out["chance_plain"] = _clip((log_size - (q_idf * (in_sentence & plain)).sum()) / scale, -2.0, 1.0)
     out["plain_missing"] = float(min((q_idf * (plain & ~in_paragraph)).sum() / scale, 3.0))
     # The wanted answer type met by the best sentence (1 when the question wants none), and by any of the top five.
     top = order[:5]
@@ -246,5 +246,11 @@ def _evidence_signals(terms: list[QueryTerm], c: Candidates, order: np.ndarray, 
     # The best sentence against the best of the other candidates: the share of typed idf mass each holds.
     cover = (q_idf * typed) @ (c.in_sentence[:, order] & typed[:, None]) / max(float((q_idf * typed).sum()), 1e-9)
     out["coverage_lead"] = float(cover[0] - cover[1:].max()) if cover.size > 1 else float(cover[0])
-    out["coverage_rank"] = float((cover[1:] > cover[0]).mean()) if cover.size > 1 else 0.0
+    out["coverage_rank"] = int((cover[1:] > cover[0]).sum()) / (cover.size - 1) if cover.size > 1 else 0.0
     return out
+
+
+def _clip(x: float, lo: float, hi: float) -> float:
+    """float(np.clip(x, lo, hi)) for one number, NaN kept (np.clip on a scalar costs ~10 us)."""
+    x = float(x)
+    return x if x != x else min(max(x, lo), hi)

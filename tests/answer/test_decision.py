@@ -219,3 +219,16 @@ def test_a_calibration_file_maps_confidence_and_threshold_alike(answerer, tmp_pa
             decision.threshold()
     finally:
         decision.calibration.cache_clear()
+
+
+def test_the_signals_clip_is_numpys():
+    import math
+
+    import numpy as np
+
+    from bot.answer.decision import _clip
+
+    for x in (-5.0, -2.0, -0.0, 0.0, 0.37, 1.0, 7.5, math.inf, -math.inf, np.float64(0.5)):
+        assert _clip(x, -2.0, 1.0) == float(np.clip(x, -2.0, 1.0))
+        assert math.copysign(1.0, _clip(x, -2.0, 1.0)) == math.copysign(1.0, float(np.clip(x, -2.0, 1.0)))
+    assert math.isnan(_clip(float("nan"), -2.0, 1.0))
