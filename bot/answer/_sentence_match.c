@@ -6,9 +6,9 @@
  * each sentence of the list `texts`, its folded text (fold(text)) is split at white space and each
  * piece's words are the pair of tuples (terms, surfaces) that `cache` holds for it, or that
  * piece_words(piece) returns (bot.text.piece_words, which also keeps it in the cache, at most
- * cache_size pieces; a piece of letters that the dict `known` maps to its term is read here, from it).  `wanted` is the set of the question's
- * terms; keys[i] (a str) is one of the question's words as typed, hyphens and spaces left out, worth
- * values[i] (a float).  Row r of out (n x 5 float64, row-major) receives, as the Python path computes
+ * cache_size pieces); a piece of letters that the dict `known` maps to its term is read from `known`.
+ * `wanted` is the set of the question's terms; keys[i] (a str) is one of the question's words as
+ * typed, hyphens and spaces left out, worth values[i] (a float).  Row r of out (n x 5 float64, row-major) receives, as the Python path computes
  * them:
  *   0 surface: the values of the keys some word of the sentence is (hyphens and spaces left out), summed
  *     in key order, over surface_total;
@@ -58,7 +58,7 @@ static PyObject *alpha_known(PyObject *piece, PyObject *known) {
 }
 
 /* What reading a text's words takes: bot.text.fold, the piece cache and its size, the index's surface
- * map, and bot.text.piece_words for the pieces neither the cache nor known_piece has. */
+ * map, and bot.text.piece_words for the pieces neither alpha_known nor the cache reads. */
 typedef struct {
     PyObject *fold, *cache, *known, *piece_words;
     Py_ssize_t cache_size;
@@ -108,10 +108,16 @@ static int found_add(Found *f, Py_ssize_t place, PyObject *term) {
     if (f->n == f->size) {
         Py_ssize_t size = f->size ? 2 * f->size : 32;
         Py_ssize_t *p = PyMem_Realloc(f->place, size * sizeof(Py_ssize_t));
-        if (p == NULL) return -1;
+        if (p == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
         f->place = p;
         PyObject **t = PyMem_Realloc(f->term, size * sizeof(PyObject *));
-        if (t == NULL) return -1;
+        if (t == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
         f->term = t;
         f->size = size;
     }
