@@ -132,7 +132,6 @@ def run_sums(tf: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return np.bincount(owner, weights=tf[ranges(lo, hi)], minlength=len(lo))
 
 
-
 def runs_of(located: tuple[np.ndarray, np.ndarray, np.ndarray], points: np.ndarray,
             runs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """hits_and_runs from a term's `locate` of points, then the runs' starts, then their ends."""

@@ -29,7 +29,7 @@ import numpy as np
 from bot import text
 from bot.corpus.duplicates import fold_targets
 from bot.corpus.types import Article, Source
-from bot.index.bm25 import BM25Index, find, ranges, run_sums, runs_of
+from bot.index.bm25 import BM25Index, find, ranges, runs_of
 from bot.index.paragraphs import ParagraphBM25
 from bot.index.sentences import ArrayLookups, SentenceIndex
 from bot.index.spelling import Speller
@@ -435,13 +435,6 @@ class CombinedParagraphs(ParagraphBM25):
     @property
     def doc_count(self) -> int:
         return self.owner.paragraph_count
-
-    def term_frequencies(self, term: str, paragraphs: np.ndarray) -> np.ndarray:
-        paragraphs = np.asarray(paragraphs, dtype=np.int64)
-        at, _, tf = self.owner.sentences.locate(term, np.concatenate([self.para_first[paragraphs],
-                                                                       self.para_first[paragraphs + 1]]))
-        lo, hi = at[:len(paragraphs)], at[len(paragraphs):]
-        return run_sums(tf, lo, hi) if len(tf) else np.zeros(len(paragraphs))
 
 
 class CombinedSpeller:

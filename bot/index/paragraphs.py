@@ -15,7 +15,10 @@ from typing import Sequence
 
 import numpy as np
 
-from bot.index.bm25 import BM25Index, as_ndarray, find, length_norm, narrow_uint, run_sums, term_scores
+from bot.index.bm25 import BM25Index, as_ndarray, length_norm, narrow_uint, term_scores
+
+
+_NO_SENTENCES = np.zeros(0, dtype=np.int64)  # (hits_and_runs' sentences, when only its runs are asked for)
 
 
 class ParagraphBM25:
@@ -62,13 +65,11 @@ class ParagraphBM25:
         return {name: getattr(self, name) for name in self.ARRAYS}
 
     # -- look-ups ------------------------------------------------------------------------------------
-    def _runs(self, term: str, first: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The term's sentence postings and, per range of paragraphs [first, end), where its run of
-        them starts and ends."""
-        ids, tf = self.sentences.postings(term)
-        lo = find(ids, self.para_first[first])
-        hi = find(ids, self.para_first[end])
-        return tf, lo, hi
+    def _runs(self, term: str, first: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per range of paragraphs [first, end): how many of its sentences hold the term, and the sum
+        of the term's counts in them (a paragraph's sentences are a run of the sentence postings)."""
+        _, count, total = self.sentences.hits_and_runs(term, _NO_SENTENCES, self.para_first[first], self.para_first[end])
+        return count, total
 
     def holds(self, term: str, paragraphs: np.ndarray) -> np.ndarray:
         """Per paragraph: whether the term occurs in it."""
@@ -77,13 +78,13 @@ class ParagraphBM25:
 
     def holds_any(self, term: str, first: np.ndarray, end: np.ndarray) -> np.ndarray:
         """Per range of paragraphs [first, end) (an article's, say): whether any of them holds the term."""
-        _, lo, hi = self._runs(term, np.asarray(first, dtype=np.int64), np.asarray(end, dtype=np.int64))
-        return hi > lo
+        count, _ = self._runs(term, np.asarray(first, dtype=np.int64), np.asarray(end, dtype=np.int64))
+        return count > 0
 
     def term_frequencies(self, term: str, paragraphs: np.ndarray) -> np.ndarray:
         """The term's count in each paragraph (float64, as BM25 uses it)."""
         paragraphs = np.asarray(paragraphs, dtype=np.int64)
-        return run_sums(*self._runs(term, paragraphs, paragraphs + 1))
+        return self._runs(term, paragraphs, paragraphs + 1)[1]
 
     def add_term_scores(self, out: np.ndarray, tid: int, weight: float, paragraphs: np.ndarray,
                         tf: np.ndarray) -> None:
