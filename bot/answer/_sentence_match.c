@@ -8,8 +8,8 @@
  * piece_words(piece) returns (bot.text.piece_words, which also keeps it in the cache, at most
  * cache_size pieces); a piece of letters that the dict `known` maps to its term is read from `known`.
  * `wanted` is the set of the question's terms; keys[i] (a str) is one of the question's words as
- * typed, hyphens and spaces left out, worth values[i] (a float).  Row r of out (n x 5 float64, row-major) receives, as the Python path computes
- * them:
+ * typed, hyphens and spaces left out, worth values[i] (a float).  Row r of out (n x 5 float64,
+ * row-major) receives, as the Python path computes them:
  *   0 surface: the values of the keys some word of the sentence is (hyphens and spaces left out), summed
  *     in key order, over surface_total;
  *   1 phrases: adjacent words that are both wanted terms, and two different ones;
@@ -98,6 +98,38 @@ static PyObject *piece_pair(const Reader *r, PyObject *piece) {
     return pair;
 }
 
+/* What is done with each word read: 0, or -1 with an exception. */
+typedef int (*TakeWord)(void *taker, PyObject *term, PyObject *surface);
+
+/* Every word of `text` in order, its term and its surface as written, to take(taker, ...): a piece of
+ * letters the surface map holds as itself, any other piece as its pair of tuples.  0, or -1 with an
+ * exception (reading stops at the first failure). */
+static int read_words(const Reader *r, PyObject *text, TakeWord take, void *taker) {
+    PyObject *pieces = folded_pieces(r, text);
+    if (pieces == NULL) return -1;
+    int status = 0;
+    for (Py_ssize_t p = 0; p < PyList_GET_SIZE(pieces) && status == 0; p++) {
+        PyObject *piece = PyList_GET_ITEM(pieces, p), *term = alpha_known(piece, r->known);
+        if (term != NULL) {
+            Py_INCREF(term);
+            status = take(taker, term, piece);
+            Py_DECREF(term);
+            continue;
+        }
+        PyObject *pair = PyErr_Occurred() ? NULL : piece_pair(r, piece);
+        if (pair == NULL) {
+            status = -1;
+            break;
+        }
+        PyObject *terms = PyTuple_GET_ITEM(pair, 0), *surfaces = PyTuple_GET_ITEM(pair, 1);
+        for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(terms) && status == 0; j++)
+            status = take(taker, PyTuple_GET_ITEM(terms, j), PyTuple_GET_ITEM(surfaces, j));
+        Py_DECREF(pair);
+    }
+    Py_DECREF(pieces);
+    return status;
+}
+
 typedef struct {
     Py_ssize_t *place;  /* where in the sentence each wanted word is */
     PyObject **term;    /* and its term (owned references) */
@@ -142,7 +174,8 @@ typedef struct {
 } Reading;
 
 /* The sentence's next word (its term and its surface as written); 0, or -1 with an exception. */
-static int take_word(Reading *g, PyObject *term, PyObject *surface) {
+static int take_word(void *taker, PyObject *term, PyObject *surface) {
+    Reading *g = taker;
     Py_ssize_t place = g->words++;
     int is_wanted = PySet_Contains(g->wanted, term);
     if (is_wanted < 0 || (is_wanted && found_add(g->found, place, term) < 0)) return -1;
@@ -174,29 +207,8 @@ static int sentence_row(PyObject *sentence, const Reader *r, PyObject *wanted, P
     Py_ssize_t n_keys = PyTuple_GET_SIZE(keys);
     memset(met, 0, n_keys);
     Reading g = {wanted, keys, key_hash, met, f, 0};
-    PyObject *pieces = folded_pieces(r, sentence);
-    if (pieces == NULL) return -1;
-    int status = 0;
-    for (Py_ssize_t p = 0; p < PyList_GET_SIZE(pieces) && status == 0; p++) {
-        PyObject *piece = PyList_GET_ITEM(pieces, p), *term = alpha_known(piece, r->known);
-        if (term != NULL) {
-            Py_INCREF(term);
-            status = take_word(&g, term, piece);
-            Py_DECREF(term);
-            continue;
-        }
-        PyObject *pair = PyErr_Occurred() ? NULL : piece_pair(r, piece);
-        if (pair == NULL) {
-            status = -1;
-            break;
-        }
-        PyObject *terms = PyTuple_GET_ITEM(pair, 0), *surfaces = PyTuple_GET_ITEM(pair, 1);
-        for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(terms) && status == 0; j++)
-            status = take_word(&g, PyTuple_GET_ITEM(terms, j), PyTuple_GET_ITEM(surfaces, j));
-        Py_DECREF(pair);
-    }
+    int status = read_words(r, sentence, take_word, &g);
     Py_ssize_t words = g.words;
-    Py_DECREF(pieces);
     if (status == 0) {
         double surface = 0.0;
         for (Py_ssize_t k = 0; k < n_keys; k++)
@@ -278,6 +290,18 @@ static PyObject *match(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* A text's distinct terms so far: the set of them, and the list in the order they came. */
+typedef struct {
+    PyObject *seen, *found;
+} Distinct;
+
+static int take_distinct(void *taker, PyObject *term, PyObject *surface) {
+    Distinct *d = taker;
+    int had = PySet_Contains(d->seen, term);
+    if (had != 0) return had < 0 ? -1 : 0;
+    return PySet_Add(d->seen, term) == 0 && PyList_Append(d->found, term) == 0 ? 0 : -1;
+}
+
 /* distinct_terms(texts, fold, cache, cache_size, known, piece_words): each text's distinct terms in the
  * order they first come (a list of tuples), as tuple(dict.fromkeys(bot.text.terms_and_surfaces(text,
  * known)[0])) makes them: the ranker's candidates' article titles. */
@@ -290,33 +314,17 @@ static PyObject *distinct_terms(PyObject *self, PyObject *args) {
     Reader reader = {fold, cache, known, piece_words, cache_size};
     PyObject *out = PyList_New(0);
     for (Py_ssize_t i = 0; out != NULL && i < PyList_GET_SIZE(texts); i++) {
-        PyObject *text = PyList_GET_ITEM(texts, i), *pieces = NULL, *seen = NULL, *found = NULL, *distinct = NULL;
+        PyObject *text = PyList_GET_ITEM(texts, i), *distinct = NULL;
+        Distinct d = {NULL, NULL};
         Py_INCREF(text);
         int ok = PyUnicode_Check(text);
         if (!ok) PyErr_SetString(PyExc_TypeError, "texts must be str");
-        ok = ok && (pieces = folded_pieces(&reader, text)) != NULL && (seen = PySet_New(NULL)) != NULL
-             && (found = PyList_New(0)) != NULL;
-        for (Py_ssize_t p = 0; ok && p < PyList_GET_SIZE(pieces); p++) {
-            PyObject *piece = PyList_GET_ITEM(pieces, p), *term = alpha_known(piece, known);
-            if (term != NULL) {
-                int had = PySet_Contains(seen, term);
-                ok = had >= 0 && (had || (PySet_Add(seen, term) == 0 && PyList_Append(found, term) == 0));
-                continue;
-            }
-            PyObject *pair = PyErr_Occurred() ? NULL : piece_pair(&reader, piece);
-            ok = pair != NULL;
-            for (Py_ssize_t j = 0; ok && j < PyTuple_GET_SIZE(PyTuple_GET_ITEM(pair, 0)); j++) {
-                PyObject *term = PyTuple_GET_ITEM(PyTuple_GET_ITEM(pair, 0), j);
-                int had = PySet_Contains(seen, term);
-                ok = had >= 0 && (had || (PySet_Add(seen, term) == 0 && PyList_Append(found, term) == 0));
-            }
-            Py_XDECREF(pair);
-        }
-        ok = ok && (distinct = PyList_AsTuple(found)) != NULL && PyList_Append(out, distinct) == 0;
+        ok = ok && (d.seen = PySet_New(NULL)) != NULL && (d.found = PyList_New(0)) != NULL
+             && read_words(&reader, text, take_distinct, &d) == 0
+             && (distinct = PyList_AsTuple(d.found)) != NULL && PyList_Append(out, distinct) == 0;
         Py_XDECREF(distinct);
-        Py_XDECREF(found);
-        Py_XDECREF(seen);
-        Py_XDECREF(pieces);
+        Py_XDECREF(d.found);
+        Py_XDECREF(d.seen);
         Py_DECREF(text);
         if (!ok) Py_CLEAR(out);
     }
