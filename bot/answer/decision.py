@@ -28,7 +28,7 @@ import numpy as np
 from bot.answer.cues import ANSWER_TYPES
 from bot.answer.query import Candidates, QueryTerm
 from bot.errors import QuotebotError
-from bot.index.analysis import PARAGRAPH_KINDS
+from bot.index.analysis import kind_table
 from bot.trees import TreeEnsemble, load_model
 
 MODEL_PATH = Path(__file__).parent / "models" / "answer_model.json"
@@ -36,8 +36,7 @@ CALIBRATION_PATH = Path(__file__).parent / "models" / "confidence.json"
 # The question words left when the question wants none of the answer types.
 _WH = re.compile(r"\b(what|which|why|how)\b", re.I)
 # Paragraph kinds that answer; the others (caption, heading, list, title) mostly name things.
-_ANSWERING_KINDS = np.array([PARAGRAPH_KINDS.index(k) for k in ("body", "quote", "deck")])
-_ANSWERING_KIND_SET = frozenset(_ANSWERING_KINDS.tolist())  # (np.isin costs ~30 us for one value)
+_ANSWERING = kind_table(("body", "quote", "deck"))
 # Ranking features in BM25 points: they grow with the corpus's idf, so the decision does not read them.
 _SIZE_BOUND = frozenset({"bm25", "paragraph_bm25"})
 
@@ -107,7 +106,7 @@ def about_topic(terms: list[QueryTerm], c: Candidates) -> np.ndarray:
     exact = _as_typed(_asked(terms))
     if not exact.any():
         return np.zeros(len(c.sentences), dtype=bool)
-    return c.in_paragraph[exact].all(axis=0) & np.isin(c.kinds, _ANSWERING_KINDS)
+    return c.in_paragraph[exact].all(axis=0) & _ANSWERING[c.kinds]
 
 
 def answer_signals(terms: list[QueryTerm], question: str, c: Candidates, order: np.ndarray,
@@ -128,7 +127,7 @@ def answer_signals(terms: list[QueryTerm], question: str, c: Candidates, order: 
         return None
     # One word of a longer question met in a caption, a heading, a list or a title line: a page's
     # furniture and picture credits name everything once, an answer says more.
-    body = int(c.kinds[best]) in _ANSWERING_KIND_SET
+    body = bool(_ANSWERING[c.kinds[best]])
     if not body and matched == 1 and own.sum() > 1:
         return None
     weight = np.array([t.weight for t in terms])

@@ -27,7 +27,7 @@ from bot.caches import ClearedWhenFull
 from bot.answer import cues
 from bot.answer.query import Candidates, QueryTerm
 from bot.trees import TreeEnsemble, load_model
-from bot.index.analysis import PARAGRAPH_KINDS
+from bot.index.analysis import kind_table
 from bot.index.sentences import SentenceIndex
 
 try:  # the compiled word match (setup.py builds it when a C compiler is at hand); Python's gives the same
@@ -107,8 +107,7 @@ _REFERS_BACK = re.compile(r"\W*(?:this|these|that|those|it|its|he|she|they|his|h
 RECENT_ARTICLES = 20_000
 
 # Paragraph kinds that name a story more than they answer about it (bot.index.analysis.PARAGRAPH_KINDS).
-# (a table by kind number: np.isin costs more than the rest of the reordering)
-_NAMING = np.isin(np.arange(len(PARAGRAPH_KINDS)), [PARAGRAPH_KINDS.index(k) for k in ("title", "heading", "caption")])
+_NAMING = kind_table(("title", "heading", "caption"))
 
 
 @cache
