@@ -13,7 +13,12 @@ others refused); its log-odds are mapped onto "the first passage answers" by mod
 fitted out of fold on the same questions.
 Fixed rules stay outside the model: a question with nothing of its own to search (only carried
 words), whose best sentence matches none of the words as typed (a corrected or related word alone),
-or whose one matched word of several is in a caption, heading, list or title line, gets no answer.
+or whose one matched word of several is in a caption, heading, list or title line, gets no answer;
+nor does one whose best sentence holds only the names it asks about while the answer type it wants
+(a number for "how old", a date for "when") is not there either: such a sentence names the story,
+and the question asks for a fact of it that the articles do not state.  (That last rule came from
+news-qa's on-topic questions, "How old is Usman Hasib?"; on SQuAD, whose questions copy their
+answer's words, it almost never applies.)
 """
 
 from __future__ import annotations
@@ -168,6 +173,8 @@ def answer_signals(terms: list[QueryTerm], question: str, c: Candidates, order: 
     # the story ("How old is Usman Hasib?") but its other words ("old") are not where the names are.
     plain = exact & own & ~name
     plain_total = float((q_idf * plain).sum())
+    if _names_only(plain, in_sentence[:, 0], c, best):
+        return None
     for key, where in (("plain_sentence", in_sentence), ("plain_paragraph", in_paragraph)):
         signals[key] = float((q_idf * (where[:, 0] & plain)).sum() / plain_total) if plain_total else 1.0
     signals["title"] = share(c.in_title[:, best] & exact)  # idf share (as typed) in the article's title
@@ -197,6 +204,15 @@ def answer_signals(terms: list[QueryTerm], question: str, c: Candidates, order: 
     for w in ("what", "which", "why", "how"):
         signals["asks_" + w] = float(c.answer_type is None and wh is not None and wh.group(1).lower() == w)
     return signals
+
+
+def _names_only(plain: np.ndarray, in_best: np.ndarray, c: Candidates, best: int) -> bool:
+    """Whether the best sentence only names what the question is about: it holds none of the
+    question's words other than names, and the question wants an answer type (a number, a date, a
+    person, a place) that the sentence does not hold either."""
+    if c.answer_type is None or not plain.any() or (plain & in_best).any():
+        return False
+    return not c.features["cue_" + c.answer_type][best]
 
 
 def _evidence_signals(terms: list[QueryTerm], c: Candidates, order: np.ndarray, exact: np.ndarray, own: np.ndarray,

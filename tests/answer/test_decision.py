@@ -175,6 +175,21 @@ def test_the_wanted_answer_type_and_the_share_that_is_names(ranker):
     _, _, s = signals_for(ranker, tom, "Did Tom Reed cut the ribbon?", 8)  # s8: cut the ribbon
     assert s["names_share"] == 0.0 and s["chance_plain"] < s["chance_sentence"] + 1e-12
 
+def test_fixed_rule_a_sentence_that_only_names_what_is_asked_about(ranker):
+    # "When did Rosa Diaz retire?": s8 names Rosa Diaz, but holds neither "retire" nor a date.
+    rosa = [term("Rosa", "rosa"), term("Diaz", "diaz"), term("retire", "retir")]
+    assert signals_for(ranker, rosa, "When did Rosa Diaz retire?", 8)[2] is None
+    # Not when the question wants no answer type, when the sentence holds a word besides the names, or
+    # when it holds what is asked for: s4's "1998" is a date.
+    assert signals_for(ranker, rosa, "Did Rosa Diaz retire?", 8)[2] is not None
+    ribbon = [term("Rosa", "rosa"), term("Diaz", "diaz"), term("cut", "cut"), term("ribbon", "ribbon")]
+    assert signals_for(ranker, ribbon, "When did Rosa Diaz cut the ribbon?", 8)[2] is not None
+    tom = [term("Tom", "tom"), term("Reed", "reed"), term("retire", "retir")]
+    assert signals_for(ranker, tom, "When did Tom Reed retire?", 4)[2] is not None
+    # A question of names alone has no other word to miss: the model decides.
+    assert signals_for(ranker, rosa[:2], "Who is Rosa Diaz?", 8)[2] is not None
+
+
 def test_the_confidence_asks_the_model_only_when_no_rule_refuses(ranker, monkeypatch):
     # A one-tree model: coverage_exact above 0.5 scores 1, at or below it 0; threshold 1.
     model = TreeEnsemble.from_json({"features": ["coverage_exact"], "threshold": 1.0, "trees": [
