@@ -117,7 +117,7 @@ def test_more_after_the_articles_changed_says_so_and_asks_again(tiny_corpus):
     assert live.check_once() is True
     reply = session.more()
     assert reply.notice is Notice.CHANGED and reply.answer is not None and reply.answer.shown_before == 0
-    assert all(following.sentence not in p.quote for p in reply.answer.passages + reply.answer.remaining)
+    assert all(following.sentence not in p.quote for p in reply.answer.passages + tuple(reply.answer.remaining))
     assert session.more().notice is None  # the new answer pages on as usual
 
 

@@ -13,7 +13,7 @@ import numpy as np
 from bot import text
 from bot.answer import decision
 from bot.answer.analysis import MAX_QUESTION_CHARS, QueryAnalyzer
-from bot.answer.passages import Answer, Passage, build_passages
+from bot.answer.passages import Answer, Passage, RankedPassages, Remaining
 from bot.answer.query import NOTHING, QueryTerm, Ranking
 from bot.answer.ranking import Ranker
 from bot.config import AnswerSettings
@@ -88,8 +88,8 @@ class Answerer:
         if not ranking.found:
             return Answer(question, False, searched, tuple(corrections), carried_words=carried_words,
                           terms=tuple(terms), confidence=ranking.confidence)
-        passages = build_passages(self.index, ranking, terms, self.settings)
-        return Answer(question, True, searched, tuple(corrections), tuple(passages), carried_words=carried_words,
+        passages = Remaining(ranked=RankedPassages(self.index, ranking, terms, self.settings))  # made as shown
+        return Answer(question, True, searched, tuple(corrections), remaining=passages, carried_words=carried_words,
                       terms=tuple(terms), confidence=ranking.confidence).first_page(self.page_size)
 
     def rank(self, terms: list[QueryTerm], question: str) -> Ranking:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -20,8 +21,10 @@ from bot.config import AnswerSettings
 from bot.corpus.types import Source
 from bot.index.sentences import SentenceIndex
 
-# How many passages one question keeps ready (the first page plus what "more" pages through).
+# How many passages one question can show (the first page plus what "more" pages through).
 MAX_PASSAGES = 30
+# The ranking's sentences read at once while looking for distinct hits (a page needs a few).
+HITS_READ_AT_ONCE = 16
 
 
 # Below this confidence a found answer is shown with a word of doubt (the front ends' Notice.UNSURE).
@@ -51,6 +54,70 @@ class Passage:
         return matched_words(self.sentence, self.asked, self.known)
 
 
+class Remaining(Sequence):
+    """The passages after a page, best first (a sequence): made when first read, so an answer whose
+    "more" is never asked for never makes them.  `len` makes them all; `bool` only the first."""
+
+    __slots__ = ("_before", "_ranked", "_start")
+
+    def __init__(self, before: tuple[Passage, ...] = (), ranked: RankedPassages | None = None, start: int = 0):
+        self._before = before  # passages in hand, ahead of the ranked ones
+        self._ranked = ranked
+        self._start = start  # where the ranked ones begin
+
+    def first(self, k: int) -> tuple[Passage, ...]:
+        """The first k of them (fewer when there are fewer)."""
+        if k <= len(self._before) or self._ranked is None:
+            return self._before[:k]
+        return self._before + self._ranked.first(self._start + k - len(self._before))[self._start:]
+
+    def after(self, k: int) -> "Remaining":
+        """The same without their first k."""
+        if k <= len(self._before):
+            return Remaining(self._before[k:], self._ranked, self._start)
+        return Remaining((), self._ranked, self._start + k - len(self._before))
+
+    def behind(self, passages: tuple[Passage, ...]) -> "Remaining":
+        """These passages, then the same."""
+        return Remaining(passages + self._before, self._ranked, self._start)
+
+    def __iter__(self) -> Iterator[Passage]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __bool__(self) -> bool:
+        return bool(self.first(1))
+
+    def __getitem__(self, item):
+        if isinstance(item, slice) and item.step is None and (item.start or 0) >= 0 and (item.stop or -1) >= 0:
+            return self.first(item.stop)[item]  # a slice from the front makes only as far as it goes
+        if isinstance(item, int) and item >= 0:
+            return self.first(item + 1)[item]  # (IndexError past the last)
+        return self._all()[item]
+
+    def __eq__(self, other: object) -> bool:
+        """The same passages (however they are made)."""
+        if not isinstance(other, Remaining):
+            return NotImplemented
+        return self._all() == other._all()
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return f"Remaining({self._all()!r})"
+
+    def _all(self) -> tuple[Passage, ...]:
+        if self._ranked is None:
+            return self._before
+        return self._before + self._ranked.all()[self._start:]
+
+
+NOTHING_MORE = Remaining()
+
+
 @dataclass(frozen=True)
 class Answer:
     question: str
@@ -58,7 +125,7 @@ class Answer:
     searched_for: tuple[str, ...]  # words searched, after typo correction, as a person reads them
     corrections: tuple[tuple[str, str], ...] = ()  # (typed, searched instead)
     passages: tuple[Passage, ...] = ()
-    remaining: tuple[Passage, ...] = field(default=(), repr=False)  # ready for "more"
+    remaining: Remaining = field(default=NOTHING_MORE, repr=False)  # what "more" shows
     carried_words: tuple[str, ...] = ()  # words taken over from the previous question (a follow-up)
     terms: tuple[QueryTerm, ...] = field(default=(), repr=False)
     shown_before: int = 0  # passages of this answer already shown on earlier pages
@@ -81,7 +148,7 @@ class Answer:
     # Paging: every front end (and the evaluation) shows an answer through `page`.
     @property
     def has_more(self) -> bool:
-        return bool(self.remaining)
+        return bool(self.remaining)  # (makes one passage past this page, not all of them)
 
     @property
     def shown(self) -> int:
@@ -94,9 +161,10 @@ class Answer:
         this page's own."""
         if start < self.shown_before:
             raise ValueError(f"page {start} is before this answer's page ({self.shown_before})")
-        ahead = (self.passages + self.remaining)[start - self.shown_before:]
-        k = len(ahead) if k is None else k
-        return replace(self, passages=ahead[:k], remaining=ahead[k:], shown_before=start)
+        ahead = self.remaining.behind(self.passages).after(start - self.shown_before)
+        if k is None:
+            return replace(self, passages=tuple(ahead), remaining=NOTHING_MORE, shown_before=start)
+        return replace(self, passages=ahead.first(k), remaining=ahead.after(k), shown_before=start)
 
     def first_page(self, k: int) -> "Answer":
         """The same answer with its first k passages shown and the rest kept for "more"."""
@@ -114,75 +182,124 @@ class Answer:
         return hashlib.blake2b(json.dumps(quoted).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
-def build_passages(index: SentenceIndex, ranking: Ranking, terms: Sequence[QueryTerm],
-                   settings: AnswerSettings) -> list[Passage]:
-    """The ranking's sentences as passages, best first: each hit quoted with up to
-    settings.context_before / context_after neighbouring sentences of its paragraph, no text twice."""
-    hits = _distinct_hits(index, ranking)
-    ranges = _quoted_ranges(index, hits, settings)
-    if not ranges:
-        return []
-    first, last, hit, order = (np.array(column, dtype=np.int64) for column in zip(*ranges))
-    # every look-up done once for all passages: some thirty are made a question, most never shown
-    articles = index.para_article[index.sent_para[hit]].tolist()
-    rows = zip(index.texts_between(first, last), index.sentence_texts(hit), articles, index.sent_start[hit].tolist(),
-               index.sent_end[hit].tolist(), index.sent_start[first].tolist(), index.sent_end[last].tolist(),
-               ranking.scores[order].tolist(), ranking.bm25[order].tolist())
-    passages = []
-    asked = tuple(terms)
-    seen_quotes: set[str] = set()
-    sources: dict[int, tuple[Source, tuple[Source, ...]]] = {}  # the passages share a few articles
-    for quote, sentence, article, start, end, quote_start, quote_end, score, bm25 in rows:
-        key = text.normalized(quote)
-        if key in seen_quotes:
-            continue
-        seen_quotes.add(key)
-        source = sources.get(article)
-        if source is None:
-            source = sources[article] = (index.source(article), index.also(article))
-        passages.append(Passage(quote=quote, sentence=sentence, start=start, end=end, quote_start=quote_start,
-                                quote_end=quote_end, score=round(score, 6), bm25=round(bm25, 6),
-                                source=source[0], also=source[1], asked=asked, known=index.surface_terms))
-    return passages
+class RankedPassages:
+    """A ranking's passages, best first, made as far as they are first asked for: an answer shows a
+    page of some thirty, and most wait for a "more" that never comes.
 
+    Each hit is quoted with up to settings.context_before / context_after neighbouring sentences of
+    its paragraph, no text twice; passage n is the same whenever, and by whichever thread, it is first
+    made (they are made in order, under a lock, from the index the answer came from; once all are made
+    the index is let go).  Pickled or copied, it is made in full first."""
 
-def _distinct_hits(index: SentenceIndex, ranking: Ranking) -> list[tuple[int, int]]:
-    """Up to MAX_PASSAGES of the ranking's sentences with distinct text: (sentence, place in the ranking)."""
-    hits: list[tuple[int, int]] = []
-    seen_text: set[str] = set()
-    for order, (s, sentence) in enumerate(zip(ranking.sentences.tolist(), index.sentence_texts(ranking.sentences))):
-        key = text.normalized(sentence)
-        if key in seen_text:
-            continue  # a caption repeated in the body, the same line twice: one passage
-        seen_text.add(key)
-        hits.append((s, order))
-        if len(hits) >= MAX_PASSAGES:
-            break
-    return hits
+    def __init__(self, index: SentenceIndex, ranking: Ranking, terms: Sequence[QueryTerm],
+                 settings: AnswerSettings):
+        self._made: list[Passage] = []
+        self._lock = threading.Lock()
+        self._index: SentenceIndex | None = index  # None once every passage is made
+        self._ranking = ranking
+        self._asked = tuple(terms)
+        self._settings = settings
+        self._read = 0  # the ranking's sentences whose text was read for _hits
+        self._hits: list[tuple[int, int]] = []  # distinct hits found so far: (sentence, place in the ranking)
+        self._seen_text: set[str] = set()
+        self._used = 0  # hits made into passages (or found quoted above)
+        self._page: set[int] | None = None  # the first page's hits, never swallowed into another's quote
+        self._taken: set[int] = set()  # sentences quoted so far
+        self._seen_quotes: set[str] = set()
+        self._sources: dict[int, tuple[Source, tuple[Source, ...]]] = {}  # the passages share a few articles
 
+    @classmethod
+    def of(cls, passages: Sequence[Passage]) -> "RankedPassages":
+        """Passages made already (an unpickled answer's)."""
+        made = cls.__new__(cls)
+        made._made, made._lock, made._index = list(passages), threading.Lock(), None
+        return made
 
-def _quoted_ranges(index: SentenceIndex, hits: list[tuple[int, int]],
-                   settings: AnswerSettings) -> list[tuple[int, int, int, int]]:
-    """Each hit's quoted sentences: (first, last, hit, place in the ranking)."""
-    # Quoted neighbours never repeat text.  The first page's hits are kept as passages of their own (a
-    # neighbour that is one of them is not swallowed into another's quote); a later hit already quoted
-    # as a neighbour above is not shown again.
-    page = {s for s, _ in hits[: settings.top_k]}
-    taken = set(page)
-    ranges: list[tuple[int, int, int, int]] = []
-    paragraphs = index.sent_para[np.array([s for s, _ in hits], dtype=np.int64)].astype(np.int64)
-    starts, stops = index.para_first[paragraphs].tolist(), index.para_first[paragraphs + 1].tolist()
-    for (s, order), start, stop in zip(hits, starts, stops):
-        if s in taken and s not in page:
-            continue
-        first = last = s
-        while first > start and s - first < settings.context_before and first - 1 not in taken:
-            first -= 1
-        while last < stop - 1 and last - s < settings.context_after and last + 1 not in taken:
-            last += 1
-        taken.update(range(first, last + 1))
-        ranges.append((first, last, s, order))
-    return ranges
+    def first(self, n: int) -> tuple[Passage, ...]:
+        """The first n passages (fewer when there are fewer)."""
+        with self._lock:
+            if self._index is not None and len(self._made) < n:
+                self._make(n)
+            return tuple(self._made[:n])
+
+    def all(self) -> tuple[Passage, ...]:
+        return self.first(MAX_PASSAGES + 1)  # (a passage a hit at most: asking one more makes them all)
+
+    def __reduce__(self):
+        return RankedPassages.of, (self.all(),)
+
+    def _make(self, n: int) -> None:
+        index, settings = self._index, self._settings
+        if self._page is None:
+            self._find_hits(settings.top_k)
+            self._page = {s for s, _ in self._hits[: settings.top_k]}
+            self._taken = set(self._page)
+        while len(self._made) < n:
+            self._find_hits(self._used + n - len(self._made))
+            hits = self._hits[self._used: self._used + n - len(self._made)]
+            if not hits:
+                self._index = self._ranking = None  # all made: nothing more is read from them
+                return
+            self._used += len(hits)
+            self._add(index, self._quoted_ranges(index, hits, settings))
+
+    def _find_hits(self, n: int) -> None:
+        """Read on in the ranking until n distinct hits are found, or MAX_PASSAGES, or its end."""
+        sentences = self._ranking.sentences
+        while len(self._hits) < min(n, MAX_PASSAGES) and self._read < len(sentences):
+            chunk = sentences[self._read: self._read + max(HITS_READ_AT_ONCE, n - len(self._hits))]
+            for order, (s, sentence) in enumerate(zip(chunk.tolist(), self._index.sentence_texts(chunk)), self._read):
+                self._read = order + 1
+                key = text.normalized(sentence)
+                if key in self._seen_text:
+                    continue  # a caption repeated in the body, the same line twice: one passage
+                self._seen_text.add(key)
+                self._hits.append((s, order))
+                if len(self._hits) >= min(n, MAX_PASSAGES):
+                    break
+
+    def _quoted_ranges(self, index: SentenceIndex, hits: list[tuple[int, int]],
+                       settings: AnswerSettings) -> list[tuple[int, int, int, int]]:
+        """Each hit's quoted sentences: (first, last, hit, place in the ranking)."""
+        # Quoted neighbours never repeat text.  The first page's hits are kept as passages of their own (a
+        # neighbour that is one of them is not swallowed into another's quote); a later hit already quoted
+        # as a neighbour above is not shown again.
+        page, taken = self._page, self._taken
+        ranges: list[tuple[int, int, int, int]] = []
+        paragraphs = index.sent_para[np.array([s for s, _ in hits], dtype=np.int64)].astype(np.int64)
+        starts, stops = index.para_first[paragraphs].tolist(), index.para_first[paragraphs + 1].tolist()
+        for (s, order), start, stop in zip(hits, starts, stops):
+            if s in taken and s not in page:
+                continue
+            first = last = s
+            while first > start and s - first < settings.context_before and first - 1 not in taken:
+                first -= 1
+            while last < stop - 1 and last - s < settings.context_after and last + 1 not in taken:
+                last += 1
+            taken.update(range(first, last + 1))
+            ranges.append((first, last, s, order))
+        return ranges
+
+    def _add(self, index: SentenceIndex, ranges: list[tuple[int, int, int, int]]) -> None:
+        if not ranges:
+            return
+        first, last, hit, order = (np.array(column, dtype=np.int64) for column in zip(*ranges))
+        ranking = self._ranking
+        articles = index.para_article[index.sent_para[hit]].tolist()
+        rows = zip(index.texts_between(first, last), index.sentence_texts(hit), articles, index.sent_start[hit].tolist(),
+                   index.sent_end[hit].tolist(), index.sent_start[first].tolist(), index.sent_end[last].tolist(),
+                   ranking.scores[order].tolist(), ranking.bm25[order].tolist())
+        for quote, sentence, article, start, end, quote_start, quote_end, score, bm25 in rows:
+            key = text.normalized(quote)
+            if key in self._seen_quotes:
+                continue
+            self._seen_quotes.add(key)
+            source = self._sources.get(article)
+            if source is None:
+                source = self._sources[article] = (index.source(article), index.also(article))
+            self._made.append(Passage(quote=quote, sentence=sentence, start=start, end=end, quote_start=quote_start,
+                                      quote_end=quote_end, score=round(score, 6), bm25=round(bm25, 6),
+                                      source=source[0], also=source[1], asked=self._asked, known=index.surface_terms))
 
 
 def matched_words(sentence: str, terms: Sequence[QueryTerm], known: Mapping[str, str] | None = None) -> tuple[str, ...]:

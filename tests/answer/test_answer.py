@@ -28,7 +28,7 @@ def test_context_is_the_neighbouring_sentence_of_the_same_paragraph(answerer):
 def test_no_text_is_quoted_twice_in_one_answer(answerer):
     for q in ["How many officials were executed in 2014?", "Kim North Korea elite", "officials defecting"]:
         answer = answerer.answer(q)
-        spans = sorted((p.source.path, p.quote_start, p.quote_end) for p in answer.passages + answer.remaining)
+        spans = sorted((p.source.path, p.quote_start, p.quote_end) for p in answer.passages + tuple(answer.remaining))
         for (pa, a0, a1), (pb, b0, b1) in zip(spans, spans[1:]):
             assert pa != pb or a1 <= b0, q
 
@@ -53,7 +53,7 @@ def test_a_corrected_word_alone_never_makes_an_answer(answerer):
 
 def test_passages_are_not_duplicated_and_best_first(answerer):
     answer = answerer.answer("Kim Jong Un rule of fear North Korea officials")
-    passages = answer.passages + answer.remaining
+    passages = answer.passages + tuple(answer.remaining)
     quotes = [" ".join(p.quote.split()) for p in passages]
     assert len(quotes) == len(set(quotes))
     # Past the ones the re-ranking trees put in order, passages come by falling linear score.
@@ -76,7 +76,7 @@ def test_boilerplate_is_never_quoted(answerer):
               "Sketch icon chevron", "File photo by Rodong Sinmun", "sponsored content Global Business Bureau",
               "Try 3 months for $9 offer"]:
         answer = answerer.answer(q)
-        for p in answer.passages + answer.remaining:
+        for p in answer.passages + tuple(answer.remaining):
             for junk in ("Advertisement", "Latest Headlines", "Sketch", "File photo", "Sponsored", "{{", "$9",
                          "subscription", "Unlimited"):
                 assert junk not in p.quote, (q, p.quote)
@@ -121,7 +121,7 @@ def test_a_headline_repeated_in_the_body_is_not_the_first_answer(answerer, seeds
     # ... but it stays findable: asked for in its own words, it is still among the passages.
     title = seeds_index.source(0).title
     again = answerer.answer(title)
-    assert any(p.sentence == title for p in again.passages + again.remaining)
+    assert any(p.sentence == title for p in again.passages + tuple(again.remaining))
 
 
 def test_final_order_is_the_trees_order_then_the_linear_order(answerer):
