@@ -8,6 +8,9 @@ ends.
 
 from __future__ import annotations
 
+import threading
+import weakref
+
 import numpy as np
 
 from bot import text
@@ -33,6 +36,10 @@ class Answerer:
         self.ranker = Ranker(index)
         self.analyzer = QueryAnalyzer(index)
         self._examples: dict[int, list[str]] = {}
+        # Answers whose later passages are not made yet hold this index: when a live bot swaps in a
+        # newer one, `finish_answers` makes them, so sessions' last answers no longer keep it in memory.
+        self._unfinished: weakref.WeakSet[RankedPassages] = weakref.WeakSet()
+        self._unfinished_lock = threading.Lock()  # (serving threads add while the watcher reads)
 
     def warm(self) -> None:
         """Make now what the first questions would otherwise make on the way (the kernel's length norms,
@@ -88,9 +95,22 @@ class Answerer:
         if not ranking.found:
             return Answer(question, False, searched, tuple(corrections), carried_words=carried_words,
                           terms=tuple(terms), confidence=ranking.confidence)
-        passages = Remaining(ranked=RankedPassages(self.index, ranking, terms, self.settings))  # made as shown
+        ranked = RankedPassages(self.index, ranking, terms, self.settings)  # made as they are shown
+        with self._unfinished_lock:
+            self._unfinished.add(ranked)
+        passages = Remaining(ranked=ranked)
         return Answer(question, True, searched, tuple(corrections), remaining=passages, carried_words=carried_words,
                       terms=tuple(terms), confidence=ranking.confidence).first_page(self.page_size)
+
+    def finish_answers(self) -> int:
+        """Make every passage of the answers given so far that is not made yet (how many answers): they
+        let go of this index, which a swapped-out answerer's sessions would otherwise keep alive, one
+        old index per reload, until each session's next question."""
+        with self._unfinished_lock:
+            pending = list(self._unfinished)
+        for ranked in pending:
+            ranked.all()
+        return len(pending)
 
     def rank(self, terms: list[QueryTerm], question: str) -> Ranking:
         """The candidates in their final order; when the best one answers the question (`found`), only

@@ -197,10 +197,13 @@ class LiveAnswerer:
                 if report.current == self._name:
                     self._states = report.states
                 return False
-            self.current = answerer
+            previous, self.current = self.current, answerer
             self._name, self._sequence, self._states = report.current, report.sequence, report.states
             self.reloads += 1
-            return True
+        # Answers from the old index make their remaining passages now (off the serving thread), so
+        # that sessions keeping their last answer for "more" do not keep one old index per reload.
+        previous.finish_answers()
+        return True
 
     def _merge_when_due(self) -> None:
         """Start a merge in a thread of its own when the policy asks for one: files are still added

@@ -92,3 +92,28 @@ def test_a_session_made_before_a_reload_answers_from_the_new_index(tiny_corpus):
     (tiny_corpus.corpus_dir / "d.txt").write_text("Volcano erupts\n\nThe volcano erupted at dawn and lava reached the sea.\n")
     assert live.check_once() is True
     assert session.ask("volcano eruption lava").answer.found
+
+
+def test_a_reload_makes_the_old_answers_rest_and_lets_the_old_index_go(tiny_corpus):
+    import gc
+    import weakref
+
+    settings = replace(tiny_corpus, top_k=1, context_before=0, context_after=0)
+    live = _live(settings)
+    # (a first reload: the index answered from is then a combination of segments, which the next one
+    # does not reuse whole, unlike a first build's, which becomes one of its segments)
+    (settings.corpus_dir / "e.txt").write_text("Market opens\n\nThe night market opened on Friday.\n")
+    assert live.check_once() is True
+    question = "repairs harbour bridge steel cables library wing storm schools"
+    kept = live.answer(question)  # as a session keeps its last answer, its "more" not asked for yet
+    expected = live.answer(question)
+    expected_rest = tuple(expected.remaining)  # the same answer's passages, all made before the reload
+    assert len(expected_rest) >= 2
+    old_index = weakref.ref(live.current.index)
+    (settings.corpus_dir / "d.txt").write_text("Volcano erupts\n\nThe volcano erupted at dawn.\n")
+    assert live.check_once() is True
+    del expected
+    gc.collect()
+    assert old_index() is None  # no answer given before the reload holds the old combined index
+    assert tuple(kept.remaining) == expected_rest  # and "more" still shows what that answer had ranked
+    assert kept.next_page(1).passages == expected_rest[:1]
