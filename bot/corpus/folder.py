@@ -70,12 +70,9 @@ def _no_collections() -> Iterator[None]:
 
 def _listing(folder: Path) -> list[tuple[str, str, bool]]:
     """(relative name, full path, is a sidecar) of the articles and their sidecars, each article followed
-    by its sidecar, in the order of the articles' names as displayed."""
-    with _no_collections():
-        return _list(check_folder(folder))
-
-
-def _list(folder: Path) -> list[tuple[str, str, bool]]:
+    by its sidecar, in the order of the articles' names as displayed.  (Its callers hold the collector
+    over it and over what they make of it: `_no_collections`.)"""
+    folder = check_folder(folder)
     top = str(folder)
     found: list[tuple[str, str, str, str | None]] = []  # (display name, relative, full path, sidecar's path)
     # Directory symlinks are followed once each; remembering real paths stops loops.
