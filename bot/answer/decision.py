@@ -135,6 +135,14 @@ def answer_signals(terms: list[QueryTerm], question: str, c: Candidates, order: 
     body = bool(_ANSWERING[c.kinds[best]])
     if not body and matched == 1 and own.sum() > 1:
         return None
+    # Names the question mentions: capitalised words, not the question's first word; its other words
+    # (as typed) are `plain`.  A best sentence that holds only the names, without the answer type the
+    # question wants, names the story: `_names_only`.
+    opening = question.lstrip()
+    name = np.array([t.surface[:1].isupper() and not opening.startswith(t.surface) for t in terms]) & exact
+    plain = exact & own & ~name
+    if _names_only(plain, in_sentence[:, 0], c, best):
+        return None
     weight = np.array([t.weight for t in terms])
     q_idf = np.where(own, c.idf, 0.0)
     total = q_idf.sum()
@@ -161,20 +169,15 @@ def answer_signals(terms: list[QueryTerm], question: str, c: Candidates, order: 
         "rarest_article": float(in_article[rarest, 0] and exact[rarest]),
         "same_article": int((articles[:top] == articles[0]).sum()) / top,  # top five from the best's article
     }
-    # Names the question mentions (capitalised words, not the question's first word) must be in the
-    # best sentence's paragraph / article: an off-topic question's names usually are not.
-    opening = question.lstrip()
-    name = np.array([t.surface[:1].isupper() and not opening.startswith(t.surface) for t in terms]) & exact
+    # The question's names must be in the best sentence's paragraph / article: an off-topic question's
+    # names usually are not.
     names_total = float((q_idf * name).sum())
     for key, where in (("names_paragraph", in_paragraph), ("names_article", in_article)):
         signals[key] = float((q_idf * (where[:, 0] & name)).sum() / names_total) if names_total else 1.0
     signals["has_names"] = float(names_total > 0)
     # The question's other words (not names) as typed: a question about a story it does not say names
     # the story ("How old is Usman Hasib?") but its other words ("old") are not where the names are.
-    plain = exact & own & ~name
     plain_total = float((q_idf * plain).sum())
-    if _names_only(plain, in_sentence[:, 0], c, best):
-        return None
     for key, where in (("plain_sentence", in_sentence), ("plain_paragraph", in_paragraph)):
         signals[key] = float((q_idf * (where[:, 0] & plain)).sum() / plain_total) if plain_total else 1.0
     signals["title"] = share(c.in_title[:, best] & exact)  # idf share (as typed) in the article's title
