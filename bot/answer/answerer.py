@@ -102,15 +102,14 @@ class Answerer:
         return Answer(question, True, searched, tuple(corrections), remaining=passages, carried_words=carried_words,
                       terms=tuple(terms), confidence=ranking.confidence).first_page(self.page_size)
 
-    def finish_answers(self) -> int:
-        """Make every passage of the answers given so far that is not made yet (how many answers): they
-        let go of this index, which a swapped-out answerer's sessions would otherwise keep alive, one
-        old index per reload, until each session's next question."""
+    def finish_answers(self) -> None:
+        """Make every passage of the answers given so far that is not made yet: they let go of this
+        index, which a swapped-out answerer's sessions would otherwise keep alive, one old index per
+        reload, until each session's next question."""
         with self._unfinished_lock:
             pending = list(self._unfinished)
         for ranked in pending:
             ranked.all()
-        return len(pending)
 
     def rank(self, terms: list[QueryTerm], question: str) -> Ranking:
         """The candidates in their final order; when the best one answers the question (`found`), only
