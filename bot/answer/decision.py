@@ -14,7 +14,8 @@ fitted out of fold on the same questions.
 Fixed rules stay outside the model: a question with nothing of its own to search (only carried
 words), whose best sentence matches none of the words as typed (a corrected or related word alone),
 or whose one matched word of several is in a caption, heading, list or title line, gets no answer;
-nor does one whose best sentence holds only the names it asks about while the answer type it wants
+nor does one of four words or more that names nothing and meets its best sentence on one word only;
+nor one whose best sentence holds only the names it asks about while the answer type it wants
 (a number for "how old", a date for "when") is not there either: such a sentence names the story,
 and the question asks for a fact of it that the articles do not state.  (That last rule came from
 news-qa's on-topic questions, "How old is Usman Hasib?"; on SQuAD, whose questions copy their
@@ -42,6 +43,9 @@ CALIBRATION_PATH = Path(__file__).parent / "models" / "confidence.json"
 _WH = re.compile(r"\b(what|which|why|how)\b", re.I)
 # Paragraph kinds that answer; the others (caption, heading, list, title) mostly name things.
 _ANSWERING = kind_table(("body", "quote", "deck"))
+# A question of this many words of its own whose best sentence holds just one of them (and no name) is
+# not answered.
+MANY_WORDS = 4
 # Ranking features in BM25 points: they grow with the corpus's idf, so the decision does not read them.
 _SIZE_BOUND = frozenset({"bm25", "paragraph_bm25"})
 
@@ -142,6 +146,11 @@ def answer_signals(terms: list[QueryTerm], question: str, c: Candidates, order: 
     name = np.array([t.surface[:1].isupper() and not opening.startswith(t.surface) for t in terms]) & exact
     plain = exact & own & ~name
     if _names_only(plain, in_sentence[:, 0], c, best):
+        return None
+    # One word in common of four or more, and the question names nothing: a question about something
+    # else meets some sentence of a big folder on one ordinary word ("How much water should an adult
+    # drink every day?" -> "... multivitamins can improve memory in older adults").
+    if matched == 1 and own.sum() >= MANY_WORDS and not (name & own).any():
         return None
     weight = np.array([t.weight for t in terms])
     q_idf = np.where(own, c.idf, 0.0)

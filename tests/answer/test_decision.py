@@ -190,6 +190,20 @@ def test_fixed_rule_a_sentence_that_only_names_what_is_asked_about(ranker):
     assert signals_for(ranker, rosa[:2], "Who is Rosa Diaz?", 8)[2] is not None
 
 
+def test_fixed_rule_one_word_in_common_of_four_or_more(ranker):
+    # "Can we eat lunch in the garden today?": s7 ("It holds 20,000 books and a garden.") meets it on
+    # "garden" alone, and the question names nothing.
+    lunch = [term("eat", "eat"), term("lunch", "lunch"), term("garden", "garden"), term("today", "today")]
+    assert signals_for(ranker, lunch, "Can we eat lunch in the garden today?", 7)[2] is None
+    # Not with three words of its own, not when the sentence holds two of them, not when the question
+    # names someone (then the names' signals and the model decide).
+    assert signals_for(ranker, lunch[1:], "Lunch in the garden today?", 7)[2] is not None
+    books = lunch + [term("books", "book")]
+    assert signals_for(ranker, books, "Can we eat lunch with books in the garden today?", 7)[2] is not None
+    rosa = lunch + [term("Rosa", "rosa")]
+    assert signals_for(ranker, rosa, "Can we eat lunch with Rosa in the garden today?", 7)[2] is not None
+
+
 def test_the_confidence_asks_the_model_only_when_no_rule_refuses(ranker, monkeypatch):
     # A one-tree model: coverage_exact above 0.5 scores 1, at or below it 0; threshold 1.
     model = TreeEnsemble.from_json({"features": ["coverage_exact"], "threshold": 1.0, "trees": [
