@@ -221,7 +221,9 @@ def run_page(job: tuple[str, str, str]) -> dict:
         scraped = folder / "page.txt"
         scraped.write_text(rendered, encoding="utf-8")
         page.unlink()
-        out["text"] = _kept_text(read_article(scraped, folder, []))
+        text_article = read_article(scraped, folder, [])
+        out["text"] = _kept_text(text_article)
+        out["text_title"] = None if out["text"] is None else text_article.source.title
     out["meta"] = {k: sorted(v) for k, v in page_metadata(raw).items()}
     return out
 
@@ -315,6 +317,8 @@ def main() -> None:
             print(f"| {name} | " + " / ".join(f"{sum(v[i] for v in values) / len(values):.3f}" for i in range(3)) + " |")
 
     title = [0, 0]
+    # the whole-page text's title (its <title> line or the headline found), against the same references
+    text_title_counts = {half: [0, 0] for half in ("all", "A", "B")}
     byline = [0, 0]
     day = [0, 0]
     for r in results:
@@ -322,6 +326,9 @@ def main() -> None:
         if meta["title"]:
             title[1] += 1
             title[0] += title_matches(source.get("title"), set(meta["title"]))
+            for half in ("all", site_half(r["url"])):
+                text_title_counts[half][1] += 1
+                text_title_counts[half][0] += title_matches(r.get("text_title"), set(meta["title"]))
         if any(_people(a) for ref in meta["author"] for a in ref):  # a person, not only a site, named
             byline[1] += 1
             byline[0] += byline_matches(source.get("byline"), {tuple(a) for a in meta["author"]})
@@ -333,6 +340,10 @@ def main() -> None:
     for label, (ok, n) in (("title (JSON-LD headline / og:title)", title), ("byline (JSON-LD / meta author)", byline),
                            ("date (JSON-LD / meta published, same day)", day)):
         print(f"| {label} | {ok}/{n} | {ok / max(n, 1):.3f} |")
+    print("\n| whole-page text path: title, pages that declare one | equal | share |")
+    print("|---|---|---|")
+    for half, (ok, n) in text_title_counts.items():
+        print(f"| {'all sites' if half == 'all' else 'half ' + half} | {ok}/{n} | {ok / max(n, 1):.3f} |")
 
     ours = sum(r["html_seconds"] for r in results)
     theirs = sum(r["trafilatura_seconds"] for r in results)

@@ -21,5 +21,6 @@ load        load_corpus: the whole folder read (or taken from the cache) and mer
 # extractor's output, pages of only a caption or of no prose kept (no page lost), colon labels.
 # 6: an HTML page's lead kept when the page shows the description it gives of itself; 7: links to other
 # pages in an extractor's output left out by their shape (a label and a colon before a link, runs of links);
-# 8: on whole-page text, a short label and a colon before another story's headline is left out.
-EXTRACTION_VERSION = 8
+# 8: on whole-page text, a short label and a colon before another story's headline is left out; 9: a whole
+# page's title is its <title> line (its first), unless the headline found is part of it.
+EXTRACTION_VERSION = 9

@@ -142,6 +142,45 @@ def test_page_metadata(tmp_path):
     assert html.url == "https://ledger.example/news/rail-strike"
 
 
+_SCRAPED_PAGE = """{first}
+
+Skip to content
+Home
+News
+Sport
+Weather
+Log In
+
+EMBED <> More Videos
+
+The harbour ferry will cost passengers more from next month, the operator said on Tuesday, blaming a sharp rise in the price of marine fuel over the winter.
+
+A single crossing will go up from two pounds to two pounds fifty, and the monthly season ticket will rise by eight pounds, the first increase in four years.
+
+The operator said it had held fares for as long as it could, but that fuel now made up almost a third of its running costs.
+
+Commuters who use the ferry every day said the rise would hit them hard, and some said they would go back to driving round the bay.
+
+Copyright 2024 The Coastline Courier. All rights reserved.
+"""
+
+
+@pytest.mark.parametrize("first, title", [
+    # the page's <title> line, as a scraper writes it first, names the story; its site name is cut
+    ("Harbour ferry fares rise as fuel costs bite - The Coastline Courier", "Harbour ferry fares rise as fuel costs bite"),
+    ("Harbour ferry fares rise as fuel costs bite | Coastline Courier", "Harbour ferry fares rise as fuel costs bite"),
+    ("Harbour ferry fares rise as fuel costs bite", "Harbour ferry fares rise as fuel costs bite"),
+    # a first line that is furniture itself is no title (the headline found above the article stays)
+    ("Skip to main content", None),
+])
+def test_whole_page_title_is_its_title_line(tmp_path, first, title):
+    write(tmp_path, "page.txt", _SCRAPED_PAGE.format(first=first))
+    article = load_corpus(tmp_path).articles[0]
+    assert article.source.title == title if title else article.source.title != first
+    # the kept text is the same either way: the title line is metadata, not a quoted paragraph
+    assert texts(article, ("body",))[0].startswith("The harbour ferry will cost passengers more")
+
+
 def test_html_caption_kind(tmp_path):
     shutil.copy(PAGES / "html_page.html", tmp_path)
     a = load_corpus(tmp_path).articles[0]
