@@ -323,25 +323,55 @@ SET_SIZE = 200  # queries timed per set
 TOP = 60  # the answerer's candidates: what the raw search is timed at
 
 
+RARE_DF = (5, 200)  # a rare word's sentences (as benchmarks/bench_pruning.py draws its three rare words)
+WARM_UP_QUESTIONS = 20
+
+
+def three_rare_word_questions(index, count: int, seed: int = 0) -> list[dict]:
+    """Questions of three words, each as typed in a random sentence and in RARE_DF sentences (seeded):
+    the speed issue's rare-word queries, which its Lucene searched in 0.04-0.06 ms at 1M. (The
+    `rare-word` file, queries.jsonl, holds each sentence's rarest word beside common ones: its postings
+    median is ten times the common-word set's.)"""
+    import re
+
+    import numpy as np
+
+    from bot import text
+
+    rng = np.random.default_rng(seed)
+    bm, words = index.sentences, []
+    for _ in range(200 * count * 3):
+        if len(words) == count * 3:
+            break
+        sentence = index.sentence_texts(np.array([int(rng.integers(index.sentence_count))]))[0]
+        rare = [w for w in re.findall(r"[^\W\d_]{3,}", sentence)
+                if len(terms := text.terms(w)) == 1 and RARE_DF[0] <= bm.df(terms[0]) <= RARE_DF[1]]
+        if rare:
+            words.append(rare[int(rng.integers(len(rare)))])
+    return [{"question": " ".join(words[i:i + 3])} for i in range(0, len(words) - 2, 3)]
+
+
 def worker_sets(args) -> dict:
     """Each query set: every query timed once (raw search of its terms, top TOP, then the whole answer),
-    after a warm-up on other queries (the rare-word file's queries past the timed ones)."""
+    after a warm-up on other queries (the rare-word file's queries past the timed ones, and three-rare-word
+    questions past the timed ones)."""
     from bot import text
     from bot.index import format as index_format
     from bot.answer.answerer import Answerer
 
     index, _ = index_format.load(Path(args.index))
     answerer = Answerer(index, _settings(args).answering)
-    warm = read_queries(Path(args.corpus) / "queries.jsonl", None)[SET_SIZE:SET_SIZE + 20]
+    rare = three_rare_word_questions(index, SET_SIZE + WARM_UP_QUESTIONS)
+    warm = read_queries(Path(args.corpus) / "queries.jsonl", None)[SET_SIZE:SET_SIZE + WARM_UP_QUESTIONS] + rare[SET_SIZE:]
     for q in warm:
         answerer.answer(q["question"])
         index.sentences.search(text.terms(q["question"]), TOP)
     out = {}
-    for name, file in QUERY_SETS:
-        path = Path(args.corpus) / file
-        if not path.is_file():
+    for name, file in QUERY_SETS + (("three rare words", None),):
+        path = Path(args.corpus) / file if file else None
+        if path is not None and not path.is_file():
             continue
-        queries = read_queries(path, SET_SIZE)
+        queries = read_queries(path, SET_SIZE) if path else rare[:SET_SIZE]
         search, answer, postings = [], [], []
         for q in queries:
             terms = text.terms(q["question"])
